@@ -1,0 +1,93 @@
+#include "data/id_map.h"
+
+#include <stdexcept>
+
+namespace segue {
+namespace {
+
+// FNV-1a with a final mix: fast on short ids, good enough spread for linear probing.
+std::uint64_t hash_bytes(std::string_view key) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+}  // namespace
+
+std::uint64_t IdMap::slot_of(std::string_view key, std::uint64_t hash) const {
+  const std::uint64_t mask = table_.size() - 1;
+  std::uint64_t slot = hash & mask;
+  while (true) {
+    const std::int32_t id = table_[slot];
+    if (id == kMissing || (hashes_[id] == hash && name(id) == key)) return slot;
+    slot = (slot + 1) & mask;
+  }
+}
+
+void IdMap::grow() {
+  const std::size_t capacity = table_.empty() ? 64 : table_.size() * 2;
+  table_.assign(capacity, kMissing);
+  const std::uint64_t mask = capacity - 1;
+  for (std::int32_t id = 0; id < size(); ++id) {
+    std::uint64_t slot = hashes_[id] & mask;
+    while (table_[slot] != kMissing) slot = (slot + 1) & mask;
+    table_[slot] = id;
+  }
+}
+
+std::int32_t IdMap::intern(std::string_view key) {
+  if ((static_cast<std::size_t>(size()) + 1) * 2 > table_.size()) grow();
+  const std::uint64_t hash = hash_bytes(key);
+  const std::uint64_t slot = slot_of(key, hash);
+  if (table_[slot] != kMissing) return table_[slot];
+  if (size() == INT32_MAX - 1) throw std::length_error("IdMap: more than 2^31 - 2 distinct ids");
+  const std::int32_t id = size();
+  arena_.append(key);
+  offsets_.push_back(arena_.size());
+  hashes_.push_back(hash);
+  table_[slot] = id;
+  return id;
+}
+
+std::int32_t IdMap::find(std::string_view key) const {
+  if (table_.empty()) return kMissing;
+  return table_[slot_of(key, hash_bytes(key))];
+}
+
+void IdMap::reserve(std::size_t n) {
+  hashes_.reserve(n);
+  offsets_.reserve(n + 1);
+  while (table_.size() < n * 2) grow();
+}
+
+void IdMap::clear() { *this = IdMap(); }
+
+IdMap IdMap::from_raw(std::string arena, std::vector<std::uint64_t> offsets) {
+  if (offsets.empty() || offsets.front() != 0 || offsets.back() != arena.size())
+    throw std::invalid_argument("id map offsets do not match its byte arena");
+  for (std::size_t i = 1; i < offsets.size(); ++i)
+    if (offsets[i] < offsets[i - 1]) throw std::invalid_argument("id map offsets are not increasing");
+  IdMap map;
+  map.reserve(offsets.size() - 1);
+  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
+    std::string_view key(arena.data() + offsets[i], offsets[i + 1] - offsets[i]);
+    if (map.intern(key) != static_cast<std::int32_t>(i))
+      throw std::invalid_argument("id map holds a duplicate id '" + std::string(key) + "'");
+  }
+  return map;
+}
+
+IdMap IdMap::subset(const std::vector<std::int32_t>& ids) const {
+  IdMap out;
+  out.reserve(ids.size());
+  for (std::int32_t id : ids) out.intern(name(id));
+  return out;
+}
+
+}  // namespace segue
