@@ -1,1 +1,34 @@
-int main() { return 0; }
+// segue: the command line. main only builds the subcommands and turns any
+// error into a one-line message and a non-zero exit code.
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+#include "data/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"segue: music recommendation engine — import listening data, split, train, evaluate, recommend"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "segue 0.1.0");
+  segue::cli::add_import_command(app);
+  segue::cli::add_stats_command(app);
+  segue::cli::add_split_command(app);
+  segue::cli::add_export_command(app);
+  segue::cli::add_train_command(app);
+  segue::cli::add_eval_command(app);
+  segue::cli::add_recommend_command(app);
+  segue::cli::add_similar_command(app);
+  segue::cli::add_models_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "segue: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "segue: error: %s\n", error.what());
+    return 1;
+  }
+  return 0;
+}

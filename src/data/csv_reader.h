@@ -36,6 +36,8 @@ class CsvReader {
   // An unterminated quote throws InputError at the line where it opened.
   bool next();
   std::size_t line() const { return line_; }  // physical line where the record starts
+  std::size_t offset() const { return pos_; }  // bytes consumed so far
+  std::size_t bytes() const { return source_.text().size(); }
   std::size_t size() const { return fields_.size(); }
   std::string_view field(std::size_t i) const;
 

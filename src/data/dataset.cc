@@ -22,7 +22,7 @@ void check_csr(const std::vector<std::int64_t>& indptr, std::int64_t rows, std::
         name + ": indptr has " + std::to_string(indptr.size()) + " entries for " + std::to_string(rows) + " rows");
   check(indptr.front() == 0 && indptr.back() == nnz, name + ": indptr does not span its entries");
   for (std::size_t i = 1; i < indptr.size(); ++i)
-    check(indptr[i] >= indptr[i - 1], name + ": indptr decreases at row " + std::to_string(i - 1));
+    if (indptr[i] < indptr[i - 1]) check(false, name + ": indptr decreases at row " + std::to_string(i - 1));
 }
 
 void check_attributes(const Attributes& attributes, std::int64_t rows, const std::string& side) {
@@ -36,8 +36,9 @@ void check_attributes(const Attributes& attributes, std::int64_t rows, const std
   if (tags.tokens.empty() && tags.indptr.size() <= 1) return;
   check_csr(tags.indptr, rows, static_cast<std::int64_t>(tags.tokens.size()), side + " tags");
   check(tags.counts.size() == tags.tokens.size(), side + " tags: counts do not match tokens");
+  // Per-element checks build their message only on failure: no allocation per element.
   for (std::int32_t t : tags.tokens)
-    check(t >= 0 && t < tags.vocab.size(), side + " tags: token id out of range");
+    if (t < 0 || t >= tags.vocab.size()) check(false, side + " tags: token id out of range");
 }
 
 }  // namespace
@@ -46,7 +47,7 @@ void Interactions::validate() const {
   check(n_users >= 0 && n_items >= 0, "negative user or item count");
   check_csr(indptr, n_users, size(), "interactions");
   for (std::int32_t item : items)
-    check(item >= 0 && item < n_items, "interactions: item id " + std::to_string(item) + " out of range");
+    if (item < 0 || item >= n_items) check(false, "interactions: item id " + std::to_string(item) + " out of range");
   check_optional(weights, size(), "weights");
   check_optional(timestamps, size(), "timestamps");
   check_optional(events, size(), "events");
@@ -57,7 +58,8 @@ void Interactions::validate() const {
     check(n == size(), "context column '" + column.name + "' has the wrong number of entries");
     if (column.categorical)
       for (std::int32_t code : column.codes)
-        check(code >= -1 && code < column.vocab.size(), "context column '" + column.name + "': code out of range");
+        if (code < -1 || code >= column.vocab.size())
+          check(false, "context column '" + column.name + "': code out of range");
   }
 }
 
@@ -68,14 +70,15 @@ void Dataset::validate() const {
   check(event_signal.size() == event_names.size(), "event signal table does not match the event names");
   const auto n_events = static_cast<std::int16_t>(event_names.size());
   for (std::int16_t code : interactions.events)
-    check(code >= 0 && code < n_events, "event code " + std::to_string(code) + " out of range");
+    if (code < 0 || code >= n_events) check(false, "event code " + std::to_string(code) + " out of range");
   for (std::int32_t s : interactions.sessions)
-    check(s >= kNoSession && s < sessions.size(), "session code out of range");
+    if (s < kNoSession || s >= sessions.size()) check(false, "session code out of range");
   check_attributes(user_attributes, n_users(), "user");
   check_attributes(item_attributes, n_items(), "item");
   if (friends.neighbors.empty() && friends.indptr.size() <= 1) return;
   check_csr(friends.indptr, n_users(), friends.edges(), "friends");
-  for (std::int32_t v : friends.neighbors) check(v >= 0 && v < n_users(), "friends: user id out of range");
+  for (std::int32_t v : friends.neighbors)
+    if (v < 0 || v >= n_users()) check(false, "friends: user id out of range");
 }
 
 const StringColumn* Attributes::find_string(std::string_view name) const {

@@ -19,6 +19,8 @@ class DatasetBuilder {
   std::int32_t user(std::string_view id) { return dataset_.users.intern(id); }
   std::int32_t item(std::string_view id) { return dataset_.items.intern(id); }
   std::int32_t session(std::string_view id) { return dataset_.sessions.intern(id); }
+  const IdMap& users() const { return dataset_.users; }
+  const IdMap& items() const { return dataset_.items; }
   // Code of a known event type, or -1 if the signal table does not name it
   // (importers turn -1 into an InputError naming the line).
   std::int16_t event_code(std::string_view name);

@@ -53,12 +53,18 @@ class IssueLog {
   const std::vector<std::string>& first_messages() const { return first_; }
   std::string summary() const;  // "skipped N bad lines; first: ..." or ""
 
+  // Things the user should know that are not errors ("ignored 12 tag rows for
+  // unknown artists"); printed by the CLI after an import.
+  void note(std::string message) { notes_.push_back(std::move(message)); }
+  const std::vector<std::string>& notes() const { return notes_; }
+
   static constexpr std::size_t kKeptMessages = 5;
 
  private:
   OnError mode_;
   std::size_t skipped_ = 0;
   std::vector<std::string> first_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace segue

@@ -22,7 +22,7 @@ struct CsvColumns {
   std::string event;    // event type name, must be in the signal table
   std::string session;
   std::string position;
-  std::vector<std::string> context;  // extra per-event columns kept as context
+  std::vector<std::string> context;  // per-event context columns: "device" (category) or "hour:num"
 };
 
 struct ImportOptions {

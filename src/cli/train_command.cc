@@ -1,0 +1,57 @@
+// segue train: fit one model spec on training data and save it to a model file.
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/progress_bar.h"
+#include "cli/training_input.h"
+#include "models/feedback.h"
+#include "models/recommender.h"
+#include "models/registry.h"
+#include "util/thread_pool.h"
+
+namespace segue::cli {
+
+void add_train_command(CLI::App& app) {
+  struct Args {
+    TrainingInput input;
+    std::string model, out, on_error = "fail";
+    int threads = 0;
+    std::uint64_t seed = 42;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("train", "Fit a model on training data and save it");
+  cmd->add_option("--train", args->input.train_csv, "Training CSV (user_id,item_id[,weight,timestamp,event])");
+  cmd->add_option("--data", args->input.data_dir, "Or: a store directory from `segue import` (all its events)");
+  cmd->add_option("--model", args->model, "Model spec, e.g. pop or pop:decay_days=30 (see `segue models`)")
+      ->required();
+  cmd->add_option("--out", args->out, "Model file to write (atomically)")->required();
+  cmd->add_option("--signal", args->input.signal, "Event type -> signal for CSV event names (as in import)");
+  cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  cmd->add_option("--seed", args->seed, "Seed for models that draw random numbers")->capture_default_str();
+  cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
+  cmd->callback([args] {
+    set_default_threads(args->threads);
+    auto model = make_recommender(args->model);  // bad specs fail before any data is read
+    IssueLog issues(parse_on_error(args->on_error));
+    const Dataset data = load_training(args->input, issues);
+    print_issues(issues);
+    const FeedbackMatrix train = build_feedback(data);
+    FitContext context;
+    context.dataset = &data;
+    context.seed = args->seed;
+    ProgressBar bar("fit " + model->name());
+    context.progress = [&bar](const FitProgress& p) {
+      if (p.total > 0) bar.update(static_cast<double>(p.done) / static_cast<double>(p.total));
+    };
+    model->fit(train, context);
+    bar.finish();
+    model->set_id_maps(data.users, data.items);
+    model->save(args->out);
+    std::printf("trained %s on %d users, %d items, %lld pairs in %.2f s -> %s\n",
+                model->params().to_string().c_str(), train.n_users, train.n_items,
+                static_cast<long long>(train.nnz()), model->fit_seconds(), args->out.c_str());
+  });
+}
+
+}  // namespace segue::cli

@@ -1,0 +1,191 @@
+#include "models/recommender.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "data/error.h"
+#include "models/model_file.h"
+#include "models/registry.h"
+
+namespace segue {
+namespace {
+
+std::string range_text(std::int32_t size) { return "[0, " + std::to_string(size) + ")"; }
+
+void save_ids(ModelWriter& out, const std::string& prefix, const IdMap& ids) {
+  out.put_string(prefix + ".arena", ids.arena());
+  out.put(prefix + ".offsets", ids.offsets());
+}
+
+IdMap load_ids(const ModelReader& in, const std::string& prefix, std::int32_t expected) {
+  IdMap ids;
+  try {
+    ids = IdMap::from_raw(in.get_string(prefix + ".arena"), in.get<std::uint64_t>(prefix + ".offsets"));
+  } catch (const std::invalid_argument& error) {
+    in.fail(prefix, error.what());
+  }
+  if (!ids.empty() && ids.size() != expected)
+    in.fail(prefix, std::to_string(ids.size()) + " ids for " + std::to_string(expected) + " rows");
+  return ids;
+}
+
+}  // namespace
+
+void Recommender::fit(const FeedbackMatrix& train, const FitContext& context) {
+  const auto start = std::chrono::steady_clock::now();
+  fitted_ = false;
+  history_ = train.positives();
+  if (!user_ids_.empty() && user_ids_.size() != train.n_users) user_ids_.clear();
+  if (!item_ids_.empty() && item_ids_.size() != train.n_items) item_ids_.clear();
+  fit_model(train, context);
+  fitted_ = true;
+  fit_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Recommender::check_fitted() const {
+  if (!fitted_) throw UsageError("model '" + name() + "' is not fitted yet");
+}
+
+void Recommender::check_user(std::int32_t user) const {
+  check_fitted();
+  if (user < 0 || user >= n_users())
+    throw UsageError("user: id " + std::to_string(user) + " is not in the model's users " + range_text(n_users()));
+}
+
+void Recommender::check_item(std::int32_t item, std::string_view argument) const {
+  check_fitted();
+  if (item < 0 || item >= n_items())
+    throw UsageError(std::string(argument) + ": id " + std::to_string(item) + " is not in the model's items " +
+                     range_text(n_items()));
+}
+
+void Recommender::check_count(std::int32_t n) {
+  if (n <= 0) throw UsageError("n: the number of items to return must be > 0, got " + std::to_string(n));
+}
+
+std::vector<ScoredItem> Recommender::recommend(std::int32_t user, std::int32_t n, bool exclude_seen) const {
+  check_user(user);
+  check_count(n);
+  // One scores row per thread, reused across calls (the server calls this a lot).
+  thread_local std::vector<float> scores;
+  scores.resize(static_cast<std::size_t>(n_items()));
+  score_users(std::span<const std::int32_t>(&user, 1), scores.data());
+  std::vector<ScoredItem> out;
+  top_k(scores, exclude_seen ? history_.row_indices(user) : std::span<const std::int32_t>(), std::min(n, n_items()),
+        out);
+  return out;
+}
+
+std::vector<ScoredItem> Recommender::recommend_from_history(std::span<const std::int32_t> items,
+                                                            std::span<const float> weights, std::int32_t n,
+                                                            bool exclude_history) const {
+  check_fitted();
+  check_count(n);
+  if (!weights.empty() && weights.size() != items.size())
+    throw UsageError("weights: " + std::to_string(weights.size()) + " weights for " + std::to_string(items.size()) +
+                     " items");
+  for (std::int32_t item : items) check_item(item, "items");
+  for (float w : weights)
+    if (!std::isfinite(w)) throw UsageError("weights: every weight must be a finite number");
+  std::vector<float> ones;
+  if (weights.empty()) {
+    ones.assign(items.size(), 1.0f);
+    weights = ones;
+  }
+  std::vector<float> scores(static_cast<std::size_t>(n_items()));
+  score_history(items, weights, scores.data());
+  std::vector<std::int32_t> exclude;
+  if (exclude_history) {
+    exclude.assign(items.begin(), items.end());
+    std::sort(exclude.begin(), exclude.end());
+  }
+  std::vector<ScoredItem> out;
+  top_k(scores, exclude, std::min(n, n_items()), out);
+  return out;
+}
+
+std::vector<ScoredItem> Recommender::similar_items(std::int32_t item, std::int32_t n) const {
+  check_item(item);
+  check_count(n);
+  const float weight = 1.0f;
+  std::vector<float> scores(static_cast<std::size_t>(n_items()));
+  score_history(std::span<const std::int32_t>(&item, 1), std::span<const float>(&weight, 1), scores.data());
+  std::vector<ScoredItem> out;
+  top_k(scores, std::span<const std::int32_t>(&item, 1), std::min(n, n_items()), out);
+  return out;
+}
+
+Explanation Recommender::explain(std::int32_t user, std::int32_t item) const {
+  check_user(user);
+  check_item(item);
+  std::vector<float> scores(static_cast<std::size_t>(n_items()));
+  score_users(std::span<const std::int32_t>(&user, 1), scores.data());
+  Explanation out;
+  out.user = user;
+  out.item = item;
+  out.score = scores[item];
+  out.note = "model '" + name() + "' cannot attribute its scores to the user's history";
+  return out;
+}
+
+void Recommender::set_id_maps(IdMap users, IdMap items) {
+  check_fitted();
+  if (users.size() != n_users())
+    throw UsageError("users: " + std::to_string(users.size()) + " ids for a model of " + std::to_string(n_users()) +
+                     " users");
+  if (items.size() != n_items())
+    throw UsageError("items: " + std::to_string(items.size()) + " ids for a model of " + std::to_string(n_items()) +
+                     " items");
+  user_ids_ = std::move(users);
+  item_ids_ = std::move(items);
+}
+
+void Recommender::save(const std::string& path) const {
+  check_fitted();
+  ModelWriter out(path);
+  out.put_string("recommender.spec", spec_.to_string());
+  out.put("recommender.shape", std::vector<std::int64_t>{n_users(), n_items()});
+  out.put_scalar("recommender.fit_seconds", fit_seconds_);
+  out.put("recommender.history.indptr", history_.indptr);
+  out.put("recommender.history.indices", history_.indices);
+  out.put("recommender.history.values", history_.values);
+  save_ids(out, "recommender.user_ids", user_ids_);
+  save_ids(out, "recommender.item_ids", item_ids_);
+  save_model(out);
+  out.commit();
+}
+
+std::unique_ptr<Recommender> Recommender::load(const std::string& path) {
+  const ModelReader in(path);
+  const std::string spec = in.get_string("recommender.spec");
+  std::unique_ptr<Recommender> model;
+  try {
+    model = make_recommender(spec);
+  } catch (const UsageError& error) {
+    in.fail("recommender.spec", "cannot make the model '" + spec + "': " + error.what());
+  }
+  const std::vector<std::int64_t> shape = in.get<std::int64_t>("recommender.shape", 2);
+  if (shape[0] < 0 || shape[1] < 0 || shape[0] > INT32_MAX || shape[1] > INT32_MAX)
+    in.fail("recommender.shape", "bad dimensions");
+  SparseRows& history = model->history_;
+  history.n_rows = static_cast<std::int32_t>(shape[0]);
+  history.n_cols = static_cast<std::int32_t>(shape[1]);
+  history.indptr = in.get<std::int64_t>("recommender.history.indptr");
+  history.indices = in.get<std::int32_t>("recommender.history.indices");
+  history.values = in.get<float>("recommender.history.values");
+  try {
+    history.validate("history");
+  } catch (const std::invalid_argument& error) {
+    in.fail("recommender.history", error.what());
+  }
+  model->fit_seconds_ = in.get_scalar<double>("recommender.fit_seconds");
+  model->user_ids_ = load_ids(in, "recommender.user_ids", history.n_rows);
+  model->item_ids_ = load_ids(in, "recommender.item_ids", history.n_cols);
+  model->load_model(in);
+  model->fitted_ = true;
+  return model;
+}
+
+}  // namespace segue

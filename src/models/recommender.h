@@ -1,0 +1,143 @@
+// Recommender: the one contract every model keeps, so the evaluator, the CLI
+// and the server never know which model they run (see docs/MODELS.md).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/dataset.h"
+#include "data/id_map.h"
+#include "models/feedback.h"
+#include "models/spec.h"
+#include "models/top_k.h"
+
+namespace segue {
+
+class ThreadPool;
+class ModelWriter;
+class ModelReader;
+
+struct FitProgress {
+  std::string_view stage;  // "epoch", "items", ...
+  std::int64_t done = 0;
+  std::int64_t total = 0;
+};
+
+// What fit() may use besides the feedback. All optional.
+struct FitContext {
+  ThreadPool* pool = nullptr;  // null = the process pool sized by --threads
+  std::uint64_t seed = 42;     // for models whose spec has no seed of its own
+  // Side data (timestamps, attributes, friends) whose ids are the feedback's
+  // ids, and the training events within it (null = all events). Models that
+  // read per-event data must read only these events, or they see the test set.
+  const Dataset* dataset = nullptr;
+  const std::vector<std::int64_t>* events = nullptr;
+  std::function<void(const FitProgress&)> progress;  // called from the fitting thread
+
+  void report(std::string_view stage, std::int64_t done, std::int64_t total) const {
+    if (progress) progress(FitProgress{stage, done, total});
+  }
+};
+
+// One of the user's items that pushed `item` up, with its share of the score.
+struct Contribution {
+  std::int32_t item = 0;
+  float share = 0.0f;  // in [0, 1]; the shares of an explanation sum to <= 1
+};
+
+struct Explanation {
+  std::int32_t user = 0;
+  std::int32_t item = 0;
+  float score = 0.0f;
+  std::vector<Contribution> contributions;  // largest share first; may be empty
+  std::string note;  // why it is empty (e.g. "pop does not use the user's history")
+};
+
+class Recommender {
+ public:
+  explicit Recommender(ModelSpec spec) : spec_(std::move(spec)) {}
+  virtual ~Recommender() = default;
+  Recommender(const Recommender&) = delete;
+  Recommender& operator=(const Recommender&) = delete;
+
+  const std::string& name() const { return spec_.name(); }
+  const ModelSpec& params() const { return spec_; }  // params().to_string() is the canonical spec
+
+  // Learns from `train` (ids are dense user/item ids). Keeps the training
+  // positives as the users' histories (exclusion, explanations), then calls
+  // fit_model(). Fitting again starts over.
+  void fit(const FeedbackMatrix& train, const FitContext& context = {});
+  bool fitted() const { return fitted_; }
+  std::int32_t n_users() const { return history_.n_rows; }
+  std::int32_t n_items() const { return history_.n_cols; }
+  double fit_seconds() const { return fit_seconds_; }
+  // The training positives by user: what recommend() excludes.
+  const SparseRows& history() const { return history_; }
+
+  // Batch scoring, the path the evaluator and the server use: fills the
+  // caller-owned, row-major users.size() × n_items() buffer `out` (higher =
+  // better). Ids are not checked here (callers check once per request).
+  // Must be safe to call from several threads at once.
+  virtual void score_users(std::span<const std::int32_t> users, float* out) const = 0;
+  // Fold-in: scores for a user not seen in training, from a history of items
+  // with weights (the same scale as FeedbackMatrix values). Fills n_items() floats.
+  virtual void score_history(std::span<const std::int32_t> items, std::span<const float> weights,
+                             float* out) const = 0;
+
+  // Top-n for a known user, best first, ties by lower item id. n > n_items()
+  // is clamped; the list is shorter when exclusion leaves fewer items.
+  // UsageError names the argument for an unknown user or n <= 0. A user with
+  // no history gets whatever the model scores for an empty history (all equal
+  // for most models): falling back to popularity is the caller's policy (check
+  // history().count(user) == 0).
+  std::vector<ScoredItem> recommend(std::int32_t user, std::int32_t n, bool exclude_seen = true) const;
+  // Top-n for an unseen user given a history (weights empty = all 1), which is
+  // excluded from the list when exclude_history.
+  std::vector<ScoredItem> recommend_from_history(std::span<const std::int32_t> items, std::span<const float> weights,
+                                                 std::int32_t n, bool exclude_history = true) const;
+  // Items most like `item`, itself excluded. The default folds in the
+  // one-item history {item}; models with item vectors override it.
+  virtual std::vector<ScoredItem> similar_items(std::int32_t item, std::int32_t n) const;
+  // Which of the user's history items made `item` score high. The default
+  // returns no contributions and a note saying the model cannot tell.
+  virtual Explanation explain(std::int32_t user, std::int32_t item) const;
+
+  // String ids of the training data, saved in the model file so that a loaded
+  // model maps "--user 2" and prints item names. Sizes must match n_users()
+  // and n_items() (UsageError). Empty until set.
+  void set_id_maps(IdMap users, IdMap items);
+  const IdMap& user_ids() const { return user_ids_; }
+  const IdMap& item_ids() const { return item_ids_; }
+
+  // Model files (models/model_file.h). load() makes the model named in the
+  // file through the registry. InputError names the file on any defect.
+  void save(const std::string& path) const;
+  static std::unique_ptr<Recommender> load(const std::string& path);
+
+ protected:
+  virtual void fit_model(const FeedbackMatrix& train, const FitContext& context) = 0;
+  // Model arrays, in sections named "<model name>.<array>".
+  virtual void save_model(ModelWriter& out) const = 0;
+  virtual void load_model(const ModelReader& in) = 0;
+
+  // UsageError naming the argument when out of range / not fitted.
+  void check_fitted() const;
+  void check_user(std::int32_t user) const;
+  void check_item(std::int32_t item, std::string_view argument = "item") const;
+  static void check_count(std::int32_t n);
+
+ private:
+  ModelSpec spec_;
+  SparseRows history_;
+  IdMap user_ids_;
+  IdMap item_ids_;
+  double fit_seconds_ = 0.0;
+  bool fitted_ = false;
+};
+
+}  // namespace segue

@@ -1,0 +1,104 @@
+#include "models/registry.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "data/error.h"
+#include "models/recommender.h"
+
+// Built-in models: one line per model file that uses SEGUE_REGISTER_MODEL.
+namespace segue::model_anchor {
+void pop();
+void random();
+}  // namespace segue::model_anchor
+
+namespace segue {
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, ModelInfo, std::less<>> models;
+};
+
+// Built on first use, so registrars running during static initialisation
+// (in any order) always find it.
+Registry& registry() {
+  static Registry instance;
+  return instance;
+}
+
+}  // namespace
+
+void register_model(ModelInfo info) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  const auto found = r.models.find(info.name);
+  if (found != r.models.end()) {
+    if (found->second.factory == info.factory) return;
+    throw std::logic_error("two models registered under the name '" + info.name + "'");
+  }
+  std::string name = info.name;
+  r.models.emplace(std::move(name), std::move(info));
+}
+
+void register_builtin_models() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    model_anchor::pop();
+    model_anchor::random();
+  });
+}
+
+const ModelInfo* find_model(std::string_view name) {
+  register_builtin_models();
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  const auto found = r.models.find(name);
+  return found == r.models.end() ? nullptr : &found->second;
+}
+
+std::vector<const ModelInfo*> list_models() {
+  register_builtin_models();
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  std::vector<const ModelInfo*> out;
+  for (const auto& [name, info] : r.models) out.push_back(&info);
+  return out;
+}
+
+ModelSpec parse_spec(std::string_view text) {
+  const SpecParts parts = split_spec(text);
+  const ModelInfo* info = find_model(parts.name);
+  if (info == nullptr) {
+    std::string known;
+    for (const ModelInfo* model : list_models()) known += (known.empty() ? "" : ", ") + model->name;
+    throw UsageError("model: unknown model '" + parts.name + "' (known: " + known + ")");
+  }
+  return parse_params(parts, info->params);
+}
+
+std::unique_ptr<Recommender> make_recommender(std::string_view spec) { return make_recommender(parse_spec(spec)); }
+
+std::unique_ptr<Recommender> make_recommender(const ModelSpec& spec) {
+  const ModelInfo* info = find_model(spec.name());
+  if (info == nullptr) throw UsageError("model: unknown model '" + spec.name() + "'");
+  return info->factory(spec);
+}
+
+std::string describe_models() {
+  std::string out;
+  for (const ModelInfo* model : list_models()) {
+    out += model->name + "  " + model->summary + "\n";
+    for (const ParamDecl& param : model->params) {
+      out += "    " + param.name + "=" + format_param_value(param.default_value);
+      const std::string range = param.range_text();
+      if (!range.empty()) out += "  " + range;
+      out += "  " + param.doc + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace segue

@@ -1,0 +1,56 @@
+// Shared top-k selection: the k best scores of a row, skipping the user's
+// training items, without a full sort. Every model's recommend() goes through it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+namespace segue {
+
+class ThreadPool;
+
+struct ScoredItem {
+  std::int32_t item = 0;
+  float score = 0.0f;
+  friend bool operator==(const ScoredItem&, const ScoredItem&) = default;
+};
+
+// The order of every ranked list in segue: higher score first, ties broken by
+// the lower item id so results never depend on threads or heap order. A NaN
+// score ranks below every number.
+bool ranks_before(const ScoredItem& a, const ScoredItem& b);
+
+// Writes the min(k, eligible) best items of scores[0..n) — best first — to
+// out[0..), skipping the ids in `exclude` (sorted ascending; ids outside the row
+// are ignored), and returns how many were written. `out` must hold k entries.
+// O(n log k) with a bounded heap kept in `out` itself: no allocation.
+std::int32_t top_k(std::span<const float> scores, std::span<const std::int32_t> exclude, std::int32_t k,
+                   ScoredItem* out);
+
+// Convenience form resizing a caller-owned, reusable vector (no allocation once
+// its capacity reaches k).
+void top_k(std::span<const float> scores, std::span<const std::int32_t> exclude, std::int32_t k,
+           std::vector<ScoredItem>& out);
+
+// The top-k of each row of a block of scores (row-major, rows × n_cols).
+struct TopKBlock {
+  std::int32_t k = 0;
+  std::vector<ScoredItem> items;   // rows × k; row r's list is items[r*k .. r*k + counts[r])
+  std::vector<std::int32_t> counts;
+
+  std::span<const ScoredItem> row(std::int64_t r) const {
+    return {items.data() + r * k, static_cast<std::size_t>(counts[r])};
+  }
+};
+
+// Exclusion list of a block row (sorted ascending); may return an empty span.
+using RowExclusion = std::function<std::span<const std::int32_t>(std::int64_t row)>;
+
+// Fills `out` with the top-k of every row, rows split across `pool` (null = the
+// default pool). `exclude` may be empty (no exclusion).
+void top_k_rows(const float* scores, std::int64_t rows, std::int32_t n_cols, const RowExclusion& exclude,
+                std::int32_t k, TopKBlock& out, ThreadPool* pool = nullptr);
+
+}  // namespace segue

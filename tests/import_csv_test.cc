@@ -1,0 +1,132 @@
+#include <gtest/gtest.h>
+
+#include "data/dataset_builder.h"
+#include "data/importer.h"
+#include "test_util.h"
+
+namespace segue {
+namespace {
+
+using testing::TempDir;
+
+ImportOptions all_columns() {
+  ImportOptions options;
+  options.columns.user = "user";
+  options.columns.item = "track";
+  options.columns.time = "ts";
+  options.columns.weight = "plays";
+  options.columns.event = "event";
+  options.columns.session = "session";
+  options.columns.context = {"device", "hour:num"};
+  return options;
+}
+
+const char* kLog =
+    "user,track,ts,plays,event,session,device,hour\r\n"
+    "alice,t1,2020-01-01T10:00:00Z,3,play,s1,phone,10\r\n"
+    "bob,t2,1577880000,1,skip,s2,desktop,\r\n"
+    "alice,\"t,3\",2020-01-02,1,like,s1,phone,23\r\n";
+
+TEST(ImportCsv, MapsEveryColumnAndGroupsEventsByUser) {
+  TempDir dir;
+  IssueLog issues;
+  const Dataset d = import_csv(dir.write("log.csv", kLog), all_columns(), issues);
+  ASSERT_EQ(d.n_users(), 2);
+  ASSERT_EQ(d.n_items(), 3);
+  EXPECT_EQ(d.users.name(0), "alice");
+  const Interactions& x = d.interactions;
+  ASSERT_EQ(x.count(0), 2);  // alice's two events, in file order
+  EXPECT_EQ(d.items.name(x.items[0]), "t1");
+  EXPECT_EQ(d.items.name(x.items[1]), "t,3");
+  EXPECT_FLOAT_EQ(x.weight(0), 3.0f);
+  EXPECT_EQ(x.timestamps[0], 1577872800);
+  EXPECT_EQ(x.timestamps[1], 1577923200);
+  EXPECT_EQ(d.event_names[x.events[1]], "like");
+  EXPECT_EQ(d.event_names[x.events[2]], "skip");
+  EXPECT_LT(d.event_signal[x.events[2]], 0.0f);
+  EXPECT_EQ(d.sessions.name(x.sessions[0]), "s1");
+  ASSERT_EQ(x.context.size(), 2u);
+  EXPECT_EQ(x.context[0].vocab.name(x.context[0].codes[2]), "desktop");
+  EXPECT_FLOAT_EQ(x.context[1].values[1], 23.0f);
+  EXPECT_TRUE(std::isnan(x.context[1].values[2]));  // empty hour = missing
+  d.validate();
+}
+
+TEST(ImportCsv, UnknownEventNamesTheLineAndTheFix) {
+  TempDir dir;
+  IssueLog issues;
+  const std::string path = dir.write("log.csv", "user,track,event\nu,i,play\nu,j,bookmark\n");
+  ImportOptions options;
+  options.columns.user = "user";
+  options.columns.item = "track";
+  options.columns.event = "event";
+  try {
+    import_csv(path, options, issues);
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.line(), 3u);
+    EXPECT_EQ(error.field(), "event");
+    EXPECT_NE(error.reason().find("--signal bookmark="), std::string::npos);
+  }
+  options.signal = SignalTable::parse("bookmark=3");
+  const Dataset d = import_csv(path, options, issues);
+  EXPECT_EQ(d.interactions.size(), 2);
+}
+
+TEST(ImportCsv, BadLinesFailByDefaultAndAreCountedWhenSkipped) {
+  TempDir dir;
+  const std::string path = dir.write("log.csv",
+                                     "user_id,item_id,w\n"
+                                     "u1,i1,1\n"
+                                     "u2,,1\n"        // empty id
+                                     "u3,i3,NaN\n"    // NaN weight
+                                     "u4,i4,-1\n"     // negative
+                                     "u5,i5\n"        // missing field
+                                     "u6,i6,2\n");
+  ImportOptions options;
+  options.columns.weight = "w";
+  IssueLog fail;
+  try {
+    import_csv(path, options, fail);
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.line(), 3u);
+    EXPECT_EQ(error.field(), "item_id");
+  }
+  IssueLog skip(OnError::kSkip);
+  const Dataset d = import_csv(path, options, skip);
+  EXPECT_EQ(skip.skipped(), 4u);
+  EXPECT_EQ(d.interactions.size(), 2);
+  EXPECT_EQ(d.n_users(), 2);  // skipped lines leave no orphan ids behind
+  EXPECT_NE(skip.summary().find("log.csv:4"), std::string::npos);
+}
+
+TEST(ImportCsv, MissingColumnNamesTheOption) {
+  TempDir dir;
+  IssueLog issues;
+  ImportOptions options;
+  options.columns.time = "when";
+  try {
+    import_csv(dir.write("a.csv", "user_id,item_id\nu,i\n"), options, issues);
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("--time-col"), std::string::npos);
+  }
+}
+
+TEST(ImportCsv, HeaderOnlyFileIsAnError) {
+  TempDir dir;
+  IssueLog issues;
+  EXPECT_THROW(import_csv(dir.write("a.csv", "user_id,item_id\n"), ImportOptions{}, issues), InputError);
+}
+
+TEST(ImportCsv, BadTimestampIsAnError) {
+  TempDir dir;
+  IssueLog issues;
+  ImportOptions options;
+  options.columns.time = "t";
+  EXPECT_THROW(import_csv(dir.write("a.csv", "user_id,item_id,t\nu,i,2020-13-01\n"), options, issues), InputError);
+}
+
+}  // namespace
+}  // namespace segue
