@@ -54,7 +54,7 @@ class IdMap {
   std::string arena_;
   std::vector<std::uint64_t> offsets_{0};
   std::vector<std::uint64_t> hashes_;  // per id, so growing never rehashes strings
-  std::vector<std::int32_t> table_;    // open addressing, kMissing = empty
+  std::vector<std::uint64_t> table_;   // open addressing: hash tag << 32 | id; all ones = empty
 };
 
 }  // namespace segue

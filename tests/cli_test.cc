@@ -1,0 +1,122 @@
+// End-to-end tests of the segue binary: exit codes, one-line errors, and the
+// import -> stats -> split -> eval -> train -> recommend chain on a fixture.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace segue {
+namespace {
+
+using testing::TempDir;
+
+struct CommandResult {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+CommandResult run(const std::string& args) {
+  const std::string command = std::string(SEGUE_BINARY) + " " + args + " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+  const int status = pclose(pipe);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// 6 users x up to 5 items, enough for every command to have something to do.
+std::string listening_log() {
+  std::string csv = "user_id,item_id,weight,timestamp\n";
+  const char* items[] = {"rock", "pop", "jazz", "folk", "punk", "soul"};
+  for (int u = 0; u < 6; ++u)
+    for (int i = 0; i <= (u % 3) + 2; ++i)
+      csv += "u" + std::to_string(u) + "," + items[(u + i) % 6] + "," + std::to_string(i + 1) + "," +
+             std::to_string(1600000000 + u * 100 + i) + "\n";
+  return csv;
+}
+
+TEST(Cli, ImportStatsSplitEvalTrainRecommendChain) {
+  TempDir dir;
+  const std::string log = dir.write("log.csv", listening_log());
+  const std::string store = dir.file("store");
+  CommandResult r = run("import --format csv --input " + log + " --out " + store + " --weight-col weight --time-col timestamp");
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("stats " + store + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto stats = nlohmann::json::parse(r.out);
+  EXPECT_EQ(stats["users"], 6);
+  EXPECT_EQ(stats["items"], 6);
+  EXPECT_EQ(stats["interactions"], 24);
+  EXPECT_NEAR(stats["density"].get<double>(), 24.0 / 36.0, 1e-9);
+
+  r = run("split " + store + " --method leave-last --seed 3 --out " + dir.file("split"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string train = dir.file("split/train.csv"), test = dir.file("split/test.csv");
+  EXPECT_EQ(testing::read_file(train).substr(0, 33), "user_id,item_id,weight,timestamp\n");
+
+  r = run("eval --train " + train + " --test " + test + " --model pop --json " + dir.file("eval.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto eval = nlohmann::json::parse(testing::read_file(dir.file("eval.json")));
+  EXPECT_EQ(eval["protocol"], "full");
+  EXPECT_EQ(eval["results"][0]["model"], "pop");
+  EXPECT_EQ(eval["results"][0]["users_evaluated"], 6);
+  EXPECT_TRUE(eval["results"][0]["metrics"].contains("ndcg@10"));
+
+  r = run("train --train " + train + " --model pop --out " + dir.file("pop.model"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("recommend --model " + dir.file("pop.model") + " --user u0 --n 2 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto recs = nlohmann::json::parse(r.out);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0]["rank"], 1);
+}
+
+TEST(Cli, BadInputGivesOneLineNamingFileAndLine) {
+  TempDir dir;
+  const std::string log = dir.write("bad.csv", "user_id,item_id,weight\nu1,i1,2\nu2,i2,oops\n");
+  const CommandResult r = run("import --format csv --input " + log + " --out " + dir.file("s") + " --weight-col weight");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("bad.csv:3: field 'weight'"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(Cli, SkipModeReportsHowManyLinesWereSkipped) {
+  TempDir dir;
+  const std::string log = dir.write("bad.csv", "user_id,item_id,weight\nu1,i1,2\nu2,i2,oops\nu3,,1\n");
+  const CommandResult r = run("import --format csv --input " + log + " --out " + dir.file("s") +
+                    " --weight-col weight --on-error skip");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("skipped 2 bad lines"), std::string::npos) << r.out;
+}
+
+TEST(Cli, UnknownUserAndBadSpecAreClearErrors) {
+  TempDir dir;
+  const std::string log = dir.write("log.csv", listening_log());
+  ASSERT_EQ(run("train --train " + log + " --model pop --out " + dir.file("m")).code, 0);
+  CommandResult r = run("recommend --model " + dir.file("m") + " --user nobody");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("unknown user id 'nobody'"), std::string::npos) << r.out;
+  r = run("train --train " + log + " --model pop:decay_dayz=3 --out " + dir.file("m2"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("decay_dayz"), std::string::npos) << r.out;
+  r = run("recommend --model " + log + " --user u0");  // not a model file
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("log.csv"), std::string::npos) << r.out;
+}
+
+TEST(Cli, MissingSubcommandOrFileFails) {
+  EXPECT_NE(run("").code, 0);
+  const CommandResult r = run("stats /nonexistent/segue-store");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("/nonexistent/segue-store"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace segue
