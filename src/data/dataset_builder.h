@@ -18,6 +18,9 @@ class DatasetBuilder {
 
   std::int32_t user(std::string_view id) { return dataset_.users.intern(id); }
   std::int32_t item(std::string_view id) { return dataset_.items.intern(id); }
+  // With a precomputed IdMap::hash (batch import: see IdMap::prefetch).
+  std::int32_t user(std::string_view id, std::uint64_t hash) { return dataset_.users.intern(id, hash); }
+  std::int32_t item(std::string_view id, std::uint64_t hash) { return dataset_.items.intern(id, hash); }
   std::int32_t session(std::string_view id) { return dataset_.sessions.intern(id); }
   const IdMap& users() const { return dataset_.users; }
   const IdMap& items() const { return dataset_.items; }

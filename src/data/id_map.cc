@@ -3,13 +3,30 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace segue {
 namespace {
 
-// FNV-1a with a final mix: fast on short ids, good enough spread for linear probing.
-std::uint64_t hash_bytes(std::string_view key) {
+constexpr std::uint16_t kLongKey = 0xFFFF;
+
+std::uint16_t tag_of(std::uint64_t hash) { return static_cast<std::uint16_t>(hash >> 48); }
+
+// Lookups hit the table at random: with 4 KiB pages nearly every probe is also a
+// TLB miss (costly under virtualisation), so ask for transparent huge pages.
+void advise_huge_pages(void* data, std::size_t bytes) {
+  constexpr std::size_t kHuge = 2u << 20;
+  if (bytes < kHuge) return;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
+}  // namespace
+
+// FNV-1a with a final mix: fast on short ids, good spread for linear probing.
+std::uint64_t IdMap::hash(std::string_view key) {
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char c : key) {
     h ^= c;
@@ -21,71 +38,68 @@ std::uint64_t hash_bytes(std::string_view key) {
   return h;
 }
 
-}  // namespace
-
-// A slot packs the id (low 32 bits) with the hash's high 32 bits, so a probe
-// rejects a different key without touching the string arena (cache misses
-// there dominate interning otherwise).
-namespace {
-constexpr std::uint64_t kEmptySlot = ~0ull;
-inline std::uint64_t pack(std::uint64_t hash, std::int32_t id) {
-  return (hash & 0xFFFFFFFF00000000ull) | static_cast<std::uint32_t>(id);
+IdMap::Slot IdMap::make_slot(std::int32_t id, std::uint64_t hash) const {
+  const std::uint64_t length = offsets_[id + 1] - offsets_[id];
+  return Slot{id, tag_of(hash), static_cast<std::uint16_t>(length < kLongKey ? length : kLongKey), offsets_[id]};
 }
-inline std::int32_t slot_id(std::uint64_t slot) { return static_cast<std::int32_t>(slot & 0xFFFFFFFFull); }
-
-// Lookups hit the table at random: with 4 KiB pages nearly every probe is a TLB
-// miss (costly under virtualisation), so ask for transparent huge pages.
-void advise_huge_pages(void* data, std::size_t bytes) {
-  constexpr std::size_t kHuge = 2u << 20;
-  if (bytes < kHuge) return;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-}  // namespace
 
 std::uint64_t IdMap::slot_of(std::string_view key, std::uint64_t hash) const {
   const std::uint64_t mask = table_.size() - 1;
-  const std::uint64_t tag = hash & 0xFFFFFFFF00000000ull;
+  const std::uint16_t tag = tag_of(hash);
+  const std::uint16_t length = static_cast<std::uint16_t>(key.size() < kLongKey ? key.size() : kLongKey);
   std::uint64_t slot = hash & mask;
   while (true) {
-    const std::uint64_t entry = table_[slot];
-    if (entry == kEmptySlot) return slot;
-    if ((entry & 0xFFFFFFFF00000000ull) == tag && name(slot_id(entry)) == key) return slot;
+    const Slot& entry = table_[slot];
+    if (entry.id == kMissing) return slot;
+    if (entry.tag == tag && entry.length == length) {
+      if (length != kLongKey) {
+        if (std::memcmp(arena_.data() + entry.offset, key.data(), key.size()) == 0) return slot;
+      } else if (name(entry.id) == key) {
+        return slot;
+      }
+    }
     slot = (slot + 1) & mask;
   }
 }
 
+void IdMap::prefetch(std::uint64_t hash) const {
+  if (!table_.empty()) __builtin_prefetch(&table_[hash & (table_.size() - 1)]);
+}
+
+void IdMap::prefetch_key(std::uint64_t hash) const {
+  if (table_.empty()) return;
+  const Slot& entry = table_[hash & (table_.size() - 1)];
+  if (entry.id != kMissing && entry.tag == tag_of(hash)) __builtin_prefetch(arena_.data() + entry.offset);
+}
+
 void IdMap::grow() {
   const std::size_t capacity = table_.empty() ? 64 : table_.size() * 2;
-  table_.assign(capacity, kEmptySlot);
-  advise_huge_pages(table_.data(), capacity * sizeof(std::uint64_t));
+  table_.assign(capacity, Slot{});
+  advise_huge_pages(table_.data(), capacity * sizeof(Slot));
   const std::uint64_t mask = capacity - 1;
   for (std::int32_t id = 0; id < size(); ++id) {
     std::uint64_t slot = hashes_[id] & mask;
-    while (table_[slot] != kEmptySlot) slot = (slot + 1) & mask;
-    table_[slot] = pack(hashes_[id], id);
+    while (table_[slot].id != kMissing) slot = (slot + 1) & mask;
+    table_[slot] = make_slot(id, hashes_[id]);
   }
 }
 
-std::int32_t IdMap::intern(std::string_view key) {
+std::int32_t IdMap::intern(std::string_view key, std::uint64_t hash) {
   if ((static_cast<std::size_t>(size()) + 1) * 2 > table_.size()) grow();
-  const std::uint64_t hash = hash_bytes(key);
   const std::uint64_t slot = slot_of(key, hash);
-  if (table_[slot] != kEmptySlot) return slot_id(table_[slot]);
+  if (table_[slot].id != kMissing) return table_[slot].id;
   if (size() == INT32_MAX - 1) throw std::length_error("IdMap: more than 2^31 - 2 distinct ids");
   const std::int32_t id = size();
   arena_.append(key);
   offsets_.push_back(arena_.size());
   hashes_.push_back(hash);
-  table_[slot] = pack(hash, id);
+  table_[slot] = make_slot(id, hash);
   return id;
 }
 
 std::int32_t IdMap::find(std::string_view key) const {
   if (table_.empty()) return kMissing;
-  const std::uint64_t entry = table_[slot_of(key, hash_bytes(key))];
-  return entry == kEmptySlot ? kMissing : slot_id(entry);
+  return table_[slot_of(key, hash(key))].id;
 }
 
 void IdMap::reserve(std::size_t n) {

@@ -18,7 +18,15 @@ class IdMap {
   IdMap() = default;
 
   // Returns the id of `key`, adding it (as size()) if new.
-  std::int32_t intern(std::string_view key);
+  std::int32_t intern(std::string_view key) { return intern(key, hash(key)); }
+  std::int32_t intern(std::string_view key, std::uint64_t hash);
+
+  // Batch interning on large maps is bound by memory latency, not compute:
+  // hash a batch of keys, prefetch() each slot, then prefetch_key() each
+  // candidate's bytes, then intern(key, hash) — the misses overlap.
+  static std::uint64_t hash(std::string_view key);
+  void prefetch(std::uint64_t hash) const;
+  void prefetch_key(std::uint64_t hash) const;
   // Returns the id of `key`, or kMissing.
   std::int32_t find(std::string_view key) const;
   bool contains(std::string_view key) const { return find(key) != kMissing; }
@@ -48,13 +56,23 @@ class IdMap {
   }
 
  private:
+  // A slot carries what a probe needs without touching other arrays: a 16-bit
+  // hash tag and the key's length and arena offset (random reads of the id
+  // arrays cost ~200 ns each on large maps). id == kMissing marks it empty.
+  struct Slot {
+    std::int32_t id = kMissing;
+    std::uint16_t tag = 0;
+    std::uint16_t length = 0;  // 0xFFFF: at least that long, ask offsets_
+    std::uint64_t offset = 0;
+  };
   std::uint64_t slot_of(std::string_view key, std::uint64_t hash) const;
+  Slot make_slot(std::int32_t id, std::uint64_t hash) const;
   void grow();
 
   std::string arena_;
   std::vector<std::uint64_t> offsets_{0};
   std::vector<std::uint64_t> hashes_;  // per id, so growing never rehashes strings
-  std::vector<std::uint64_t> table_;   // open addressing: hash tag << 32 | id; all ones = empty
+  std::vector<Slot> table_;            // open addressing, linear probing, load <= 1/2
 };
 
 }  // namespace segue

@@ -22,8 +22,22 @@ int optional_column(const CsvReader& reader, const std::string& name, const char
   return name.empty() ? -1 : reader.require_column(name, option);
 }
 
-void read_event(const CsvReader& reader, const ColumnIndex& c, DatasetBuilder& builder) {
+// One parsed, validated line waiting to be interned. Keys are copied because a
+// quoted field lives in the reader's scratch buffer, which the next line reuses;
+// the strings keep their capacity, so a batch allocates nothing once warm.
+struct PendingEvent {
+  std::string user, item;
+  std::uint64_t user_hash = 0, item_hash = 0;
   DatasetBuilder::Event event;
+  std::vector<std::string> categories;  // per context column (numeric ones unused)
+  std::vector<float> numbers;           // per context column (categorical ones unused)
+};
+
+// Parses and checks every field of the current line; interns nothing but the
+// session, so a bad line leaves no orphan user or item behind.
+void parse_event(const CsvReader& reader, const ColumnIndex& c, DatasetBuilder& builder, PendingEvent& out) {
+  DatasetBuilder::Event& event = out.event;
+  event = DatasetBuilder::Event{};
   const std::string_view user = reader.id(c.user);
   const std::string_view item = reader.id(c.item);
   if (c.weight >= 0) event.weight = reader.weight(c.weight);
@@ -47,30 +61,52 @@ void read_event(const CsvReader& reader, const ColumnIndex& c, DatasetBuilder& b
       event.position = static_cast<std::int32_t>(position);
     }
   }
-  // Ids are interned only once the whole line is known to be good, so a
-  // skipped line leaves no orphan user or item behind.
+  out.categories.resize(c.context.size());
+  out.numbers.resize(c.context.size());
+  for (std::size_t k = 0; k < c.context.size(); ++k) {
+    const std::string_view text = reader.text(c.context[k]);
+    if (!c.context_numeric[k]) {
+      out.categories[k].assign(text);
+      continue;
+    }
+    double value = std::nan("");
+    if (!text.empty() && !parse_double(text, value))
+      throw reader.error(c.context[k], "expected a number (or an empty field), got '" + std::string(text) + "'");
+    out.numbers[k] = static_cast<float>(value);
+  }
   if (c.session >= 0) {
     const std::string_view session = reader.text(c.session);
     if (!session.empty()) event.session = builder.session(session);
   }
-  for (std::size_t k = 0; k < c.context.size(); ++k) {
-    if (!c.context_numeric[k]) continue;
-    const std::string_view text = reader.text(c.context[k]);
-    double value = 0;
-    if (!text.empty() && !parse_double(text, value))
-      throw reader.error(c.context[k], "expected a number (or an empty field), got '" + std::string(text) + "'");
+  out.user.assign(user);
+  out.item.assign(item);
+}
+
+// Interns a batch of lines with their hash-table misses overlapped: hash and
+// prefetch every slot, prefetch every candidate key, then intern in order.
+void add_batch(std::vector<PendingEvent>& batch, std::size_t count, const ColumnIndex& c, DatasetBuilder& builder) {
+  for (std::size_t k = 0; k < count; ++k) {
+    PendingEvent& p = batch[k];
+    p.user_hash = IdMap::hash(p.user);
+    p.item_hash = IdMap::hash(p.item);
+    builder.users().prefetch(p.user_hash);
+    builder.items().prefetch(p.item_hash);
   }
-  event.user = builder.user(user);
-  event.item = builder.item(item);
-  builder.add(event);
-  for (std::size_t k = 0; k < c.context.size(); ++k) {
-    const std::string_view text = reader.text(c.context[k]);
-    if (c.context_numeric[k]) {
-      double value = std::nan("");
-      if (!text.empty()) parse_double(text, value);  // checked above
-      builder.set_context(c.context_builder[k], static_cast<float>(value));
-    } else {
-      builder.set_context(c.context_builder[k], text);
+  for (std::size_t k = 0; k < count; ++k) {
+    builder.users().prefetch_key(batch[k].user_hash);
+    builder.items().prefetch_key(batch[k].item_hash);
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    PendingEvent& p = batch[k];
+    p.event.user = builder.user(p.user, p.user_hash);
+    p.event.item = builder.item(p.item, p.item_hash);
+    builder.add(p.event);
+    for (std::size_t j = 0; j < c.context.size(); ++j) {
+      if (c.context_numeric[j]) {
+        builder.set_context(c.context_builder[j], p.numbers[j]);
+      } else {
+        builder.set_context(c.context_builder[j], std::string_view(p.categories[j]));
+      }
     }
   }
 }
@@ -102,20 +138,26 @@ Dataset import_csv(const std::string& path, const ImportOptions& options, IssueL
   }
 
   ImportProgress progress(options.progress, reader.bytes());
+  constexpr std::size_t kBatch = 64;
+  std::vector<PendingEvent> batch(kBatch);
+  std::size_t pending = 0;
   while (true) {
     try {
       if (!reader.next()) break;
       reader.expect_width();
-      read_event(reader, c, builder);
-    } catch (const InputError& error) {
-      if (error.reason().find("unterminated quoted field") != std::string::npos) {
-        issues.report(error);
-        break;  // nothing after an unclosed quote can be trusted
+      parse_event(reader, c, builder, batch[pending]);
+      if (++pending == kBatch) {
+        add_batch(batch, pending, c, builder);
+        pending = 0;
       }
-      issues.report(error);
+    } catch (const InputError& error) {
+      issues.report(error);  // throws under --on-error fail
+      // Nothing after an unclosed quote can be trusted.
+      if (error.reason().find("unterminated quoted field") != std::string::npos) break;
     }
     progress.update(reader.offset());
   }
+  add_batch(batch, pending, c, builder);
   if (builder.events() == 0 && issues.skipped() == 0)
     throw InputError(path, 2, "", "no data lines after the header");
   return builder.finish("csv:" + path);
