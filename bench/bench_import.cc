@@ -9,19 +9,12 @@
 #include <string>
 #include <thread>
 
+#include "bench_util.h"
 #include "data/importer.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -55,7 +48,7 @@ int main(int argc, char** argv) {
   std::printf("command: ");
   for (int i = 0; i < argc; ++i) std::printf("%s ", argv[i]);
   std::printf("\nmachine: %u hardware threads, %s (the importer is single-threaded)\n",
-              std::thread::hardware_concurrency(), cpu_model().c_str());
+              std::thread::hardware_concurrency(), segue::bench::cpu_model().c_str());
 
   const long lines = 5000000;
   const std::string path = (std::filesystem::temp_directory_path() / "segue-bench-import.csv").string();

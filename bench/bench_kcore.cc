@@ -13,19 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "data/filters.h"
 
 namespace {
 
 using segue::Dataset;
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
 
 // Users get a skewed number of events (a few heavy listeners), items are drawn
 // from a Zipf(1.0) law by inverse CDF, as in real listening logs.
@@ -107,7 +100,7 @@ int main(int argc, char** argv) {
   }
   std::printf("command: %s\n", command.c_str());
   std::printf("machine: nproc=%u, cpu=%s (kcore is single-threaded)\n", std::thread::hardware_concurrency(),
-              cpu_model().c_str());
+              segue::bench::cpu_model().c_str());
 
   const Dataset data = synthetic(events, users, items, 42);
   std::printf("before: synthetic Zipf(1.0) items, %lld events, %d users, %d items\n",

@@ -12,20 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "data/dataset_builder.h"
 #include "data/store.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
 
 // On a shared machine the load average explains a slow run.
 std::string load_average() {
@@ -65,7 +58,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command.append(i ? " " : "").append(argv[i]);
   std::printf("command: %s\n", command.c_str());
   std::printf("machine: %u threads (nproc), %s, load average %s\n", std::thread::hardware_concurrency(),
-              cpu_model().c_str(), load_average().c_str());
+              segue::bench::cpu_model().c_str(), load_average().c_str());
 
   const segue::Dataset dataset = synthetic(interactions, 50'000, 100'000);
   const fs::path dir = fs::temp_directory_path() / ("segue-bench-store-" + std::to_string(std::random_device{}()));

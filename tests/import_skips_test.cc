@@ -10,6 +10,8 @@
 namespace segue {
 namespace {
 
+using testing::expect_input_error;
+
 using testing::TempDir;
 
 const std::string kHeader =
@@ -49,17 +51,6 @@ std::string log_line(int n) {  // physical line n of kLog (2..6)
   std::size_t start = 0;
   for (int i = 1; i < n; ++i) start = kLog.find('\n', start) + 1;
   return kLog.substr(start, kLog.find('\n', start) - start + 1);
-}
-
-template <class F>
-InputError expect_input_error(F&& run) {
-  try {
-    run();
-  } catch (const InputError& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return InputError("", 0, "", "");
 }
 
 Dataset import_file(const std::string& path) {

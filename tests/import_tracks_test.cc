@@ -11,6 +11,8 @@
 namespace segue {
 namespace {
 
+using testing::expect_input_error;
+
 using testing::TempDir;
 
 const std::string kKaggleHeader =
@@ -29,17 +31,6 @@ const std::string kKaggle = kKaggleHeader + kaggle_row("Movie", "0BRjO6ga9RKCKjf
                             "Country,Artist B,Song B,1111111111111111111111,50,0.1,0.2,200000,0.3,0.0,A#,0.1,-5.0,"
                             "Minor,0.04,120.0,3,0.5\n" +
                             kaggle_row("Dance", "0BRjO6ga9RKCKjfDqeFgWV", "7");
-
-template <class F>
-InputError expect_input_error(F&& run) {
-  try {
-    run();
-  } catch (const InputError& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return InputError("", 0, "", "");
-}
 
 Dataset import_file(const std::string& path) {
   IssueLog issues;

@@ -14,18 +14,9 @@
 namespace segue {
 namespace {
 
-using testing::TempDir;
+using testing::expect_input_error;
 
-template <class F>
-InputError expect_input_error(F&& run) {
-  try {
-    run();
-  } catch (const InputError& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return InputError("", 0, "", "");
-}
+using testing::TempDir;
 
 Dataset import_path(const std::string& path, const ImportOptions& options = {}) {
   IssueLog issues;

@@ -20,6 +20,8 @@
 namespace segue {
 namespace {
 
+using testing::expect_input_error;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::read_file;
@@ -120,20 +122,6 @@ void expect_same(const Dataset& a, const Dataset& b) {
 }
 
 // Runs `body`, which must throw InputError; returns it for inspection.
-template <class Body>
-InputError expect_input_error(Body body) {
-  try {
-    body();
-  } catch (const InputError& error) {
-    return error;
-  } catch (const std::exception& other) {
-    ADD_FAILURE() << "expected InputError, got: " << other.what();
-    return InputError("", 0, "", "");
-  }
-  ADD_FAILURE() << "expected InputError, nothing was thrown";
-  return InputError("", 0, "", "");
-}
-
 void overwrite(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;

@@ -2,10 +2,15 @@
 // itself and a one-call file writer for fixtures written inside the test.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
+
+#include "data/error.h"
 
 namespace segue::testing {
 
@@ -38,6 +43,22 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Runs `body`, which must throw an InputError, and returns it for the caller
+// to check file, line and field; any other outcome fails the test.
+template <class Body>
+InputError expect_input_error(Body&& body) {
+  try {
+    body();
+  } catch (const InputError& error) {
+    return error;
+  } catch (const std::exception& other) {
+    ADD_FAILURE() << "expected InputError, got: " << other.what();
+    return InputError("", 0, "", "");
+  }
+  ADD_FAILURE() << "expected InputError, nothing was thrown";
+  return InputError("", 0, "", "");
+}
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
