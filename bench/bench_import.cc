@@ -20,15 +20,24 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// user_id,item_id,weight,timestamp with Zipf-like item popularity.
-void write_log(const std::string& path, long lines) {
+// user_id,item_id,weight,timestamp with Zipf-like item popularity. Grouped:
+// each user's events in a run, as real logs come (by user, or by user and time);
+// shuffled: every line a random user, the worst case for id lookups.
+void write_log(const std::string& path, long lines, bool grouped) {
   std::mt19937_64 rng(7);
   std::ofstream out(path);
   out << "user_id,item_id,weight,timestamp\n";
   std::string buffer;
   char line[128];
+  unsigned user = 0;
+  long run_left = 0;
   for (long i = 0; i < lines; ++i) {
-    const unsigned user = static_cast<unsigned>(rng() % 200000);
+    if (!grouped) {
+      user = static_cast<unsigned>(rng() % 200000);
+    } else if (run_left-- <= 0) {
+      user = static_cast<unsigned>(rng() % 200000);
+      run_left = static_cast<long>(1 + rng() % 49);
+    }
     const double u = static_cast<double>(rng() >> 11) / 9007199254740992.0;
     const unsigned item = static_cast<unsigned>(500000 * u * u * u);
     const int n = std::snprintf(line, sizeof line, "user_%u,spotify:track:%022u,%u,%ld\n", user, item,
@@ -52,24 +61,26 @@ int main(int argc, char** argv) {
 
   const long lines = 5000000;
   const std::string path = (std::filesystem::temp_directory_path() / "segue-bench-import.csv").string();
-  write_log(path, lines);
-  const auto bytes = std::filesystem::file_size(path);
   segue::ImportOptions options;
   options.columns.weight = "weight";
   options.columns.time = "timestamp";
-  double best = 1e9;
-  for (int run = 0; run < 3; ++run) {
-    segue::IssueLog issues;
-    const auto start = Clock::now();
-    const segue::Dataset d = segue::import_csv(path, options, issues);
-    const double s = seconds_since(start);
-    best = std::min(best, s);
-    if (run == 0)
-      std::printf("synthetic csv: %ld lines, %.0f MB, %d users, %d items\n", lines, static_cast<double>(bytes) / 1e6,
-                  d.n_users(), d.n_items());
+  for (const bool grouped : {true, false}) {
+    write_log(path, lines, grouped);
+    const auto bytes = std::filesystem::file_size(path);
+    double best = 1e9;
+    for (int run = 0; run < 3; ++run) {
+      segue::IssueLog issues;
+      const auto start = Clock::now();
+      const segue::Dataset d = segue::import_csv(path, options, issues);
+      best = std::min(best, seconds_since(start));
+      if (run == 0)
+        std::printf("synthetic csv, %s: %ld lines, %.0f MB, %d users, %d items\n",
+                    grouped ? "grouped by user (runs of 1-49 events)" : "shuffled (a random user every line)", lines,
+                    static_cast<double>(bytes) / 1e6, d.n_users(), d.n_items());
+    }
+    std::printf("  csv import (user,item,weight,timestamp): best of 3 %.3f s = %.2f M lines/s, %.0f MB/s\n", best,
+                static_cast<double>(lines) / best / 1e6, static_cast<double>(bytes) / best / 1e6);
   }
-  std::printf("csv import (user,item,weight,timestamp): best of 3 %.3f s = %.2f M lines/s, %.0f MB/s\n", best,
-              static_cast<double>(lines) / best / 1e6, static_cast<double>(bytes) / best / 1e6);
   std::filesystem::remove(path);
 
   for (int i = 1; i < argc; ++i) {

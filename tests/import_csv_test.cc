@@ -130,3 +130,32 @@ TEST(ImportCsv, BadTimestampIsAnError) {
 
 }  // namespace
 }  // namespace segue
+
+namespace segue {
+namespace {
+
+// Lines of one user in a row take a shortcut (no hash lookup); it must give the
+// same ids across batch boundaries and around skipped lines.
+TEST(ImportCsv, RunsOfOneUserAcrossBatchesAndSkippedLinesKeepTheirIds) {
+  testing::TempDir dir;
+  std::string csv = "user_id,item_id\n";
+  for (int line = 0; line < 300; ++line) {
+    const int user = (line / 7) % 5;  // runs of 7, users repeat later
+    csv += "u" + std::to_string(user) + "," + (line == 150 ? "" : "i" + std::to_string(line % 11)) + "\n";
+  }
+  IssueLog issues(OnError::kSkip);
+  const Dataset d = import_csv(dir.write("runs.csv", csv), ImportOptions{}, issues);
+  EXPECT_EQ(issues.skipped(), 1u);
+  ASSERT_EQ(d.n_users(), 5);
+  std::vector<std::int64_t> expected(5, 0);
+  for (int line = 0; line < 300; ++line)
+    if (line != 150) ++expected[(line / 7) % 5];
+  for (int u = 0; u < 5; ++u) {
+    const std::int32_t id = d.users.find("u" + std::to_string(u));
+    ASSERT_GE(id, 0);
+    EXPECT_EQ(d.interactions.count(id), expected[u]) << "u" << u;
+  }
+}
+
+}  // namespace
+}  // namespace segue

@@ -25,15 +25,30 @@ void advise_huge_pages(void* data, std::size_t bytes) {
 
 }  // namespace
 
-// FNV-1a with a final mix: fast on short ids, good spread for linear probing.
+// Eight bytes per step (ids such as "spotify:track:..." are 36 bytes: a byte
+// loop of dependent multiplies was a tenth of import time), finished with
+// murmur3's fmix64 so every input bit reaches the low bits used for slots.
 std::uint64_t IdMap::hash(std::string_view key) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ull;
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = 0x243F6A8885A308D3ull ^ (key.size() * kMul);
+  const char* p = key.data();
+  std::size_t n = key.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    h = (h ^ word) * kMul;
+    h ^= h >> 29;
+  }
+  if (n > 0) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, n);
+    h = (h ^ word) * kMul;
+    h ^= h >> 29;
   }
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
   h ^= h >> 33;
   return h;
 }

@@ -1,5 +1,6 @@
 // Generic CSV/TSV importer: one event per line, columns chosen by name
 // (--user-col, --item-col, --time-col, ...). The hot path of `segue import`.
+#include <algorithm>
 #include <cmath>
 
 #include "data/csv_reader.h"
@@ -27,6 +28,7 @@ int optional_column(const CsvReader& reader, const std::string& name, const char
 // the strings keep their capacity, so a batch allocates nothing once warm.
 struct PendingEvent {
   std::string user, item;
+  bool same_user = false;  // as the line before: logs are mostly grouped by user
   std::uint64_t user_hash = 0, item_hash = 0;
   DatasetBuilder::Event event;
   std::vector<std::string> categories;  // per context column (numeric ones unused)
@@ -35,7 +37,8 @@ struct PendingEvent {
 
 // Parses and checks every field of the current line; interns nothing but the
 // session, so a bad line leaves no orphan user or item behind.
-void parse_event(const CsvReader& reader, const ColumnIndex& c, DatasetBuilder& builder, PendingEvent& out) {
+void parse_event(const CsvReader& reader, const ColumnIndex& c, DatasetBuilder& builder, PendingEvent& out,
+                 std::string& last_user) {
   DatasetBuilder::Event& event = out.event;
   event = DatasetBuilder::Event{};
   const std::string_view user = reader.id(c.user);
@@ -78,27 +81,44 @@ void parse_event(const CsvReader& reader, const ColumnIndex& c, DatasetBuilder& 
     const std::string_view session = reader.text(c.session);
     if (!session.empty()) event.session = builder.session(session);
   }
-  out.user.assign(user);
+  out.same_user = user == last_user;
+  if (!out.same_user) {
+    out.user.assign(user);
+    last_user.assign(user);
+  }
   out.item.assign(item);
 }
 
-// Interns a batch of lines with their hash-table misses overlapped: hash and
-// prefetch every slot, prefetch every candidate key, then intern in order.
-void add_batch(std::vector<PendingEvent>& batch, std::size_t count, const ColumnIndex& c, DatasetBuilder& builder) {
+// Interns a batch of lines with their hash-table misses overlapped: a software
+// pipeline that prefetches the table slots kSlotAhead lines ahead and the
+// candidate keys' bytes kKeyAhead lines ahead of the line being interned (a
+// core keeps only ~20 misses in flight, so prefetching a whole batch at once
+// would drop most of them).
+void add_batch(std::vector<PendingEvent>& batch, std::size_t count, const ColumnIndex& c, DatasetBuilder& builder,
+               std::int32_t& last_user_id) {
+  constexpr std::size_t kSlotAhead = 12, kKeyAhead = 6;
+  const IdMap& users = builder.users();
+  const IdMap& items = builder.items();
   for (std::size_t k = 0; k < count; ++k) {
-    PendingEvent& p = batch[k];
-    p.user_hash = IdMap::hash(p.user);
-    p.item_hash = IdMap::hash(p.item);
-    builder.users().prefetch(p.user_hash);
-    builder.items().prefetch(p.item_hash);
+    if (!batch[k].same_user) batch[k].user_hash = IdMap::hash(batch[k].user);
+    batch[k].item_hash = IdMap::hash(batch[k].item);
+  }
+  for (std::size_t k = 0; k < std::min(count, kSlotAhead); ++k) {
+    if (!batch[k].same_user) users.prefetch(batch[k].user_hash);
+    items.prefetch(batch[k].item_hash);
   }
   for (std::size_t k = 0; k < count; ++k) {
-    builder.users().prefetch_key(batch[k].user_hash);
-    builder.items().prefetch_key(batch[k].item_hash);
-  }
-  for (std::size_t k = 0; k < count; ++k) {
+    if (k + kSlotAhead < count) {
+      if (!batch[k + kSlotAhead].same_user) users.prefetch(batch[k + kSlotAhead].user_hash);
+      items.prefetch(batch[k + kSlotAhead].item_hash);
+    }
+    if (k + kKeyAhead < count) {
+      if (!batch[k + kKeyAhead].same_user) users.prefetch_key(batch[k + kKeyAhead].user_hash);
+      items.prefetch_key(batch[k + kKeyAhead].item_hash);
+    }
     PendingEvent& p = batch[k];
-    p.event.user = builder.user(p.user, p.user_hash);
+    p.event.user = p.same_user ? last_user_id : builder.user(p.user, p.user_hash);
+    last_user_id = p.event.user;
     p.event.item = builder.item(p.item, p.item_hash);
     builder.add(p.event);
     for (std::size_t j = 0; j < c.context.size(); ++j) {
@@ -141,13 +161,15 @@ Dataset import_csv(const std::string& path, const ImportOptions& options, IssueL
   constexpr std::size_t kBatch = 64;
   std::vector<PendingEvent> batch(kBatch);
   std::size_t pending = 0;
+  std::string last_user;          // the user id text of the last good line
+  std::int32_t last_user_id = -1;  // and its id, once interned
   while (true) {
     try {
       if (!reader.next()) break;
       reader.expect_width();
-      parse_event(reader, c, builder, batch[pending]);
+      parse_event(reader, c, builder, batch[pending], last_user);
       if (++pending == kBatch) {
-        add_batch(batch, pending, c, builder);
+        add_batch(batch, pending, c, builder, last_user_id);
         pending = 0;
       }
     } catch (const InputError& error) {
@@ -157,7 +179,7 @@ Dataset import_csv(const std::string& path, const ImportOptions& options, IssueL
     }
     progress.update(reader.offset());
   }
-  add_batch(batch, pending, c, builder);
+  add_batch(batch, pending, c, builder, last_user_id);
   if (builder.events() == 0 && issues.skipped() == 0)
     throw InputError(path, 2, "", "no data lines after the header");
   return builder.finish("csv:" + path);
