@@ -130,12 +130,27 @@ IdMap IdMap::from_raw(std::string arena, std::vector<std::uint64_t> offsets) {
     throw std::invalid_argument("id map offsets do not match its byte arena");
   for (std::size_t i = 1; i < offsets.size(); ++i)
     if (offsets[i] < offsets[i - 1]) throw std::invalid_argument("id map offsets are not increasing");
+  if (offsets.size() - 1 > static_cast<std::size_t>(INT32_MAX - 1)) throw std::invalid_argument("id map too large");
+  // Loading a store is on the critical path of every command: adopt the arena
+  // as it is, hash in one sequential pass, and fill a table sized once with
+  // slot prefetches running ahead.
   IdMap map;
-  map.reserve(offsets.size() - 1);
-  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
-    std::string_view key(arena.data() + offsets[i], offsets[i + 1] - offsets[i]);
-    if (map.intern(key) != static_cast<std::int32_t>(i))
-      throw std::invalid_argument("id map holds a duplicate id '" + std::string(key) + "'");
+  map.arena_ = std::move(arena);
+  map.offsets_ = std::move(offsets);
+  const auto n = static_cast<std::int32_t>(map.offsets_.size() - 1);
+  map.hashes_.resize(static_cast<std::size_t>(n));
+  for (std::int32_t id = 0; id < n; ++id) map.hashes_[id] = hash(map.name(id));
+  std::size_t capacity = 64;
+  while (capacity < (static_cast<std::size_t>(n) + 1) * 2) capacity *= 2;
+  map.table_.assign(capacity, Slot{});
+  advise_huge_pages(map.table_.data(), capacity * sizeof(Slot));
+  constexpr std::int32_t kAhead = 16;
+  for (std::int32_t id = 0; id < n; ++id) {
+    if (id + kAhead < n) map.prefetch(map.hashes_[id + kAhead]);
+    const std::uint64_t slot = map.slot_of(map.name(id), map.hashes_[id]);
+    if (map.table_[slot].id != kMissing)
+      throw std::invalid_argument("id map holds a duplicate id '" + std::string(map.name(id)) + "'");
+    map.table_[slot] = map.make_slot(id, map.hashes_[id]);
   }
   return map;
 }
