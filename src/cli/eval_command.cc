@@ -93,9 +93,11 @@ void run_eval(const EvalArgs& args) {
   const TestSet test = map_test_set(test_data, train_data);
   std::printf("train: %d users, %d items, %lld pairs; test: %lld events", train.n_users, train.n_items,
               static_cast<long long>(train.nnz()), static_cast<long long>(test.events));
-  if (test.unknown_user_events + test.unknown_item_events > 0)
-    std::printf(" (%lld of users not in train [%lld users], %lld of items not in train [%lld items]: not scorable)",
-                static_cast<long long>(test.unknown_user_events), static_cast<long long>(test.unknown_users),
+  if (test.unknown_user_events > 0)
+    std::printf("; %lld events of %lld users not in train", static_cast<long long>(test.unknown_user_events),
+                static_cast<long long>(test.unknown_users));
+  if (test.unknown_item_events > 0)
+    std::printf("; %lld events of %lld items not in train (not scorable)",
                 static_cast<long long>(test.unknown_item_events), static_cast<long long>(test.unknown_items));
   if (test.users_only_unknown_items > 0)
     std::printf("\n%lld test users have only items unknown to train: not evaluated",
