@@ -21,8 +21,16 @@ int main(int argc, char** argv) {
   segue::cli::add_models_command(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // One line, like every other error; --help lists the options.
+    std::fprintf(stderr, "segue: error: %s (see --help)\n", error.what());
+    return error.get_exit_code() != 0 ? error.get_exit_code() : 2;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "segue: error: out of memory\n");
     return 1;
