@@ -96,10 +96,15 @@ struct Columns {
   bool position = false;
 };
 
-Columns optional_columns(const Interactions& x) {
+// Only columns that carry information: `event` when the events are of more than
+// one type or of a negative one (all playlist_add says nothing a weight does
+// not; all skips does), `position` when the data has positions (row order alone
+// does not keep it: imports need not be in position order).
+Columns optional_columns(const Dataset& data) {
+  const Interactions& x = data.interactions;
   Columns c;
   for (std::int16_t code : x.events)
-    if (code != 0) c.event = true;
+    if (code != x.events.front() || data.event_signal[code] <= 0.0f) c.event = true;
   c.position = !x.positions.empty();
   return c;
 }
@@ -211,7 +216,7 @@ void write_split(const Dataset& data, const Split& split, const SplitOptions& op
   std::error_code error;
   fs::create_directories(root, error);
   if (error) throw std::runtime_error(dir + ": cannot create the output directory (" + error.message() + ")");
-  const Columns columns = optional_columns(data.interactions);
+  const Columns columns = optional_columns(data);
   write_events(data, split.train, columns, root / "train.csv");
   write_events(data, split.test, columns, root / "test.csv");
   if (options.method == "playlist-continuation") write_playlists(data, split, root / "test_playlists.csv");
