@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 
 #include "data/error.h"
@@ -10,35 +11,184 @@
 namespace segue {
 namespace {
 
-// Per-thread buffers, allocated once per thread and reused for every block.
+// The metrics to compute and what they need, parsed once per evaluation.
+struct Plan {
+  std::vector<Metric> metrics;
+  std::int32_t max_k = 0;
+  unsigned needs = kNeedsNothing;
+  std::vector<std::int32_t> exposure_ks;  // distinct cut-offs of the catalogue-wide metrics
+  ItemContext items;
+};
+
+// Per-thread buffers, allocated once per thread and reused for every user.
 struct Scratch {
   std::vector<float> scores;
   std::vector<ScoredItem> top;
   std::vector<std::int32_t> ranked;
   std::vector<std::int32_t> relevant;
-  std::vector<std::int32_t> best_rank;  // per item: best rank seen in any list (coverage)
+  std::vector<float> weights;
+  std::vector<std::int32_t> baseline;
+  std::vector<std::vector<std::int64_t>> exposure;  // per exposure_ks entry: lists showing each item
 };
 
-// Test items of `user` that are relevant: positive in test and, when
-// excluding training items, not already in train.
+// Test items of `user` that are relevant (positive in test and, when
+// excluding training items, not already in train), with their test weights.
 void relevant_items(const FeedbackMatrix& train, const FeedbackMatrix& test, std::int32_t user, bool exclude_train,
-                    std::vector<std::int32_t>& out) {
+                    std::vector<std::int32_t>& out, std::vector<float>* weights = nullptr) {
   out.clear();
+  if (weights != nullptr) weights->clear();
   const auto held = test.items_of(user);
-  if (!exclude_train) {
-    out.assign(held.begin(), held.end());
-    return;
+  const auto values = test.values_of(user);
+  const auto seen = exclude_train ? train.items_of(user) : std::span<const std::int32_t>();
+  std::size_t s = 0;
+  for (std::size_t h = 0; h < held.size(); ++h) {
+    while (s < seen.size() && seen[s] < held[h]) ++s;
+    if (s < seen.size() && seen[s] == held[h]) continue;
+    out.push_back(held[h]);
+    if (weights != nullptr) weights->push_back(values[h]);
   }
-  const auto seen = train.items_of(user);
-  std::set_difference(held.begin(), held.end(), seen.begin(), seen.end(), std::back_inserter(out));
 }
 
-void check_shapes(const Recommender& model, const FeedbackMatrix& train, const FeedbackMatrix& test) {
-  if (!model.fitted()) throw UsageError("model: '" + model.name() + "' is not fitted");
+Plan make_plan(const EvalOptions& options, const FeedbackMatrix& train) {
+  Plan plan;
+  for (const std::string& name : options.metrics) plan.metrics.push_back(parse_metric(name));
+  if (plan.metrics.empty()) throw UsageError("metrics: no metric to compute");
+  for (const Metric& metric : plan.metrics) {
+    plan.max_k = std::max(plan.max_k, metric.k);
+    plan.needs |= metric.family->needs;
+    if ((metric.family->needs & kNeedsFeatures) != 0 && options.item_features == nullptr)
+      throw UsageError("metric '" + metric.name + "': needs item feature vectors (e.g. audio features), none given");
+    if (metric.per_user()) continue;
+    // Catalogue-wide metrics are computed from exposure counts below.
+    if (metric.family->name != "coverage" && metric.family->name != "gini")
+      throw UsageError("metric '" + metric.name + "': catalogue-wide metric not supported by the evaluator");
+    if (std::find(plan.exposure_ks.begin(), plan.exposure_ks.end(), metric.k) == plan.exposure_ks.end())
+      plan.exposure_ks.push_back(metric.k);
+  }
+  if ((plan.needs & (kNeedsPopularity | kNeedsBaseline | kNeedsFeatures)) != 0)
+    plan.items = make_item_context(train, (plan.needs & kNeedsFeatures) != 0 ? options.item_features : nullptr);
+  return plan;
+}
+
+// Picks the evaluated users and accounts for every test user.
+void select_users(const FeedbackMatrix& train, const FeedbackMatrix& test, const EvalOptions& options,
+                  const Plan& plan, EvalResult& result) {
+  std::vector<std::int32_t> relevant;
+  for (std::int32_t u = 0; u < train.n_users; ++u) {
+    if (test.count(u) == 0) continue;
+    ++result.test_users;
+    if (options.require_train_items && train.count(u) == 0) {
+      ++result.cold_users;
+      continue;
+    }
+    relevant_items(train, test, u, options.exclude_train, relevant);
+    if (relevant.empty()) {
+      ++result.repeat_only_users;
+      continue;
+    }
+    result.users.push_back(u);
+    result.relevant_items += static_cast<std::int64_t>(relevant.size());
+  }
+  const auto n_eval = static_cast<std::int64_t>(result.users.size());
+  result.evaluated_users = n_eval;
+  for (const Metric& metric : plan.metrics) {
+    MetricResult column;
+    column.name = metric.name;
+    column.per_user = metric.per_user();
+    column.lower_is_better = metric.family->lower_is_better;
+    if (column.per_user) column.values.assign(static_cast<std::size_t>(n_eval), 0.0);
+    result.metrics.push_back(std::move(column));
+  }
+}
+
+void prepare_scratch(const Plan& plan, std::int32_t n_items, Scratch& s) {
+  if (s.exposure.size() == plan.exposure_ks.size()) return;
+  s.exposure.assign(plan.exposure_ks.size(), std::vector<std::int64_t>(static_cast<std::size_t>(n_items), 0));
+}
+
+// The one metric path: every per-user value of user `index` from its list.
+void score_list(const Plan& plan, const FeedbackMatrix& train, const FeedbackMatrix& test, const EvalOptions& options,
+                std::int64_t index, std::span<const std::int32_t> ranked, Scratch& s, EvalResult& result) {
+  const std::int32_t u = result.users[static_cast<std::size_t>(index)];
+  relevant_items(train, test, u, options.exclude_train, s.relevant, &s.weights);
+  UserRanking ranking{ranked, s.relevant};
+  if ((plan.needs & kNeedsWeights) != 0) ranking.weights = s.weights;
+  if ((plan.needs & (kNeedsPopularity | kNeedsBaseline | kNeedsFeatures)) != 0) ranking.items = &plan.items;
+  if ((plan.needs & kNeedsBaseline) != 0) {
+    const auto exclude = options.exclude_train ? train.items_of(u) : std::span<const std::int32_t>();
+    popularity_baseline(plan.items, exclude, plan.max_k, s.baseline);
+    ranking.baseline = s.baseline;
+  }
+  for (std::size_t m = 0; m < plan.metrics.size(); ++m) {
+    if (!plan.metrics[m].per_user()) continue;
+    // The baseline holds max-k items; a metric at a smaller cut-off compares
+    // with the first k of it, so it is rebuilt for that k.
+    if ((plan.metrics[m].family->needs & kNeedsBaseline) != 0 && plan.metrics[m].k != plan.max_k) {
+      UserRanking at_k = ranking;
+      const auto exclude = options.exclude_train ? train.items_of(u) : std::span<const std::int32_t>();
+      thread_local std::vector<std::int32_t> smaller;
+      popularity_baseline(plan.items, exclude, plan.metrics[m].k, smaller);
+      at_k.baseline = smaller;
+      result.metrics[m].values[static_cast<std::size_t>(index)] = plan.metrics[m].value(at_k);
+      continue;
+    }
+    result.metrics[m].values[static_cast<std::size_t>(index)] = plan.metrics[m].value(ranking);
+  }
+  for (std::size_t e = 0; e < plan.exposure_ks.size(); ++e) {
+    const std::size_t depth = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(plan.exposure_ks[e]));
+    for (std::size_t i = 0; i < depth; ++i)
+      if (ranked[i] >= 0 && ranked[i] < train.n_items) ++s.exposure[e][static_cast<std::size_t>(ranked[i])];
+  }
+}
+
+// Means (summed in user order on one thread: identical for any thread count),
+// list-length counts and the catalogue-wide metrics.
+void finish(const Plan& plan, const std::vector<Scratch>& scratch, std::int32_t n_items, EvalResult& result) {
+  for (MetricResult& column : result.metrics) {
+    if (!column.per_user) continue;
+    double sum = 0;
+    std::int64_t defined = 0;
+    for (double v : column.values) {
+      if (std::isnan(v)) continue;
+      sum += v;
+      ++defined;
+    }
+    column.undefined_users = static_cast<std::int64_t>(column.values.size()) - defined;
+    column.mean = defined == 0 ? 0.0 : sum / static_cast<double>(defined);
+  }
+  std::vector<std::int64_t> exposure(static_cast<std::size_t>(n_items));
+  for (std::size_t e = 0; e < plan.exposure_ks.size(); ++e) {
+    std::fill(exposure.begin(), exposure.end(), 0);
+    for (const Scratch& s : scratch)
+      if (s.exposure.size() > e)
+        for (std::size_t i = 0; i < exposure.size(); ++i) exposure[i] += s.exposure[e][i];
+    for (std::size_t m = 0; m < plan.metrics.size(); ++m) {
+      if (plan.metrics[m].per_user() || plan.metrics[m].k != plan.exposure_ks[e]) continue;
+      if (plan.metrics[m].family->name == "gini") {
+        result.metrics[m].mean = gini_index(exposure);
+      } else {
+        const auto covered = std::count_if(exposure.begin(), exposure.end(), [](std::int64_t c) { return c > 0; });
+        result.metrics[m].mean = n_items == 0 ? 0.0 : static_cast<double>(covered) / n_items;
+      }
+    }
+  }
+}
+
+void count_list_length(std::size_t length, std::int32_t max_k, std::int64_t& empty, std::int64_t& short_lists) {
+  if (length == 0) ++empty;
+  else if (length < static_cast<std::size_t>(max_k)) ++short_lists;
+}
+
+void check_test_shape(const FeedbackMatrix& train, const FeedbackMatrix& test) {
   if (test.n_users != train.n_users || test.n_items != train.n_items)
     throw UsageError("test: " + std::to_string(test.n_users) + " users x " + std::to_string(test.n_items) +
                      " items, but train has " + std::to_string(train.n_users) + " x " + std::to_string(train.n_items) +
                      " (map test ids into train's id maps first)");
+}
+
+void check_shapes(const Recommender& model, const FeedbackMatrix& train, const FeedbackMatrix& test) {
+  if (!model.fitted()) throw UsageError("model: '" + model.name() + "' is not fitted");
+  check_test_shape(train, test);
   if (model.n_users() != train.n_users || model.n_items() != train.n_items)
     throw UsageError("model: fitted on " + std::to_string(model.n_users()) + " users x " +
                      std::to_string(model.n_items()) + " items, but train has " + std::to_string(train.n_users) +
@@ -57,50 +207,15 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
                     const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   check_shapes(model, train, test);
-  std::vector<Metric> metrics;
-  for (const std::string& name : options.metrics) metrics.push_back(parse_metric(name));
-  if (metrics.empty()) throw UsageError("metrics: no metric to compute");
-  std::int32_t max_k = 0;
-  bool want_coverage = false;
-  for (const Metric& metric : metrics) {
-    max_k = std::max(max_k, metric.k);
-    if (metric.per_user()) continue;
-    // Catalogue-wide metrics each need their own pass here; coverage is the only one so far.
-    if (metric.family->name != "coverage")
-      throw UsageError("metric '" + metric.name + "': catalogue-wide metric not supported by the evaluator");
-    want_coverage = true;
-  }
+  const Plan plan = make_plan(options, train);
   const std::int32_t n_items = train.n_items;
-  const std::int32_t list_k = std::min(max_k, n_items);
+  const std::int32_t list_k = std::min(plan.max_k, n_items);
 
   EvalResult result;
   result.model = model.params().to_string();
   result.fit_seconds = model.fit_seconds();
-  std::vector<std::int32_t> relevant;
-  for (std::int32_t u = 0; u < train.n_users; ++u) {
-    if (test.count(u) == 0) continue;
-    ++result.test_users;
-    if (train.count(u) == 0) {
-      ++result.cold_users;
-      continue;
-    }
-    relevant_items(train, test, u, options.exclude_train, relevant);
-    if (relevant.empty()) {
-      ++result.repeat_only_users;
-      continue;
-    }
-    result.users.push_back(u);
-    result.relevant_items += static_cast<std::int64_t>(relevant.size());
-  }
-  const auto n_eval = static_cast<std::int64_t>(result.users.size());
-  result.evaluated_users = n_eval;
-  for (const Metric& metric : metrics) {
-    MetricResult column;
-    column.name = metric.name;
-    column.per_user = metric.per_user();
-    if (column.per_user) column.values.assign(static_cast<std::size_t>(n_eval), 0.0);
-    result.metrics.push_back(std::move(column));
-  }
+  select_users(train, test, options, plan, result);
+  const std::int64_t n_eval = result.evaluated_users;
   if (options.keep_lists) {
     result.list_k = list_k;
     result.lists.assign(static_cast<std::size_t>(n_eval * list_k), ScoredItem{});
@@ -114,13 +229,13 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
   const std::int64_t n_blocks = (n_eval + block - 1) / block;
   ThreadPool& pool = options.pool != nullptr ? *options.pool : default_thread_pool();
   std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
+  std::vector<std::int32_t> lengths(static_cast<std::size_t>(n_eval), 0);
 
   pool.parallel_for(0, n_blocks, 1, [&](std::int64_t first_block, std::int64_t last_block, int thread) {
     Scratch& s = scratch[static_cast<std::size_t>(thread)];
     s.scores.resize(static_cast<std::size_t>(block * n_items));
     s.top.resize(static_cast<std::size_t>(list_k));
-    if (want_coverage && s.best_rank.empty())
-      s.best_rank.assign(static_cast<std::size_t>(n_items), std::numeric_limits<std::int32_t>::max());
+    prepare_scratch(plan, n_items, s);
     for (std::int64_t b = first_block; b < last_block; ++b) {
       const std::int64_t begin = b * block;
       const std::int64_t end = std::min(begin + block, n_eval);
@@ -134,13 +249,9 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
         const std::int32_t count = top_k(scores, exclude, list_k, s.top.data());
         s.ranked.resize(static_cast<std::size_t>(count));
         for (std::int32_t i = 0; i < count; ++i) s.ranked[i] = s.top[i].item;
-        relevant_items(train, test, u, options.exclude_train, s.relevant);
-        const UserRanking ranking{s.ranked, s.relevant};
         const std::int64_t index = begin + row;
-        for (std::size_t m = 0; m < metrics.size(); ++m)
-          if (metrics[m].per_user()) result.metrics[m].values[static_cast<std::size_t>(index)] = metrics[m].value(ranking);
-        if (want_coverage)
-          for (std::int32_t i = 0; i < count; ++i) s.best_rank[s.ranked[i]] = std::min(s.best_rank[s.ranked[i]], i);
+        lengths[static_cast<std::size_t>(index)] = count;
+        score_list(plan, train, test, options, index, s.ranked, s, result);
         if (options.keep_lists) {
           std::copy(s.top.begin(), s.top.begin() + count, result.lists.begin() + index * list_k);
           result.list_counts[static_cast<std::size_t>(index)] = count;
@@ -149,24 +260,53 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
     }
   });
 
-  // Means summed in user order on one thread: identical for any thread count.
-  for (MetricResult& column : result.metrics) {
-    if (!column.per_user || column.values.empty()) continue;
-    double sum = 0;
-    for (double v : column.values) sum += v;
-    column.mean = sum / static_cast<double>(column.values.size());
+  for (std::int32_t length : lengths)
+    count_list_length(static_cast<std::size_t>(length), plan.max_k, result.empty_list_users, result.short_list_users);
+  finish(plan, scratch, n_items, result);
+  result.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+EvalResult evaluate_lists(const RankedLists& lists, const FeedbackMatrix& train, const FeedbackMatrix& test,
+                          const EvalOptions& options, std::string label) {
+  const auto start = std::chrono::steady_clock::now();
+  check_test_shape(train, test);
+  if (lists.n_users != train.n_users || lists.indptr.size() != static_cast<std::size_t>(lists.n_users) + 1)
+    throw UsageError("recommendation lists: " + std::to_string(lists.n_users) + " users, but train has " +
+                     std::to_string(train.n_users) + " (read the lists into train's id maps)");
+  const Plan plan = make_plan(options, train);
+  const std::int32_t n_items = train.n_items;
+  const std::int32_t list_k = std::min(plan.max_k, n_items);
+
+  EvalResult result;
+  result.model = std::move(label);
+  select_users(train, test, options, plan, result);
+  const std::int64_t n_eval = result.evaluated_users;
+  if (options.keep_lists) {
+    result.list_k = list_k;
+    result.lists.assign(static_cast<std::size_t>(n_eval * list_k), ScoredItem{});
+    result.list_counts.assign(static_cast<std::size_t>(n_eval), 0);
   }
-  if (want_coverage) {
-    std::vector<std::int32_t> best(static_cast<std::size_t>(n_items), std::numeric_limits<std::int32_t>::max());
-    for (const Scratch& s : scratch)
-      for (std::size_t i = 0; i < s.best_rank.size(); ++i) best[i] = std::min(best[i], s.best_rank[i]);
-    for (std::size_t m = 0; m < metrics.size(); ++m) {
-      if (metrics[m].per_user()) continue;
-      const std::int32_t k = metrics[m].k;
-      const auto covered = std::count_if(best.begin(), best.end(), [k](std::int32_t rank) { return rank < k; });
-      result.metrics[m].mean = n_items == 0 ? 0.0 : static_cast<double>(covered) / n_items;
+  ThreadPool& pool = options.pool != nullptr ? *options.pool : default_thread_pool();
+  std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
+  pool.parallel_for(0, n_eval, 256, [&](std::int64_t first, std::int64_t last, int thread) {
+    Scratch& s = scratch[static_cast<std::size_t>(thread)];
+    prepare_scratch(plan, n_items, s);
+    for (std::int64_t index = first; index < last; ++index) {
+      const auto full = lists.list_of(result.users[static_cast<std::size_t>(index)]);
+      const auto ranked = full.first(std::min<std::size_t>(full.size(), static_cast<std::size_t>(plan.max_k)));
+      score_list(plan, train, test, options, index, ranked, s, result);
+      if (options.keep_lists) {
+        const auto count = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(list_k));
+        for (std::size_t i = 0; i < count; ++i)
+          result.lists[static_cast<std::size_t>(index * list_k) + i] = ScoredItem{ranked[i], 0.0f};
+        result.list_counts[static_cast<std::size_t>(index)] = static_cast<std::int32_t>(count);
+      }
     }
-  }
+  });
+  for (std::int32_t u : result.users)
+    count_list_length(lists.list_of(u).size(), plan.max_k, result.empty_list_users, result.short_list_users);
+  finish(plan, scratch, n_items, result);
   result.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -1,5 +1,6 @@
-// Full-ranking evaluation of any Recommender on a train/test pair: every item
-// is a candidate, the user's training items are excluded, metrics per user.
+// Full-ranking evaluation of any Recommender on a train/test pair (every item
+// is a candidate, the user's training items are excluded), or of ranked lists
+// made elsewhere (a recs file): the same metric code, per-user vectors.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "eval/beyond_accuracy.h"
 #include "eval/metrics.h"
 #include "models/feedback.h"
 #include "models/recommender.h"
@@ -26,13 +28,22 @@ struct EvalOptions {
   std::int64_t max_block_floats = 32ll << 20;   // caps block_users × n_items per thread (128 MiB)
   ThreadPool* pool = nullptr;                   // null = the process pool
   bool keep_lists = false;                      // keep every evaluated user's top-K list (K = largest cut-off)
+  // Item feature vectors in train's item ids, for ild@k (UsageError without).
+  // Item popularity for novelty, arp, unexpectedness and gini comes from train.
+  const ItemFeatures* item_features = nullptr;
+  // Users need >= 1 training item to be evaluated (full ranking: a cold user
+  // has nothing to rank from). evaluate_lists() may turn it off when lists
+  // come from elsewhere and there is no training data.
+  bool require_train_items = true;
 };
 
 struct MetricResult {
   std::string name;            // "ndcg@10"
   bool per_user = true;        // false: catalogue-wide (coverage): values is empty
   std::vector<double> values;  // one per EvalResult::users entry, same order
-  double mean = 0.0;           // mean of values, or the catalogue-wide value
+  double mean = 0.0;           // mean of the defined values, or the catalogue-wide value
+  std::int64_t undefined_users = 0;  // values that are NaN (metric undefined for the user): not in the mean
+  bool lower_is_better = false;      // clicks
 };
 
 struct EvalResult {
@@ -47,6 +58,10 @@ struct EvalResult {
   std::int64_t cold_users = 0;         // no training item: not evaluated (cold start)
   std::int64_t repeat_only_users = 0;  // every test item was already a training item (exclude_train)
   std::int64_t relevant_items = 0;     // Σ |relevant| over evaluated users
+  // Evaluated users whose list is empty (all zeros; e.g. missing from a recs
+  // file) or shorter than the largest cut-off (the missing ranks are misses).
+  std::int64_t empty_list_users = 0;
+  std::int64_t short_list_users = 0;
 
   std::int32_t list_k = 0;  // keep_lists: users.size() lists of up to list_k items
   std::vector<ScoredItem> lists;       // row r at lists[r * list_k], list_counts[r] long
@@ -64,5 +79,26 @@ struct EvalResult {
 // depend on the number of threads.
 EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const FeedbackMatrix& test,
                     const EvalOptions& options = {});
+
+// Ranked lists made elsewhere, in CSR by user over train's ids: user u's list,
+// best first, is items[indptr[u] .. indptr[u+1]); a slot may hold kUnknownItem
+// (an item train does not know: a miss that keeps its rank).
+struct RankedLists {
+  std::int32_t n_users = 0;
+  std::vector<std::int64_t> indptr{0};  // n_users + 1
+  std::vector<std::int32_t> items;
+
+  std::span<const std::int32_t> list_of(std::int32_t user) const {
+    return {items.data() + indptr[user], static_cast<std::size_t>(indptr[user + 1] - indptr[user])};
+  }
+};
+
+// The same evaluation as evaluate() over given lists: the same users, the same
+// per-user values for the same ranking. A user's list is used as given (no
+// training item is removed from it; only the first max-k slots count); a user
+// without a list gets an empty one (counted in empty_list_users). UsageError
+// on mismatched dimensions or a bad metric name.
+EvalResult evaluate_lists(const RankedLists& lists, const FeedbackMatrix& train, const FeedbackMatrix& test,
+                          const EvalOptions& options = {}, std::string label = "recs");
 
 }  // namespace segue

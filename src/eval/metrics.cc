@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 
 #include "data/error.h"
+#include "eval/beyond_accuracy.h"
 
 namespace segue {
 namespace {
@@ -45,6 +47,21 @@ struct Families {
         {"mrr", "1 / rank of the first hit in the top k, 0 if none", &mrr_at_k},
         {"hit", "1 if the top k holds a relevant item", &hit_at_k},
         {"coverage", "distinct items in all users' top k / catalogue size (one value, not per user)", nullptr},
+        {"f1", "harmonic mean of precision@k and recall@k", &f1_at_k},
+        {"recall_min", "hits in the top k / min(relevant, k) (the truncated recall of some libraries)", &recall_min_at_k},
+        {"rprecision", "hits in the top min(relevant, k) / relevant (R-precision when k >= relevant)", &rprecision_at_k},
+        {"clicks", "RecSys Challenge 2018 recommended-songs clicks: pages of 10 before the first hit (lower is better)",
+         &clicks_at_k, kNeedsNothing, true},
+        {"gndcg", "NDCG with graded gains 2^w - 1 from the test weights", &graded_ndcg_at_k, kNeedsWeights},
+        {"gini", "Gini index of item exposure over all top-k lists (0 = even, 1 = one item; not per user)", nullptr},
+        {"novelty", "mean self-information -log2(popularity / training users) of the top k", &novelty_at_k,
+         kNeedsPopularity},
+        {"arp", "average recommendation popularity: mean training users per item in the top k", &arp_at_k,
+         kNeedsPopularity},
+        {"ild", "intra-list diversity: mean pairwise cosine distance of item features in the top k", &ild_at_k,
+         kNeedsFeatures},
+        {"unexpectedness", "share of the top k not in the user's popularity top k", &unexpectedness_at_k,
+         kNeedsPopularity | kNeedsBaseline},
     };
     for (const MetricFamily& family : builtins) by_name.emplace(family.name, family);
   }
@@ -97,6 +114,57 @@ double ndcg_at_k(const UserRanking& user, std::int32_t k) {
   for (std::int32_t i = 0; i < depth(user, k); ++i)
     if (is_relevant(user, user.ranked[i])) dcg += 1.0 / std::log2(static_cast<double>(i) + 2.0);
   return dcg / ideal_dcg(std::min<std::int64_t>(static_cast<std::int64_t>(user.relevant.size()), k));
+}
+
+double f1_at_k(const UserRanking& user, std::int32_t k) {
+  const double p = precision_at_k(user, k);
+  const double r = recall_at_k(user, k);
+  return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+}
+
+double recall_min_at_k(const UserRanking& user, std::int32_t k) {
+  if (k <= 0 || user.relevant.empty()) return 0.0;
+  return static_cast<double>(hits_at_k(user, k)) /
+         static_cast<double>(std::min<std::int64_t>(static_cast<std::int64_t>(user.relevant.size()), k));
+}
+
+double rprecision_at_k(const UserRanking& user, std::int32_t k) {
+  if (k <= 0 || user.relevant.empty()) return 0.0;
+  const auto r = static_cast<std::int32_t>(std::min<std::int64_t>(static_cast<std::int64_t>(user.relevant.size()), k));
+  return static_cast<double>(hits_at_k(user, r)) / static_cast<double>(user.relevant.size());
+}
+
+double clicks_at_k(const UserRanking& user, std::int32_t k) {
+  if (k <= 0) return 0.0;
+  const double miss = std::floor(static_cast<double>(k) / 10.0) + 1.0;  // 51 at k = 500, as the challenge scores it
+  if (user.relevant.empty()) return miss;
+  for (std::int32_t i = 0; i < depth(user, k); ++i)
+    if (is_relevant(user, user.ranked[i])) return std::floor(static_cast<double>(i) / 10.0);
+  return miss;
+}
+
+double graded_ndcg_at_k(const UserRanking& user, std::int32_t k) {
+  if (k <= 0 || user.relevant.empty()) return 0.0;
+  const bool graded = user.weights.size() == user.relevant.size();
+  auto gain = [&](std::size_t index) {
+    const double w = graded ? std::min<double>(user.weights[index], kMaxGradedWeight) : 1.0;
+    return std::exp2(w) - 1.0;
+  };
+  double dcg = 0;
+  for (std::int32_t i = 0; i < depth(user, k); ++i) {
+    const auto found = std::lower_bound(user.relevant.begin(), user.relevant.end(), user.ranked[i]);
+    if (found == user.relevant.end() || *found != user.ranked[i]) continue;
+    dcg += gain(static_cast<std::size_t>(found - user.relevant.begin())) / std::log2(static_cast<double>(i) + 2.0);
+  }
+  // Ideal: the largest gains first. Reused per thread: no allocation per user.
+  thread_local std::vector<double> gains;
+  gains.resize(user.relevant.size());
+  for (std::size_t j = 0; j < gains.size(); ++j) gains[j] = gain(j);
+  const auto top = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(gains.size()), k));
+  std::partial_sort(gains.begin(), gains.begin() + static_cast<std::ptrdiff_t>(top), gains.end(), std::greater<>());
+  double ideal = 0;
+  for (std::size_t i = 0; i < top; ++i) ideal += gains[i] / std::log2(static_cast<double>(i) + 2.0);
+  return ideal > 0 ? dcg / ideal : 0.0;
 }
 
 void register_metric_family(MetricFamily family) {

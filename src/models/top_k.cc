@@ -4,6 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 #include "util/thread_pool.h"
 
 namespace segue {
@@ -16,6 +20,24 @@ float rank_key(float score) { return std::isnan(score) ? -std::numeric_limits<fl
 struct WorseOnTop {
   bool operator()(const ScoredItem& a, const ScoredItem& b) const { return ranks_before(a, b); }
 };
+
+constexpr std::int32_t kChunk = 16;
+
+// True when some score of s[0..kChunk) is > threshold (NaN compares false).
+// Branch-free over the chunk so the compiler vectorises it; SSE2 spelled out
+// because GCC does not vectorise the early-exit form.
+inline bool any_above(const float* s, float threshold) {
+#if defined(__SSE2__)
+  const __m128 t = _mm_set1_ps(threshold);
+  const __m128 a = _mm_or_ps(_mm_cmpgt_ps(_mm_loadu_ps(s), t), _mm_cmpgt_ps(_mm_loadu_ps(s + 4), t));
+  const __m128 b = _mm_or_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + 8), t), _mm_cmpgt_ps(_mm_loadu_ps(s + 12), t));
+  return _mm_movemask_ps(_mm_or_ps(a, b)) != 0;
+#else
+  bool any = false;
+  for (std::int32_t j = 0; j < kChunk; ++j) any |= s[j] > threshold;
+  return any;
+#endif
+}
 
 }  // namespace
 
@@ -30,33 +52,67 @@ bool ranks_before(const ScoredItem& a, const ScoredItem& b) {
   return a.item < b.item;
 }
 
-std::int32_t top_k(std::span<const float> scores, std::span<const std::int32_t> exclude, std::int32_t k,
-                   ScoredItem* out) {
-  if (k <= 0) return 0;
-  const auto n = static_cast<std::int32_t>(scores.size());
-  std::size_t next_excluded = 0;
-  std::int32_t size = 0;
-  const WorseOnTop worse_on_top;
-  for (std::int32_t item = 0; item < n; ++item) {
-    // Exclusions are sorted, so one forward-moving cursor finds them all.
-    while (next_excluded < exclude.size() && exclude[next_excluded] < item) ++next_excluded;
-    if (next_excluded < exclude.size() && exclude[next_excluded] == item) continue;
-    const float score = scores[item];
-    // Fast reject: most items lose to the current worst kept one (a NaN on
-    // either side fails this test and takes the exact path below).
-    if (size == k && score < out[0].score) continue;
-    const ScoredItem candidate{item, score};
-    if (size < k) {
-      out[size++] = candidate;
-      std::push_heap(out, out + size, worse_on_top);
-    } else if (ranks_before(candidate, out[0])) {
-      std::pop_heap(out, out + size, worse_on_top);
-      out[size - 1] = candidate;
-      std::push_heap(out, out + size, worse_on_top);
+void TopKSelector::push(std::int32_t item, float score) {
+  const ScoredItem candidate{item, score};
+  if (size_ < k_) {
+    out_[size_++] = candidate;
+    std::push_heap(out_, out_ + size_, WorseOnTop{});
+  } else if (ranks_before(candidate, out_[0])) {
+    std::pop_heap(out_, out_ + size_, WorseOnTop{});
+    out_[size_ - 1] = candidate;
+    std::push_heap(out_, out_ + size_, WorseOnTop{});
+  }
+}
+
+void TopKSelector::scan(const float* scores, std::int32_t first, std::int32_t begin, std::int32_t end) {
+  std::int32_t item = begin;
+  for (; item < end && size_ < k_; ++item) push(item, scores[item - first]);
+  while (item < end) {
+    // Once the heap is full, a candidate enters only if it ranks before the
+    // root. The root has a lower id than every item still to come, so for a
+    // root above -inf that is exactly score > root score (NaN and -inf never
+    // enter). Whole chunks below the threshold are skipped; a NaN or -inf
+    // root takes the exact path item by item.
+    const float threshold = out_[0].score;
+    if (threshold > -std::numeric_limits<float>::infinity())
+      while (item + kChunk <= end && !any_above(scores + (item - first), threshold)) item += kChunk;
+    const std::int32_t stop = std::min(item + kChunk, end);
+    for (; item < stop; ++item) {
+      const float score = scores[item - first];
+      if (!(score < out_[0].score)) push(item, score);
     }
   }
-  std::sort_heap(out, out + size, worse_on_top);
-  return size;
+}
+
+void TopKSelector::offer(std::int32_t first, std::span<const float> scores, std::span<const std::int32_t> exclude) {
+  if (k_ <= 0) return;
+  const std::int32_t end_of_slice = first + static_cast<std::int32_t>(scores.size());
+  // Exclusions are sorted, so the slice splits into runs of eligible items
+  // between them: no per-item test for exclusion. Ids outside the slice and
+  // repeats fall out of the `id < begin` test.
+  std::int32_t begin = first;
+  for (const std::int32_t id : exclude) {
+    if (id < begin) continue;
+    const std::int32_t end = std::min(id, end_of_slice);
+    scan(scores.data(), first, begin, end);
+    if (end == end_of_slice) return;
+    begin = end + 1;
+  }
+  scan(scores.data(), first, begin, end_of_slice);
+}
+
+std::int32_t TopKSelector::finish() {
+  std::sort_heap(out_, out_ + size_, WorseOnTop{});
+  const std::int32_t count = size_;
+  size_ = 0;
+  return count;
+}
+
+std::int32_t top_k(std::span<const float> scores, std::span<const std::int32_t> exclude, std::int32_t k,
+                   ScoredItem* out) {
+  TopKSelector selector(out, k);
+  selector.offer(0, scores, exclude);
+  return selector.finish();
 }
 
 void top_k(std::span<const float> scores, std::span<const std::int32_t> exclude, std::int32_t k,

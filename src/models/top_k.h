@@ -25,9 +25,35 @@ bool ranks_before(const ScoredItem& a, const ScoredItem& b);
 // Writes the min(k, eligible) best items of scores[0..n) — best first — to
 // out[0..), skipping the ids in `exclude` (sorted ascending; ids outside the row
 // are ignored), and returns how many were written. `out` must hold k entries.
-// O(n log k) with a bounded heap kept in `out` itself: no allocation.
+// A bounded heap kept in `out` itself (no allocation); once it is full, 16
+// scores at a time are compared with its worst item in one vector test, so a
+// row costs about n / 16 compares plus O(log k) per item that enters.
 std::int32_t top_k(std::span<const float> scores, std::span<const std::int32_t> exclude, std::int32_t k,
                    ScoredItem* out);
+
+// top_k for a row that arrives in slices (scoring fused with selection, one
+// tile of items at a time, so the scores never leave the cache): offer the
+// slices in increasing item order, then finish() once. Keeps no memory of its
+// own; `out` (k entries) holds the selection between calls.
+class TopKSelector {
+ public:
+  TopKSelector(ScoredItem* out, std::int32_t k) : out_(out), k_(k) {}
+  // Offers items first .. first + scores.size() - 1 (scores[i] is item
+  // first + i), skipping the ids in `exclude` (sorted ascending, absolute ids;
+  // those outside the slice are ignored, so a user's whole list may be passed).
+  void offer(std::int32_t first, std::span<const float> scores, std::span<const std::int32_t> exclude);
+  // Sorts the selection best first into out[0..) and returns its size; the
+  // selector is then empty again.
+  std::int32_t finish();
+
+ private:
+  void push(std::int32_t item, float score);
+  void scan(const float* scores, std::int32_t first, std::int32_t begin, std::int32_t end);
+
+  ScoredItem* out_;
+  std::int32_t k_;
+  std::int32_t size_ = 0;
+};
 
 // Convenience form resizing a caller-owned, reusable vector (no allocation once
 // its capacity reaches k).

@@ -1,0 +1,186 @@
+#include "models/factorization/factor_model.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "data/error.h"
+#include "models/model_file.h"
+
+namespace segue {
+namespace {
+
+constexpr std::int32_t kItemTile = 4096;  // items per SGEMM call in score_users
+
+// Solves A x = b in place (b becomes x) for a symmetric positive definite
+// n × n row-major A, by Cholesky. False when A is not positive definite.
+bool cholesky_solve(std::vector<double>& a, std::vector<double>& b, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) {
+    double d = a[j * n + j];
+    for (std::size_t k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > 0)) return false;
+    d = std::sqrt(d);
+    a[j * n + j] = d;
+    for (std::size_t i = j + 1; i < n; ++i) {
+      double s = a[i * n + j];
+      for (std::size_t k = 0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / d;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {  // L y = b
+    double s = b[i];
+    for (std::size_t k = 0; k < i; ++k) s -= a[i * n + k] * b[k];
+    b[i] = s / a[i * n + i];
+  }
+  for (std::size_t i = n; i-- > 0;) {  // Lᵀ x = y
+    double s = b[i];
+    for (std::size_t k = i + 1; k < n; ++k) s -= a[k * n + i] * b[k];
+    b[i] = s / a[i * n + i];
+  }
+  return true;
+}
+
+}  // namespace
+
+// Parallelism comes from segue's thread pool, one block of users per thread,
+// because the evaluator runs the block's top-k on the same thread right after
+// scoring it: a multi-threaded BLAS inside each call would put 2 × N BLAS
+// threads on N cores (oversubscription, and OpenBLAS's pthread build
+// serialises concurrent callers), and would leave the top-k half single-threaded.
+void use_single_threaded_blas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
+FactorModel::FactorModel(ModelSpec spec) : Recommender(std::move(spec)) { use_single_threaded_blas(); }
+
+void FactorModel::set_factors(std::int32_t factors, std::vector<float> user_factors, std::vector<float> item_factors) {
+  if (factors < 1) throw std::invalid_argument("factors: must be >= 1, got " + std::to_string(factors));
+  const auto f = static_cast<std::size_t>(factors);
+  if (user_factors.size() != static_cast<std::size_t>(n_users()) * f)
+    throw std::invalid_argument("user_factors: " + std::to_string(user_factors.size()) + " floats for " +
+                                std::to_string(n_users()) + " users x " + std::to_string(factors) + " factors");
+  if (item_factors.size() != static_cast<std::size_t>(n_items()) * f)
+    throw std::invalid_argument("item_factors: " + std::to_string(item_factors.size()) + " floats for " +
+                                std::to_string(n_items()) + " items x " + std::to_string(factors) + " factors");
+  factors_ = factors;
+  user_factors_ = std::move(user_factors);
+  item_factors_ = std::move(item_factors);
+  compute_item_norms();
+}
+
+void FactorModel::compute_item_norms() {
+  const auto f = static_cast<std::size_t>(factors_);
+  item_norms_.resize(static_cast<std::size_t>(n_items()));
+  for (std::size_t i = 0; i < item_norms_.size(); ++i) {
+    double sum = 0;
+    for (std::size_t k = 0; k < f; ++k) sum += double(item_factors_[i * f + k]) * item_factors_[i * f + k];
+    item_norms_[i] = static_cast<float>(std::sqrt(sum));
+  }
+}
+
+void FactorModel::score_users(std::span<const std::int32_t> users, float* out) const {
+  if (users.empty() || n_items() == 0) return;
+  const auto f = static_cast<std::size_t>(factors_);
+  // The block's user rows, gathered into one contiguous A operand (ids need
+  // not be consecutive); per-thread and reused, so no allocation per block.
+  thread_local std::vector<float> rows;
+  rows.resize(users.size() * f);
+  for (std::size_t r = 0; r < users.size(); ++r)
+    std::copy_n(user_factors_.data() + static_cast<std::size_t>(users[r]) * f, f, rows.data() + r * f);
+  // One SGEMM per tile of kItemTile items rather than one over all items:
+  // OpenBLAS first zeroes C (beta = 0) and then adds A·B into it, so C's tile
+  // (block × 4096 floats, 4 MiB at 256 users) should still be in cache for the
+  // second pass; the tile's packed V (1 MiB at 64 factors) stays in L2.
+  const std::int32_t n = n_items();
+  for (std::int32_t first = 0; first < n; first += kItemTile) {
+    const std::int32_t width = std::min<std::int32_t>(kItemTile, n - first);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(users.size()), width, factors_, 1.0f,
+                rows.data(), factors_, item_factors_.data() + static_cast<std::size_t>(first) * f, factors_, 0.0f,
+                out + first, n);
+  }
+}
+
+void FactorModel::score_vector(std::span<const float> user_vector, float* out) const {
+  if (user_vector.size() != static_cast<std::size_t>(factors_))
+    throw UsageError("user_vector: " + std::to_string(user_vector.size()) + " floats for " +
+                     std::to_string(factors_) + " factors");
+  if (n_items() == 0) return;
+  cblas_sgemv(CblasRowMajor, CblasNoTrans, n_items(), factors_, 1.0f, item_factors_.data(), factors_,
+              user_vector.data(), 1, 0.0f, out, 1);
+}
+
+void FactorModel::fold_in_least_squares(std::span<const std::int32_t> items, std::span<const float> weights, float reg,
+                                        std::span<float> out) const {
+  check_fitted();
+  if (!(reg > 0)) throw UsageError("reg: the fold-in regularisation must be > 0, got " + std::to_string(reg));
+  if (!weights.empty() && weights.size() != items.size())
+    throw UsageError("weights: " + std::to_string(weights.size()) + " weights for " + std::to_string(items.size()) +
+                     " items");
+  const auto f = static_cast<std::size_t>(factors_);
+  if (out.size() != f)
+    throw UsageError("out: " + std::to_string(out.size()) + " floats for " + std::to_string(f) + " factors");
+  for (std::int32_t item : items) check_item(item, "items");
+  std::vector<double> a(f * f, 0.0);
+  std::vector<double> b(f, 0.0);
+  for (std::size_t j = 0; j < items.size(); ++j) {
+    const float* v = item_factors_.data() + static_cast<std::size_t>(items[j]) * f;
+    const double w = weights.empty() ? 1.0 : weights[j];
+    for (std::size_t r = 0; r < f; ++r) {
+      b[r] += w * v[r];
+      for (std::size_t c = 0; c <= r; ++c) a[r * f + c] += double(v[r]) * v[c];
+    }
+  }
+  for (std::size_t r = 0; r < f; ++r) {
+    a[r * f + r] += reg;
+    for (std::size_t c = 0; c < r; ++c) a[c * f + r] = a[r * f + c];
+  }
+  // reg > 0 makes the matrix positive definite; failure means non-finite input.
+  if (!cholesky_solve(a, b, f)) throw UsageError("weights: fold-in failed (non-finite weights or factors)");
+  for (std::size_t r = 0; r < f; ++r) out[r] = static_cast<float>(b[r]);
+}
+
+std::vector<ScoredItem> FactorModel::similar_items(std::int32_t item, std::int32_t n) const {
+  check_item(item);
+  check_count(n);
+  const auto f = static_cast<std::size_t>(factors_);
+  std::vector<float> scores(static_cast<std::size_t>(n_items()));
+  score_vector(std::span<const float>(item_factors_.data() + static_cast<std::size_t>(item) * f, f), scores.data());
+  const float self = item_norms_[static_cast<std::size_t>(item)];
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    const float norms = self * item_norms_[i];
+    scores[i] = norms > 0 ? scores[i] / norms : 0.0f;
+  }
+  std::vector<ScoredItem> out;
+  top_k(scores, std::span<const std::int32_t>(&item, 1), std::min(n, n_items()), out);
+  return out;
+}
+
+void FactorModel::save_model(ModelWriter& out) const {
+  out.put_scalar<std::int64_t>(name() + ".factors", factors_);
+  out.put(name() + ".user_factors", user_factors_);
+  out.put(name() + ".item_factors", item_factors_);
+}
+
+void FactorModel::load_model(const ModelReader& in) {
+  const std::string section = name() + ".factors";
+  const auto factors = in.get_scalar<std::int64_t>(section);
+  if (factors < 1 || factors > 1 << 16) in.fail(section, "factors must be in [1, 65536], found " + std::to_string(factors));
+  const auto f = static_cast<std::uint64_t>(factors);
+  std::vector<float> users = in.get<float>(name() + ".user_factors", static_cast<std::uint64_t>(n_users()) * f);
+  std::vector<float> items = in.get<float>(name() + ".item_factors", static_cast<std::uint64_t>(n_items()) * f);
+  for (float x : users)
+    if (!std::isfinite(x)) in.fail(name() + ".user_factors", "holds a non-finite value");
+  for (float x : items)
+    if (!std::isfinite(x)) in.fail(name() + ".item_factors", "holds a non-finite value");
+  factors_ = static_cast<std::int32_t>(factors);
+  user_factors_ = std::move(users);
+  item_factors_ = std::move(items);
+  compute_item_norms();
+}
+
+}  // namespace segue

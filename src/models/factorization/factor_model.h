@@ -1,0 +1,61 @@
+// FactorModel: the base of every matrix-factorisation model (iALS, BPR, ...):
+// score(u, i) = U[u] · V[i], scored in blocks with one SGEMM, saved as two arrays.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "models/recommender.h"
+
+namespace segue {
+
+// Subclasses implement fit_model (ending with set_factors) and score_history
+// (fold_in_least_squares + score_vector is the generic way). Everything else —
+// batch scoring, cosine similar_items, save/load — is here.
+class FactorModel : public Recommender {
+ public:
+  std::int32_t factors() const { return factors_; }
+  // Row-major n_users() × factors() and n_items() × factors().
+  const std::vector<float>& user_factors() const { return user_factors_; }
+  const std::vector<float>& item_factors() const { return item_factors_; }
+
+  // out = U[users] · Vᵀ: one cblas_sgemm of the gathered user rows against V.
+  void score_users(std::span<const std::int32_t> users, float* out) const override;
+  // Cosine of the item vectors (an item with a zero vector scores 0 with all).
+  std::vector<ScoredItem> similar_items(std::int32_t item, std::int32_t n) const override;
+
+  // out[i] = user_vector · V[i] for every item (n_items() floats).
+  void score_vector(std::span<const float> user_vector, float* out) const;
+  // The user vector x minimising Σ_j (w_j − x·V[items_j])² + reg·|x|², by a
+  // Cholesky solve of (V_Iᵀ V_I + reg·I) x = V_Iᵀ w: fold-in for a user unseen
+  // in training. `out` holds factors() floats; weights empty = all 1.
+  // UsageError for reg <= 0 or mismatched sizes.
+  void fold_in_least_squares(std::span<const std::int32_t> items, std::span<const float> weights, float reg,
+                             std::span<float> out) const;
+
+ protected:
+  explicit FactorModel(ModelSpec spec);
+
+  // Installs the learned factors (end of fit_model). std::invalid_argument when
+  // the sizes are not n_users() × factors and n_items() × factors.
+  void set_factors(std::int32_t factors, std::vector<float> user_factors, std::vector<float> item_factors);
+
+  // Sections "<name>.factors" (int64), "<name>.user_factors", "<name>.item_factors" (float32).
+  void save_model(ModelWriter& out) const override;
+  void load_model(const ModelReader& in) override;
+
+ private:
+  void compute_item_norms();
+
+  std::int32_t factors_ = 0;
+  std::vector<float> user_factors_;
+  std::vector<float> item_factors_;
+  std::vector<float> item_norms_;  // |V[i]|, for similar_items
+};
+
+// Sets OpenBLAS to one thread (see factor_model.cc for why). Called once by
+// every FactorModel constructor; exposed so benchmarks can call it up front.
+void use_single_threaded_blas();
+
+}  // namespace segue
