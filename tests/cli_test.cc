@@ -120,3 +120,42 @@ TEST(Cli, MissingSubcommandOrFileFails) {
 
 }  // namespace
 }  // namespace segue
+
+namespace segue {
+namespace {
+
+TEST(Cli, RecsFileAndModelGiveTheSameNumbersAndAReportIsWritten) {
+  testing::TempDir dir;
+  const std::string log = dir.write("log.csv", listening_log());
+  const std::string store = dir.file("store");
+  ASSERT_EQ(run("import --format csv --input " + log + " --out " + store + " --weight-col weight").code, 0);
+  ASSERT_EQ(run("split " + store + " --method leave-last --seed 3 --out " + dir.file("split")).code, 0);
+  const std::string train = dir.file("split/train.csv"), test = dir.file("split/test.csv");
+  ASSERT_EQ(run("train --train " + train + " --model pop --out " + dir.file("pop.model")).code, 0);
+  // pop's lists for every user, written as a recommendation file.
+  std::string recs = "user_id,item_id,rank\n";
+  for (int u = 0; u < 6; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    const auto list = nlohmann::json::parse(run("recommend --model " + dir.file("pop.model") + " --user " + user + " --n 10 --json").out);
+    for (const auto& row : list) recs += user + "," + row["item_id"].get<std::string>() + "," + std::to_string(row["rank"].get<int>()) + "\n";
+  }
+  const std::string recs_path = dir.write("recs.csv", recs);
+  CommandResult r = run("eval --train " + train + " --test " + test + " --model pop --json " + dir.file("m.json") +
+                        " --report " + dir.file("r.html"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("eval --train " + train + " --test " + test + " --recs " + recs_path + " --json " + dir.file("r.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto by_model = nlohmann::json::parse(testing::read_file(dir.file("m.json")))["results"][0]["metrics"];
+  const auto by_recs = nlohmann::json::parse(testing::read_file(dir.file("r.json")))["results"][0]["metrics"];
+  for (const auto& item : by_recs.items()) {
+    if (item.key().rfind("coverage", 0) == 0) continue;
+    EXPECT_DOUBLE_EQ(item.value().get<double>(), by_model[item.key()].get<double>()) << item.key();
+  }
+  const std::string html = testing::read_file(dir.file("r.html"));
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("ndcg@10"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace segue

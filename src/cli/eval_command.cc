@@ -8,7 +8,11 @@
 
 #include "cli/commands.h"
 #include "cli/progress_bar.h"
+#include "cli/eval_report.h"
 #include "cli/training_input.h"
+#include "data/store.h"
+#include "eval/recs_file.h"
+#include "eval/report_html.h"
 #include "data/signal.h"
 #include "eval/evaluator.h"
 #include "eval/test_set.h"
@@ -21,7 +25,8 @@ namespace {
 
 struct EvalArgs {
   TrainingInput input;
-  std::string test, json_path, on_error = "fail";
+  std::string test, json_path, report_path, recs, on_error = "fail";
+  int bootstrap = 1000;
   std::vector<std::string> models;
   std::vector<std::string> metrics{"ndcg@10", "recall@10", "recall@20", "precision@10", "map@10",
                                    "mrr@10",  "hit@10",    "coverage@10"};
@@ -37,60 +42,43 @@ void print_table(const std::vector<EvalResult>& results, const std::vector<std::
     std::printf("%-28s", r.model.c_str());
     for (const auto& m : metrics) {
       const MetricResult* found = r.find(m);
-      std::printf(" %12.4f", found ? found->mean : 0.0);
+      if (found) {
+        std::printf(" %12.4f", found->mean);
+      } else {
+        std::printf(" %12s", "-");
+      }
     }
     std::printf(" %8.2f %8.2f\n", r.fit_seconds, r.eval_seconds);
   }
 }
 
-nlohmann::json to_json(const std::vector<EvalResult>& results, const TestSet& test) {
-  nlohmann::json out = {{"protocol", "full"}, {"results", nlohmann::json::array()}};
-  std::vector<int> ks;
-  for (const auto& r : results) {
-    nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& m : r.metrics) {
-      metrics[m.name] = m.mean;
-      const int k = std::stoi(m.name.substr(m.name.find('@') + 1));
-      if (std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k);
-    }
-    const auto at = r.model.find(':');
-    out["results"].push_back({{"model", r.model.substr(0, at)},
-                              {"spec", r.model},
-                              {"users_evaluated", r.evaluated_users},
-                              {"test_users", r.test_users},
-                              {"cold_users_without_training_data", r.cold_users},
-                              {"repeat_only_users", r.repeat_only_users},
-                              {"metrics", metrics},
-                              {"fit_seconds", r.fit_seconds},
-                              {"eval_seconds", r.eval_seconds}});
-  }
-  std::sort(ks.begin(), ks.end());
-  out["k"] = ks;
-  out["test_events_unknown_user"] = test.unknown_user_events;
-  out["test_events_unknown_item"] = test.unknown_item_events;
-  out["test_users_unknown"] = test.unknown_users;
-  out["test_users_only_unknown_items"] = test.users_only_unknown_items;
-  return out;
-}
-
 void run_eval(const EvalArgs& args) {
   set_default_threads(args.threads);
-  if (args.test.empty()) throw UsageError("--test: required");
+  if (args.models.empty() == args.recs.empty()) throw UsageError("give --model SPEC (repeatable) or --recs RECS.csv");
+  if (args.bootstrap < 0) throw UsageError("--bootstrap: must be >= 0 (0 = no confidence intervals)");
   std::vector<std::unique_ptr<Recommender>> models;
   for (const auto& spec : args.models) models.push_back(make_recommender(spec));  // fail fast on bad specs
+  std::vector<std::string> metrics = args.metrics;
+  if (!args.report_path.empty() && std::find(metrics.begin(), metrics.end(), "recall@50") == metrics.end())
+    metrics.push_back("recall@50");  // the report's recall@k curve runs to 50
   parse_metrics([&] {
     std::string joined;
-    for (const auto& m : args.metrics) joined += (joined.empty() ? "" : ",") + m;
+    for (const auto& m : metrics) joined += (joined.empty() ? "" : ",") + m;
     return joined;
   }());
 
   IssueLog issues(parse_on_error(args.on_error));
-  const Dataset train_data = load_training(args.input, issues);
   const SignalTable signal = args.input.signal.empty() ? SignalTable::defaults() : SignalTable::parse(args.input.signal);
   const Dataset test_data = load_interactions_csv(args.test, signal, issues);
+  // --recs without --train: the ids of the test file, and no training items to exclude.
+  const bool has_train = !args.input.train_csv.empty() || !args.input.data_dir.empty();
+  if (!has_train && args.recs.empty()) throw UsageError("give --train FILE or --data DIR");
+  const Dataset train_data = has_train ? load_training(args.input, issues) : Dataset{};
+  const Dataset& id_space = has_train ? train_data : test_data;
   print_issues(issues);
-  const FeedbackMatrix train = build_feedback(train_data);
-  const TestSet test = map_test_set(test_data, train_data);
+  const FeedbackMatrix train = has_train ? build_feedback(train_data)
+                                         : build_feedback(id_space.n_users(), id_space.n_items(), {});
+  const TestSet test = map_test_set(test_data, id_space);
   std::printf("train: %d users, %d items, %lld pairs; test: %lld events", train.n_users, train.n_items,
               static_cast<long long>(train.nnz()), static_cast<long long>(test.events));
   if (test.unknown_user_events > 0)
@@ -106,8 +94,24 @@ void run_eval(const EvalArgs& args) {
               train.n_items);
 
   EvalOptions options;
-  options.metrics = args.metrics;
+  options.metrics = metrics;
+  options.keep_lists = !args.report_path.empty();
   std::vector<EvalResult> results;
+  if (!args.recs.empty()) {
+    const RecsFile recs = read_recs_csv(args.recs, id_space.users, id_space.items, issues);
+    print_issues(issues);
+    const RecsReport& r = recs.report;
+    std::printf("recs: %lld rows, %lld users; %lld unknown users (%lld rows), %lld unknown items (%lld rows, kept as "
+                "misses), %lld repeated ranks, %lld skipped ranks, %lld duplicate items dropped; %lld test users "
+                "without a list\n\n",
+                static_cast<long long>(r.rows), static_cast<long long>(r.users), static_cast<long long>(r.unknown_users),
+                static_cast<long long>(r.unknown_user_rows), static_cast<long long>(r.unknown_items),
+                static_cast<long long>(r.unknown_item_rows), static_cast<long long>(r.repeated_ranks),
+                static_cast<long long>(r.skipped_ranks), static_cast<long long>(r.duplicate_items),
+                static_cast<long long>(test_users_without_list(recs.lists, test.feedback)));
+    options.require_train_items = has_train;
+    results.push_back(evaluate_lists(recs.lists, train, test.feedback, options, args.recs));
+  }
   for (auto& model : models) {
     FitContext context;
     context.dataset = &train_data;
@@ -120,16 +124,30 @@ void run_eval(const EvalArgs& args) {
     bar.finish();
     results.push_back(evaluate(*model, train, test.feedback, options));
   }
-  print_table(results, args.metrics);
+  print_table(results, metrics);
   const EvalResult& first = results.front();
   std::printf("\nusers evaluated: %lld of %lld test users (%lld without training data, %lld whose test items were all "
               "training items)\n",
               static_cast<long long>(first.evaluated_users), static_cast<long long>(first.test_users),
               static_cast<long long>(first.cold_users), static_cast<long long>(first.repeat_only_users));
-  if (!args.json_path.empty()) {
-    std::ofstream out(args.json_path);
-    if (!out) throw UsageError("--json: cannot write '" + args.json_path + "'");
-    out << to_json(results, test).dump(2) << "\n";
+  if (args.json_path.empty() && args.report_path.empty()) return;
+  EvalJsonOptions json_options;
+  json_options.bootstrap = args.bootstrap;
+  json_options.seed = args.seed;
+  json_options.report_extras = !args.report_path.empty();
+  nlohmann::json out = eval_json(results, train, test.feedback, json_options);
+  out["test_events_unknown_user"] = test.unknown_user_events;
+  out["test_events_unknown_item"] = test.unknown_item_events;
+  out["test_users_only_unknown_items"] = test.users_only_unknown_items;
+  out["dataset"] = args.test;
+  auto write = [](const std::string& path, const std::string& text, const char* option) {
+    std::ofstream file(path);
+    if (!(file << text)) throw UsageError(std::string(option) + ": cannot write '" + path + "'");
+  };
+  if (!args.json_path.empty()) write(args.json_path, out.dump(2) + "\n", "--json");
+  if (!args.report_path.empty()) {
+    out["title"] = "segue eval";
+    write(args.report_path, render_report_html(out), "--report");
   }
 }
 
@@ -141,7 +159,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--train", args->input.train_csv, "Training CSV (user_id,item_id[,weight,timestamp,event])");
   cmd->add_option("--data", args->input.data_dir, "Or: a store directory used whole as training data");
   cmd->add_option("--test", args->test, "Test CSV (same columns; ids mapped into the training ids)")->required();
-  cmd->add_option("--model", args->models, "Model spec, repeatable (see `segue models`)")->required();
+  cmd->add_option("--model", args->models, "Model spec, repeatable (see `segue models`)");
+  cmd->add_option("--recs", args->recs, "Or: evaluate a recommendation file (header user_id,item_id,rank)");
+  cmd->add_option("--report", args->report_path, "Also write a self-contained HTML report to this path");
+  cmd->add_option("--bootstrap", args->bootstrap, "Bootstrap resamples for CIs and paired tests (0 = none)")
+      ->capture_default_str();
   cmd->add_option("--metrics", args->metrics, "Metrics, e.g. ndcg@10 recall@20 (comma or space separated)")
       ->delimiter(',');
   cmd->add_option("--json", args->json_path, "Also write the results as JSON to this path");
