@@ -249,3 +249,63 @@ TEST(TopK_Selector, SlicedRowEqualsTheWholeRow) {
 
 }  // namespace
 }  // namespace segue
+
+#include "eval/evaluator.h"
+
+namespace segue {
+namespace {
+
+// The same model without its tile fast path: evaluate() then scores whole rows.
+class WholeRows final : public Recommender {
+ public:
+  explicit WholeRows(const Recommender& inner) : Recommender(inner.params()), inner_(inner) {}
+  void score_users(std::span<const std::int32_t> users, float* out) const override { inner_.score_users(users, out); }
+  void score_history(std::span<const std::int32_t> items, std::span<const float> w, float* out) const override {
+    inner_.score_history(items, w, out);
+  }
+
+ protected:
+  void fit_model(const FeedbackMatrix&, const FitContext&) override {}
+  void save_model(ModelWriter&) const override {}
+  void load_model(const ModelReader&) override {}
+
+ private:
+  const Recommender& inner_;
+};
+
+// More items than one 4096-item tile, so selection crosses tile borders.
+TEST(FactorModel_Evaluate, TileScoringGivesTheSameMetricsAsWholeRows) {
+  register_hand_factors();
+  const std::int32_t users = 40, items = 9000, f = 8;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<float> normal;
+  auto model = std::make_unique<HandFactors>(parse_spec("test_hand_factors"));
+  model->pending_factors = f;
+  for (std::int32_t i = 0; i < users * f; ++i) model->pending_users.push_back(normal(rng));
+  for (std::int32_t i = 0; i < items * f; ++i) model->pending_items.push_back(normal(rng));
+  std::vector<FeedbackEntry> train_entries, test_entries;
+  for (std::int32_t u = 0; u < users; ++u)
+    for (int j = 0; j < 30; ++j) {
+      const auto item = static_cast<std::int32_t>(rng() % items);
+      (j < 20 ? train_entries : test_entries).push_back({u, item, 1.0f});
+    }
+  const FeedbackMatrix train = build_feedback(users, items, train_entries);
+  const FeedbackMatrix test = build_feedback(users, items, test_entries);
+  model->fit(train);
+  WholeRows plain(*model);
+  plain.fit(train);
+  ASSERT_TRUE(model->tile_scoring());
+  ASSERT_FALSE(plain.tile_scoring());
+  EvalOptions options;
+  options.metrics = {"ndcg@10", "recall@100", "map@100"};
+  options.keep_lists = true;
+  const EvalResult tiled = evaluate(*model, train, test, options);
+  const EvalResult whole = evaluate(plain, train, test, options);
+  ASSERT_EQ(tiled.users, whole.users);
+  ASSERT_EQ(tiled.lists.size(), whole.lists.size());
+  for (std::size_t i = 0; i < tiled.lists.size(); ++i) EXPECT_EQ(tiled.lists[i].item, whole.lists[i].item) << i;
+  for (std::size_t m = 0; m < tiled.metrics.size(); ++m) EXPECT_EQ(tiled.metrics[m].values, whole.metrics[m].values);
+}
+
+}  // namespace
+}  // namespace segue

@@ -24,6 +24,8 @@ struct Plan {
 struct Scratch {
   std::vector<float> scores;
   std::vector<ScoredItem> top;
+  std::vector<ScoredItem> block_top;        // tile scoring: block × list_k selections
+  std::vector<TopKSelector> selectors;      // tile scoring: one per row of the block
   std::vector<std::int32_t> ranked;
   std::vector<std::int32_t> relevant;
   std::vector<float> weights;
@@ -143,6 +145,29 @@ void score_list(const Plan& plan, const FeedbackMatrix& train, const FeedbackMat
 
 // Means (summed in user order on one thread: identical for any thread count),
 // list-length counts and the catalogue-wide metrics.
+// Tile scoring: the block's scores are computed kItemTile items at a time and
+// each tile is offered to the rows' selectors while it is still in cache, so no
+// block × n_items score matrix is ever written (it was most of the memory
+// traffic of full ranking with factor models).
+constexpr std::int32_t kItemTile = 4096;
+
+void select_by_tiles(const Recommender& model, const FeedbackMatrix& train, bool exclude_train,
+                     std::span<const std::int32_t> users, std::int32_t n_items, std::int32_t list_k, Scratch& s) {
+  s.selectors.clear();
+  for (std::size_t row = 0; row < users.size(); ++row)
+    s.selectors.emplace_back(s.block_top.data() + row * static_cast<std::size_t>(list_k), list_k);
+  for (std::int32_t first = 0; first < n_items; first += kItemTile) {
+    const std::int32_t width = std::min(kItemTile, n_items - first);
+    model.score_users_tile(users, first, width, s.scores.data());
+    for (std::size_t row = 0; row < users.size(); ++row) {
+      const std::span<const std::int32_t> exclude =
+          exclude_train ? train.items_of(users[row]) : std::span<const std::int32_t>();
+      s.selectors[row].offer(first, std::span<const float>(s.scores.data() + row * width, static_cast<std::size_t>(width)),
+                             exclude);
+    }
+  }
+}
+
 void finish(const Plan& plan, const std::vector<Scratch>& scratch, std::int32_t n_items, EvalResult& result) {
   for (MetricResult& column : result.metrics) {
     if (!column.per_user) continue;
@@ -224,7 +249,9 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
 
   // Blocks of users share one score buffer per thread; the block is capped so
   // a large catalogue does not make the buffer huge.
-  const std::int64_t per_block_cap = std::max<std::int64_t>(1, options.max_block_floats / std::max(n_items, 1));
+  const bool tiled = model.tile_scoring();
+  const std::int64_t per_block_cap =
+      std::max<std::int64_t>(1, options.max_block_floats / std::max(tiled ? std::min(n_items, kItemTile) : n_items, 1));
   const std::int64_t block = std::clamp<std::int64_t>(options.block_users, 1, per_block_cap);
   const std::int64_t n_blocks = (n_eval + block - 1) / block;
   ThreadPool& pool = options.pool != nullptr ? *options.pool : default_thread_pool();
@@ -233,20 +260,28 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
 
   pool.parallel_for(0, n_blocks, 1, [&](std::int64_t first_block, std::int64_t last_block, int thread) {
     Scratch& s = scratch[static_cast<std::size_t>(thread)];
-    s.scores.resize(static_cast<std::size_t>(block * n_items));
+    s.scores.resize(static_cast<std::size_t>(block * (tiled ? std::min(n_items, kItemTile) : n_items)));
     s.top.resize(static_cast<std::size_t>(list_k));
+    if (tiled) s.block_top.resize(static_cast<std::size_t>(block * list_k));
     prepare_scratch(plan, n_items, s);
     for (std::int64_t b = first_block; b < last_block; ++b) {
       const std::int64_t begin = b * block;
       const std::int64_t end = std::min(begin + block, n_eval);
       const std::span<const std::int32_t> users(result.users.data() + begin, static_cast<std::size_t>(end - begin));
-      model.score_users(users, s.scores.data());
+      if (tiled) select_by_tiles(model, train, options.exclude_train, users, n_items, list_k, s);
+      else model.score_users(users, s.scores.data());
       for (std::int64_t row = 0; row < end - begin; ++row) {
         const std::int32_t u = users[static_cast<std::size_t>(row)];
-        const std::span<const float> scores(s.scores.data() + row * n_items, static_cast<std::size_t>(n_items));
         const std::span<const std::int32_t> exclude =
             options.exclude_train ? train.items_of(u) : std::span<const std::int32_t>();
-        const std::int32_t count = top_k(scores, exclude, list_k, s.top.data());
+        std::int32_t count = 0;
+        if (tiled) {
+          count = s.selectors[static_cast<std::size_t>(row)].finish();
+          std::copy_n(s.block_top.begin() + row * list_k, count, s.top.begin());
+        } else {
+          const std::span<const float> scores(s.scores.data() + row * n_items, static_cast<std::size_t>(n_items));
+          count = top_k(scores, exclude, list_k, s.top.data());
+        }
         s.ranked.resize(static_cast<std::size_t>(count));
         for (std::int32_t i = 0; i < count; ++i) s.ranked[i] = s.top[i].item;
         const std::int64_t index = begin + row;

@@ -188,4 +188,8 @@ std::unique_ptr<Recommender> Recommender::load(const std::string& path) {
   return model;
 }
 
+void Recommender::score_users_tile(std::span<const std::int32_t>, std::int32_t, std::int32_t, float*) const {
+  throw std::logic_error(name() + ": score_users_tile called on a model without tile scoring");
+}
+
 }  // namespace segue

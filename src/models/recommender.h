@@ -84,6 +84,15 @@ class Recommender {
   // better). Ids are not checked here (callers check once per request).
   // Must be safe to call from several threads at once.
   virtual void score_users(std::span<const std::int32_t> users, float* out) const = 0;
+
+  // Optional fast path for full ranking: scores items [first, first + count) of
+  // a block of users into `out` (users.size() × count, row-major). Models that
+  // score a slice directly (factor models: one SGEMM against rows of V) return
+  // true from tile_scoring(); the evaluator then selects the top-k tile by tile
+  // instead of writing and re-reading whole score rows. The default throws.
+  virtual bool tile_scoring() const { return false; }
+  virtual void score_users_tile(std::span<const std::int32_t> users, std::int32_t first, std::int32_t count,
+                                float* out) const;
   // Fold-in: scores for a user not seen in training, from a history of items
   // with weights (the same scale as FeedbackMatrix values). Fills n_items() floats.
   virtual void score_history(std::span<const std::int32_t> items, std::span<const float> weights,

@@ -105,6 +105,19 @@ void FactorModel::score_users(std::span<const std::int32_t> users, float* out) c
   }
 }
 
+void FactorModel::score_users_tile(std::span<const std::int32_t> users, std::int32_t first, std::int32_t count,
+                                   float* out) const {
+  if (users.empty() || count <= 0) return;
+  const auto f = static_cast<std::size_t>(factors_);
+  thread_local std::vector<float> rows;
+  rows.resize(users.size() * f);
+  for (std::size_t r = 0; r < users.size(); ++r)
+    std::copy_n(user_factors_.data() + static_cast<std::size_t>(users[r]) * f, f, rows.data() + r * f);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(users.size()), count, factors_, 1.0f,
+              rows.data(), factors_, item_factors_.data() + static_cast<std::size_t>(first) * f, factors_, 0.0f, out,
+              count);
+}
+
 void FactorModel::score_vector(std::span<const float> user_vector, float* out) const {
   if (user_vector.size() != static_cast<std::size_t>(factors_))
     throw UsageError("user_vector: " + std::to_string(user_vector.size()) + " floats for " +

@@ -22,6 +22,9 @@ class FactorModel : public Recommender {
 
   // out = U[users] · Vᵀ: one cblas_sgemm of the gathered user rows against V.
   void score_users(std::span<const std::int32_t> users, float* out) const override;
+  bool tile_scoring() const override { return true; }
+  void score_users_tile(std::span<const std::int32_t> users, std::int32_t first, std::int32_t count,
+                        float* out) const override;
   // Cosine of the item vectors (an item with a zero vector scores 0 with all).
   std::vector<ScoredItem> similar_items(std::int32_t item, std::int32_t n) const override;
 
