@@ -137,7 +137,17 @@ Dataset import_csv(const std::string& path, const ImportOptions& options, IssueL
   CsvOptions csv;
   csv.delimiter = options.delimiter;
   CsvReader reader(path, csv);
-  const CsvColumns& names = options.columns;
+  CsvColumns names = options.columns;
+  if (names.detect_optional) {
+    auto detect = [&](std::string& name, const char* column) {
+      if (name.empty() && reader.column(column) >= 0) name = column;
+    };
+    detect(names.weight, "weight");
+    detect(names.time, "timestamp");
+    detect(names.event, "event");
+    detect(names.session, "session");
+    detect(names.position, "position");
+  }
   ColumnIndex c;
   c.user = reader.require_column(names.user, "--user-col");
   c.item = reader.require_column(names.item, "--item-col");

@@ -23,6 +23,9 @@ struct CsvColumns {
   std::string session;
   std::string position;
   std::vector<std::string> context;  // per-event context columns: "device" (category) or "hour:num"
+  // Fill the empty optional names above from columns named weight, timestamp,
+  // event, session, position when the header has them (as `segue split` writes).
+  bool detect_optional = false;
 };
 
 struct ImportOptions {

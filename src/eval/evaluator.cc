@@ -168,6 +168,13 @@ void select_by_tiles(const Recommender& model, const FeedbackMatrix& train, bool
   }
 }
 
+// Room for every evaluated user's kept list (EvalOptions::keep_lists).
+void reserve_lists(std::int64_t n_eval, std::int32_t list_k, EvalResult& result) {
+  result.list_k = list_k;
+  result.lists.assign(static_cast<std::size_t>(n_eval * list_k), ScoredItem{});
+  result.list_counts.assign(static_cast<std::size_t>(n_eval), 0);
+}
+
 void finish(const Plan& plan, const std::vector<Scratch>& scratch, std::int32_t n_items, EvalResult& result) {
   for (MetricResult& column : result.metrics) {
     if (!column.per_user) continue;
@@ -241,11 +248,7 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
   result.fit_seconds = model.fit_seconds();
   select_users(train, test, options, plan, result);
   const std::int64_t n_eval = result.evaluated_users;
-  if (options.keep_lists) {
-    result.list_k = list_k;
-    result.lists.assign(static_cast<std::size_t>(n_eval * list_k), ScoredItem{});
-    result.list_counts.assign(static_cast<std::size_t>(n_eval), 0);
-  }
+  if (options.keep_lists) reserve_lists(n_eval, list_k, result);
 
   // Blocks of users share one score buffer per thread; the block is capped so
   // a large catalogue does not make the buffer huge.
@@ -317,11 +320,7 @@ EvalResult evaluate_lists(const RankedLists& lists, const FeedbackMatrix& train,
   result.model = std::move(label);
   select_users(train, test, options, plan, result);
   const std::int64_t n_eval = result.evaluated_users;
-  if (options.keep_lists) {
-    result.list_k = list_k;
-    result.lists.assign(static_cast<std::size_t>(n_eval * list_k), ScoredItem{});
-    result.list_counts.assign(static_cast<std::size_t>(n_eval), 0);
-  }
+  if (options.keep_lists) reserve_lists(n_eval, list_k, result);
   ThreadPool& pool = options.pool != nullptr ? *options.pool : default_thread_pool();
   std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
   pool.parallel_for(0, n_eval, 256, [&](std::int64_t first, std::int64_t last, int thread) {

@@ -2,7 +2,6 @@
 
 #include <vector>
 
-#include "data/csv_reader.h"
 #include "data/importer.h"
 
 namespace segue {
@@ -10,15 +9,7 @@ namespace segue {
 Dataset load_interactions_csv(const std::string& path, const SignalTable& signal, IssueLog& issues) {
   ImportOptions options;
   options.signal = signal;
-  {
-    const CsvReader header(path);
-    auto has = [&](const char* name) { return header.column(name) >= 0 ? std::string(name) : std::string(); };
-    options.columns.weight = has("weight");
-    options.columns.time = has("timestamp");
-    options.columns.event = has("event");
-    options.columns.session = has("session");
-    options.columns.position = has("position");
-  }
+  options.columns.detect_optional = true;  // one pass over the file, not a header probe first
   return import_csv(path, options, issues);
 }
 
