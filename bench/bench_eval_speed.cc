@@ -1,10 +1,10 @@
 // Times full-ranking evaluation (evaluate(): block SGEMM scoring + top-k with
 // training items excluded) of a random 64-factor model on random sparse data.
 //   bench_eval_speed [users=100000] [items=100000] [factors=64] [block=256] [threads=2]
-//                    [train=20] [test=5] [split=1] [fused=1] [seed=42]
-// split=1 also times SGEMM alone (one thread, then the pool) and top-k alone;
-// fused=1 times the tile-fused scoring + top-k proposed for the evaluator
-// (fused_top_k below) and checks it gives evaluate()'s lists.
+//                    [train=20] [test=5] [split=1] [check=2000] [seed=42]
+// split=1 also times the scoring kernel alone (one thread, then the pool),
+// OpenBLAS's SGEMM on the same shape, and top-k alone; check=N compares
+// evaluate()'s fused lists for N users with scoring whole rows + top_k().
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -23,6 +23,7 @@
 #include "bench_util.h"
 #include "eval/evaluator.h"
 #include "models/factorization/factor_model.h"
+#include "models/factorization/score_kernel.h"
 #include "util/thread_pool.h"
 
 namespace {
@@ -88,61 +89,17 @@ FeedbackMatrix random_feedback(std::int32_t users, std::int32_t items, std::int3
   return build_feedback(users, items, entries);
 }
 
-// Scoring and top-k fused per tile of items — what evaluate() would do with a
-// tile-wise scoring entry point: for each block of users and each tile of
-// `tile` items, one SGEMM into a block × tile buffer that stays in cache
-// (4 MiB at 256 × 4096), then each row's TopKSelector takes the tile's slice. evaluate() instead writes whole rows (block × n_items
-// floats, 100 MB at 256 × 100k) and reads them back from memory for top-k.
-// Fills lists (n_users × k, best first) and counts.
-void fused_top_k(const FactorModel& model, const FeedbackMatrix& train, std::int32_t block, std::int32_t tile,
-                 std::int32_t k, ThreadPool& pool, std::vector<ScoredItem>& lists, std::vector<std::int32_t>& counts) {
-  const std::int32_t n_users = model.n_users();
-  const std::int32_t n_items = model.n_items();
-  const std::int32_t f = model.factors();
-  lists.assign(static_cast<std::size_t>(n_users) * k, ScoredItem{});
-  counts.assign(static_cast<std::size_t>(n_users), 0);
-  struct Scratch {
-    std::vector<float> scores;
-    std::vector<TopKSelector> selectors;  // one per row of the block
-  };
-  std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
-  const std::int64_t n_blocks = (n_users + block - 1) / block;
-  pool.parallel_for(0, n_blocks, 1, [&](std::int64_t first_block, std::int64_t last_block, int thread) {
-    Scratch& s = scratch[static_cast<std::size_t>(thread)];
-    s.scores.resize(static_cast<std::size_t>(block) * tile);
-    for (std::int64_t b = first_block; b < last_block; ++b) {
-      const auto u0 = static_cast<std::int32_t>(b * block);
-      const std::int32_t rows = std::min(block, n_users - u0);
-      s.selectors.clear();  // capacity kept: no allocation after the first block
-      for (std::int32_t r = 0; r < rows; ++r)
-        s.selectors.emplace_back(lists.data() + static_cast<std::size_t>(u0 + r) * k, k);
-      for (std::int32_t first = 0; first < n_items; first += tile) {
-        const std::int32_t width = std::min(tile, n_items - first);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, width, f, 1.0f,
-                    model.user_factors().data() + static_cast<std::size_t>(u0) * f, f,
-                    model.item_factors().data() + static_cast<std::size_t>(first) * f, f, 0.0f, s.scores.data(), width);
-        for (std::int32_t r = 0; r < rows; ++r)
-          s.selectors[static_cast<std::size_t>(r)].offer(
-              first, std::span<const float>(s.scores.data() + static_cast<std::size_t>(r) * width, width),
-              train.items_of(u0 + r));
-      }
-      for (std::int32_t r = 0; r < rows; ++r)
-        counts[static_cast<std::size_t>(u0 + r)] = s.selectors[static_cast<std::size_t>(r)].finish();
-    }
-  });
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::map<std::string, long> arg{{"users", 100000}, {"items", 100000}, {"factors", 64}, {"block", 256},
                                   {"threads", 2},    {"train", 20},     {"test", 5},     {"split", 1},
-                                  {"fused", 1},      {"seed", 42}};
+                                  {"check", 2000},      {"seed", 42}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto eq = a.find('=');
     if (eq == std::string::npos || arg.count(a.substr(0, eq)) == 0) {
-      std::fprintf(stderr, "unknown argument '%s' (key=value; keys: users items factors block threads train test split fused seed)\n",
+      std::fprintf(stderr, "unknown argument '%s' (key=value; keys: users items factors block threads train test split check seed)\n",
                    argv[i]);
       return 2;
     }
@@ -189,8 +146,17 @@ int main(int argc, char** argv) {
       model.score_users(users, scores.data());
     }
     double t = seconds_since(start);
-    std::printf("sgemm alone, 1 thread, %d x %d x %d: %.1f GFLOP/s\n", block, n_items, factors,
-                flops_per_user * block * reps / t / 1e9);
+    std::printf("scoring kernel (%s) alone, 1 thread, %d x %d x %d: %.1f GFLOP/s\n", score_kernel_name(), block,
+                n_items, factors, flops_per_user * block * reps / t / 1e9);
+    start = Clock::now();
+    for (int r = 0; r < reps; ++r)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, block, n_items, factors, 1.0f,
+                  model.user_factors().data() + static_cast<std::size_t>((r * block) % std::max(1, n_users - block)) * factors,
+                  factors, model.item_factors().data(), factors, 0.0f, scores.data(), n_items);
+    t = seconds_since(start);
+    std::printf("OpenBLAS cblas_sgemm, same shape, 1 thread: %.1f GFLOP/s\n", flops_per_user * block * reps / t / 1e9);
+    for (std::int32_t i = 0; i < block; ++i) users[i] = i % n_users;
+    model.score_users(users, scores.data());
 
     // Top-k alone on that buffer (k = 20, the user's training items excluded).
     std::vector<ScoredItem> top(20);
@@ -233,7 +199,7 @@ int main(int argc, char** argv) {
   options.metrics = {"ndcg@10", "recall@20"};
   options.block_users = block;
   options.pool = &pool;
-  options.keep_lists = arg["fused"] != 0;
+  options.keep_lists = arg["check"] > 0;
   const double cpu = cpu_seconds();
   const EvalResult result = evaluate(model, train, test, options);
   const double eval_cpu = cpu_seconds() - cpu;
@@ -242,30 +208,24 @@ int main(int argc, char** argv) {
   std::printf("TOTAL evaluate() %.2f s wall (%.1f GFLOP/s effective), %.2f s cpu (cpu / %d threads = %.2f s), block %d\n",
               result.eval_seconds, flops_per_user * static_cast<double>(result.evaluated_users) / result.eval_seconds / 1e9,
               eval_cpu, threads, eval_cpu / threads, block);
-  if (arg["fused"] != 0) {
-    const std::int32_t k = 20;
-    std::vector<ScoredItem> lists;
-    std::vector<std::int32_t> counts;
-    start = Clock::now();
-    const double before = cpu_seconds();
-    fused_top_k(model, train, block, 4096, k, pool, lists, counts);
-    const double t = seconds_since(start);
-    const double fused_cpu = cpu_seconds() - before;
-    // Every user is evaluated here (all have train and test items), so
-    // evaluate()'s row r is user result.users[r].
+  if (arg["check"] > 0) {
+    // Whole rows scored, then top_k(): the reference the fused kernel must match.
+    const std::int64_t n = std::min<std::int64_t>(arg["check"], result.evaluated_users);
+    std::vector<float> row(static_cast<std::size_t>(n_items));
+    std::vector<ScoredItem> top;
     std::int64_t differ = 0;
-    for (std::size_t r = 0; r < result.users.size(); ++r) {
-      const std::int32_t u = result.users[r];
-      const bool same = counts[static_cast<std::size_t>(u)] == result.list_counts[r] &&
-                        std::equal(result.lists.begin() + static_cast<std::ptrdiff_t>(r) * result.list_k,
-                                   result.lists.begin() + static_cast<std::ptrdiff_t>(r) * result.list_k + result.list_counts[r],
-                                   lists.begin() + static_cast<std::ptrdiff_t>(u) * k,
-                                   [](const ScoredItem& a, const ScoredItem& b) { return a.item == b.item; });
+    for (std::int64_t r = 0; r < n; ++r) {
+      const std::int32_t u = result.users[static_cast<std::size_t>(r)];
+      model.score_users(std::span<const std::int32_t>(&u, 1), row.data());
+      top_k(row, train.items_of(u), result.list_k, top);
+      const auto* kept = result.lists.data() + r * result.list_k;
+      const bool same = static_cast<std::int32_t>(top.size()) == result.list_counts[static_cast<std::size_t>(r)] &&
+                        std::equal(top.begin(), top.end(), kept);
       differ += same ? 0 : 1;
     }
-    std::printf("FUSED scoring + top-%d per 4096-item tile: %.2f s wall, %.2f s cpu (cpu / %d threads = %.2f s); "
-                "%lld of %zu lists differ from evaluate()'s\n",
-                k, t, fused_cpu, threads, fused_cpu / threads, static_cast<long long>(differ), result.users.size());
+    std::printf("check: %lld of %lld lists differ from whole-row scoring + top_k()\n", static_cast<long long>(differ),
+                static_cast<long long>(n));
+    if (differ != 0) return 1;
   }
   return 0;
 }

@@ -15,5 +15,6 @@ void add_eval_command(CLI::App& app);
 void add_recommend_command(CLI::App& app);
 void add_similar_command(CLI::App& app);
 void add_models_command(CLI::App& app);
+void add_tune_command(CLI::App& app);
 
 }  // namespace segue::cli

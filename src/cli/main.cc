@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   segue::cli::add_export_command(app);
   segue::cli::add_train_command(app);
   segue::cli::add_eval_command(app);
+  segue::cli::add_tune_command(app);
   segue::cli::add_recommend_command(app);
   segue::cli::add_similar_command(app);
   segue::cli::add_models_command(app);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "data/error.h"
 #include "util/thread_pool.h"
@@ -24,8 +25,9 @@ struct Plan {
 struct Scratch {
   std::vector<float> scores;
   std::vector<ScoredItem> top;
-  std::vector<ScoredItem> block_top;        // tile scoring: block × list_k selections
-  std::vector<TopKSelector> selectors;      // tile scoring: one per row of the block
+  std::vector<ScoredItem> block_top;        // block × list_k selections
+  std::vector<std::int32_t> block_counts;   // list length per row of the block
+  std::vector<std::span<const std::int32_t>> block_exclude;  // training items per row
   std::vector<std::int32_t> ranked;
   std::vector<std::int32_t> relevant;
   std::vector<float> weights;
@@ -145,29 +147,6 @@ void score_list(const Plan& plan, const FeedbackMatrix& train, const FeedbackMat
 
 // Means (summed in user order on one thread: identical for any thread count),
 // list-length counts and the catalogue-wide metrics.
-// Tile scoring: the block's scores are computed kItemTile items at a time and
-// each tile is offered to the rows' selectors while it is still in cache, so no
-// block × n_items score matrix is ever written (it was most of the memory
-// traffic of full ranking with factor models).
-constexpr std::int32_t kItemTile = 4096;
-
-void select_by_tiles(const Recommender& model, const FeedbackMatrix& train, bool exclude_train,
-                     std::span<const std::int32_t> users, std::int32_t n_items, std::int32_t list_k, Scratch& s) {
-  s.selectors.clear();
-  for (std::size_t row = 0; row < users.size(); ++row)
-    s.selectors.emplace_back(s.block_top.data() + row * static_cast<std::size_t>(list_k), list_k);
-  for (std::int32_t first = 0; first < n_items; first += kItemTile) {
-    const std::int32_t width = std::min(kItemTile, n_items - first);
-    model.score_users_tile(users, first, width, s.scores.data());
-    for (std::size_t row = 0; row < users.size(); ++row) {
-      const std::span<const std::int32_t> exclude =
-          exclude_train ? train.items_of(users[row]) : std::span<const std::int32_t>();
-      s.selectors[row].offer(first, std::span<const float>(s.scores.data() + row * width, static_cast<std::size_t>(width)),
-                             exclude);
-    }
-  }
-}
-
 // Room for every evaluated user's kept list (EvalOptions::keep_lists).
 void reserve_lists(std::int64_t n_eval, std::int32_t list_k, EvalResult& result) {
   result.list_k = list_k;
@@ -250,11 +229,10 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
   const std::int64_t n_eval = result.evaluated_users;
   if (options.keep_lists) reserve_lists(n_eval, list_k, result);
 
-  // Blocks of users share one score buffer per thread; the block is capped so
-  // a large catalogue does not make the buffer huge.
-  const bool tiled = model.tile_scoring();
-  const std::int64_t per_block_cap =
-      std::max<std::int64_t>(1, options.max_block_floats / std::max(tiled ? std::min(n_items, kItemTile) : n_items, 1));
+  // Blocks of users go to Recommender::top_k_users (factor models fuse scoring
+  // and selection there; others score whole rows into a per-thread buffer,
+  // which is why the block is capped for a large catalogue).
+  const std::int64_t per_block_cap = std::max<std::int64_t>(1, options.max_block_floats / std::max(n_items, 1));
   const std::int64_t block = std::clamp<std::int64_t>(options.block_users, 1, per_block_cap);
   const std::int64_t n_blocks = (n_eval + block - 1) / block;
   ThreadPool& pool = options.pool != nullptr ? *options.pool : default_thread_pool();
@@ -263,35 +241,27 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
 
   pool.parallel_for(0, n_blocks, 1, [&](std::int64_t first_block, std::int64_t last_block, int thread) {
     Scratch& s = scratch[static_cast<std::size_t>(thread)];
-    s.scores.resize(static_cast<std::size_t>(block * (tiled ? std::min(n_items, kItemTile) : n_items)));
-    s.top.resize(static_cast<std::size_t>(list_k));
-    if (tiled) s.block_top.resize(static_cast<std::size_t>(block * list_k));
+    s.block_top.resize(static_cast<std::size_t>(block * list_k));
+    s.block_counts.resize(static_cast<std::size_t>(block));
     prepare_scratch(plan, n_items, s);
     for (std::int64_t b = first_block; b < last_block; ++b) {
       const std::int64_t begin = b * block;
       const std::int64_t end = std::min(begin + block, n_eval);
       const std::span<const std::int32_t> users(result.users.data() + begin, static_cast<std::size_t>(end - begin));
-      if (tiled) select_by_tiles(model, train, options.exclude_train, users, n_items, list_k, s);
-      else model.score_users(users, s.scores.data());
+      s.block_exclude.clear();
+      if (options.exclude_train)
+        for (const std::int32_t u : users) s.block_exclude.push_back(train.items_of(u));
+      model.top_k_users(users, s.block_exclude, list_k, s.block_top.data(), s.block_counts.data());
       for (std::int64_t row = 0; row < end - begin; ++row) {
-        const std::int32_t u = users[static_cast<std::size_t>(row)];
-        const std::span<const std::int32_t> exclude =
-            options.exclude_train ? train.items_of(u) : std::span<const std::int32_t>();
-        std::int32_t count = 0;
-        if (tiled) {
-          count = s.selectors[static_cast<std::size_t>(row)].finish();
-          std::copy_n(s.block_top.begin() + row * list_k, count, s.top.begin());
-        } else {
-          const std::span<const float> scores(s.scores.data() + row * n_items, static_cast<std::size_t>(n_items));
-          count = top_k(scores, exclude, list_k, s.top.data());
-        }
+        const std::int32_t count = s.block_counts[static_cast<std::size_t>(row)];
+        const ScoredItem* top = s.block_top.data() + row * list_k;
         s.ranked.resize(static_cast<std::size_t>(count));
-        for (std::int32_t i = 0; i < count; ++i) s.ranked[i] = s.top[i].item;
+        for (std::int32_t i = 0; i < count; ++i) s.ranked[i] = top[i].item;
         const std::int64_t index = begin + row;
         lengths[static_cast<std::size_t>(index)] = count;
         score_list(plan, train, test, options, index, s.ranked, s, result);
         if (options.keep_lists) {
-          std::copy(s.top.begin(), s.top.begin() + count, result.lists.begin() + index * list_k);
+          std::copy(top, top + count, result.lists.begin() + index * list_k);
           result.list_counts[static_cast<std::size_t>(index)] = count;
         }
       }
@@ -340,6 +310,136 @@ EvalResult evaluate_lists(const RankedLists& lists, const FeedbackMatrix& train,
   });
   for (std::int32_t u : result.users)
     count_list_length(lists.list_of(u).size(), plan.max_k, result.empty_list_users, result.short_list_users);
+  finish(plan, scratch, n_items, result);
+  result.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+// ---- Sampled protocol (evaluate_sampled): separate from the full-ranking
+// path above; it shares select_users, score_list and finish with it.
+namespace {
+
+// Per-user generator: mt19937_64 (fully specified by the standard) seeded with
+// a splitmix64 mix of (seed, user), and our own bounded draw, so the sample is
+// the same on every platform and for any thread count.
+std::uint64_t mix_seed(std::uint64_t seed, std::int32_t user) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(user) + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t draw_below(std::mt19937_64& engine, std::uint64_t n) {
+  const std::uint64_t threshold = (0 - n) % n;  // 2^64 mod n: rejection avoids modulo bias
+  while (true) {
+    const std::uint64_t x = engine();
+    if (x >= threshold) return x % n;
+  }
+}
+
+// Fills `out` (ascending) with the user's sampled negatives; `pool` is scratch.
+void draw_negatives(const FeedbackMatrix& train, const FeedbackMatrix& test, std::int32_t user,
+                    const SampledProtocol& protocol, std::vector<std::int32_t>& pool,
+                    std::vector<std::int32_t>& out) {
+  const auto seen = train.items_of(user);
+  const auto held = test.items_of(user);
+  pool.clear();
+  std::size_t s = 0, h = 0;
+  for (std::int32_t i = 0; i < train.n_items; ++i) {
+    while (s < seen.size() && seen[s] < i) ++s;
+    while (h < held.size() && held[h] < i) ++h;
+    if ((s < seen.size() && seen[s] == i) || (h < held.size() && held[h] == i)) continue;
+    pool.push_back(i);
+  }
+  const std::size_t k = std::min(pool.size(), static_cast<std::size_t>(protocol.negatives));
+  std::mt19937_64 engine(mix_seed(protocol.seed, user));
+  for (std::size_t i = 0; i < k && i + 1 < pool.size(); ++i) {  // Fisher–Yates prefix
+    const std::size_t j = i + static_cast<std::size_t>(draw_below(engine, pool.size() - i));
+    std::swap(pool[i], pool[j]);
+  }
+  out.assign(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(k));
+  std::sort(out.begin(), out.end());
+}
+
+}  // namespace
+
+std::vector<std::int32_t> sampled_negatives(const FeedbackMatrix& train, const FeedbackMatrix& test,
+                                            std::int32_t user, const SampledProtocol& protocol) {
+  check_test_shape(train, test);
+  if (protocol.negatives < 1) throw UsageError("sampled protocol: needs at least 1 negative per user");
+  if (user < 0 || user >= train.n_users) throw UsageError("sampled protocol: user " + std::to_string(user) + " out of range");
+  std::vector<std::int32_t> pool, out;
+  draw_negatives(train, test, user, protocol, pool, out);
+  return out;
+}
+
+EvalResult evaluate_sampled(const Recommender& model, const FeedbackMatrix& train, const FeedbackMatrix& test,
+                            const SampledProtocol& protocol, const EvalOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (protocol.negatives < 1) throw UsageError("sampled protocol: needs at least 1 negative per user");
+  check_shapes(model, train, test);
+  const Plan plan = make_plan(options, train);
+  const std::int32_t n_items = train.n_items;
+
+  EvalResult result;
+  result.model = model.params().to_string();
+  result.fit_seconds = model.fit_seconds();
+  result.sampled_negatives = protocol.negatives;
+  select_users(train, test, options, plan, result);
+  const std::int64_t n_eval = result.evaluated_users;
+  const std::int32_t list_k = std::min(plan.max_k, n_items);
+  if (options.keep_lists) reserve_lists(n_eval, list_k, result);
+
+  // Whole score rows (score_users), a block of users at a time, capped like evaluate().
+  const std::int64_t per_block_cap = std::max<std::int64_t>(1, options.max_block_floats / std::max(n_items, 1));
+  const std::int64_t block = std::clamp<std::int64_t>(options.block_users, 1, per_block_cap);
+  const std::int64_t n_blocks = (n_eval + block - 1) / block;
+  ThreadPool& pool = options.pool != nullptr ? *options.pool : default_thread_pool();
+  std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
+  std::vector<std::int32_t> lengths(static_cast<std::size_t>(n_eval), 0);
+  std::vector<char> short_users(static_cast<std::size_t>(n_eval), 0);
+
+  pool.parallel_for(0, n_blocks, 1, [&](std::int64_t first_block, std::int64_t last_block, int thread) {
+    Scratch& s = scratch[static_cast<std::size_t>(thread)];
+    s.scores.resize(static_cast<std::size_t>(block * n_items));
+    prepare_scratch(plan, n_items, s);
+    std::vector<std::int32_t> item_pool, negatives, relevant;
+    std::vector<ScoredItem> candidates;
+    for (std::int64_t b = first_block; b < last_block; ++b) {
+      const std::int64_t begin = b * block;
+      const std::int64_t end = std::min(begin + block, n_eval);
+      const std::span<const std::int32_t> users(result.users.data() + begin, static_cast<std::size_t>(end - begin));
+      model.score_users(users, s.scores.data());
+      for (std::int64_t row = 0; row < end - begin; ++row) {
+        const std::int32_t u = users[static_cast<std::size_t>(row)];
+        const float* scores = s.scores.data() + row * n_items;
+        relevant_items(train, test, u, options.exclude_train, relevant);
+        draw_negatives(train, test, u, protocol, item_pool, negatives);
+        const std::int64_t index = begin + row;
+        if (static_cast<std::int32_t>(negatives.size()) < protocol.negatives)
+          short_users[static_cast<std::size_t>(index)] = 1;
+        candidates.clear();
+        for (std::int32_t i : relevant) candidates.push_back({i, scores[i]});
+        for (std::int32_t i : negatives) candidates.push_back({i, scores[i]});
+        const std::size_t depth = std::min(candidates.size(), static_cast<std::size_t>(plan.max_k));
+        std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(depth), candidates.end(),
+                          ranks_before);
+        s.ranked.resize(depth);
+        for (std::size_t i = 0; i < depth; ++i) s.ranked[i] = candidates[i].item;
+        lengths[static_cast<std::size_t>(index)] = static_cast<std::int32_t>(depth);
+        score_list(plan, train, test, options, index, s.ranked, s, result);
+        if (options.keep_lists) {
+          const std::size_t kept = std::min(depth, static_cast<std::size_t>(list_k));
+          std::copy_n(candidates.begin(), kept, result.lists.begin() + index * list_k);
+          result.list_counts[static_cast<std::size_t>(index)] = static_cast<std::int32_t>(kept);
+        }
+      }
+    }
+  });
+
+  for (std::int32_t length : lengths)
+    count_list_length(static_cast<std::size_t>(length), plan.max_k, result.empty_list_users, result.short_list_users);
+  result.sampled_short_users = std::count(short_users.begin(), short_users.end(), 1);
   finish(plan, scratch, n_items, result);
   result.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

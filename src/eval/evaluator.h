@@ -70,6 +70,11 @@ struct EvalResult {
   double fit_seconds = 0.0;   // from the model (Recommender::fit_seconds)
   double eval_seconds = 0.0;
 
+  // evaluate_sampled() only: negatives asked per user, and the evaluated users
+  // that had fewer eligible items than that (they got all they had).
+  std::int32_t sampled_negatives = 0;
+  std::int64_t sampled_short_users = 0;
+
   const MetricResult* find(std::string_view name) const;  // null when not computed
 };
 
@@ -100,5 +105,29 @@ struct RankedLists {
 // on mismatched dimensions or a bad metric name.
 EvalResult evaluate_lists(const RankedLists& lists, const FeedbackMatrix& train, const FeedbackMatrix& test,
                           const EvalOptions& options = {}, std::string label = "recs");
+
+// Sampled ranking, an explicit alternative to full ranking (its numbers are not
+// comparable with full ranking; docs/METRICS.md, Krichene & Rendle 2020). For
+// each evaluated user (the same users as evaluate()), the candidates are the
+// user's relevant test items plus `negatives` items drawn uniformly without
+// replacement from the items the user has in neither train nor test; the draw
+// is seeded by (seed, user id), so it does not depend on threads or on the
+// model. The candidates are ordered by the model's scores (ties by lower item
+// id) and every metric reads that list (so its length is |rel| + negatives).
+// A user with fewer eligible items than `negatives` gets all of them (counted
+// in EvalResult::sampled_short_users). UsageError for negatives < 1, and as
+// evaluate().
+struct SampledProtocol {
+  std::int32_t negatives = 100;
+  std::uint64_t seed = 42;
+};
+EvalResult evaluate_sampled(const Recommender& model, const FeedbackMatrix& train, const FeedbackMatrix& test,
+                            const SampledProtocol& protocol, const EvalOptions& options = {});
+
+// The candidate negatives of evaluate_sampled() for one user, ascending
+// (exposed for tests): `negatives` uniform draws without replacement from the
+// items in neither train.items_of(user) nor test.items_of(user).
+std::vector<std::int32_t> sampled_negatives(const FeedbackMatrix& train, const FeedbackMatrix& test,
+                                            std::int32_t user, const SampledProtocol& protocol);
 
 }  // namespace segue

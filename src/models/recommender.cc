@@ -188,8 +188,19 @@ std::unique_ptr<Recommender> Recommender::load(const std::string& path) {
   return model;
 }
 
-void Recommender::score_users_tile(std::span<const std::int32_t>, std::int32_t, std::int32_t, float*) const {
-  throw std::logic_error(name() + ": score_users_tile called on a model without tile scoring");
+void Recommender::top_k_users(std::span<const std::int32_t> users,
+                              std::span<const std::span<const std::int32_t>> exclude, std::int32_t k,
+                              ScoredItem* out, std::int32_t* counts) const {
+  if (users.empty()) return;
+  k = std::max<std::int32_t>(k, 0);
+  thread_local std::vector<float> scores;
+  const auto n = static_cast<std::size_t>(n_items());
+  scores.resize(users.size() * n);
+  score_users(users, scores.data());
+  for (std::size_t r = 0; r < users.size(); ++r) {
+    const std::span<const std::int32_t> skip = exclude.empty() ? std::span<const std::int32_t>() : exclude[r];
+    counts[r] = top_k(std::span<const float>(scores.data() + r * n, n), skip, k, out + r * static_cast<std::size_t>(k));
+  }
 }
 
 }  // namespace segue

@@ -85,14 +85,15 @@ class Recommender {
   // Must be safe to call from several threads at once.
   virtual void score_users(std::span<const std::int32_t> users, float* out) const = 0;
 
-  // Optional fast path for full ranking: scores items [first, first + count) of
-  // a block of users into `out` (users.size() × count, row-major). Models that
-  // score a slice directly (factor models: one SGEMM against rows of V) return
-  // true from tile_scoring(); the evaluator then selects the top-k tile by tile
-  // instead of writing and re-reading whole score rows. The default throws.
-  virtual bool tile_scoring() const { return false; }
-  virtual void score_users_tile(std::span<const std::int32_t> users, std::int32_t first, std::int32_t count,
-                                float* out) const;
+  // Batch top-k, the path of full-ranking evaluation and of serving many users:
+  // for each row r, the min(k, eligible) best items of users[r] (best first,
+  // ties by lower id, exactly top_k() over score_users()' row), skipping
+  // exclude[r] (sorted ascending; `exclude` empty = no exclusion). Writes
+  // out[r * k ..] and counts[r]. The default scores whole rows into a
+  // per-thread buffer and selects; models that can select while scoring
+  // (factor models: a fused GEMM + top-k kernel) override it. Thread-safe.
+  virtual void top_k_users(std::span<const std::int32_t> users, std::span<const std::span<const std::int32_t>> exclude,
+                           std::int32_t k, ScoredItem* out, std::int32_t* counts) const;
   // Fold-in: scores for a user not seen in training, from a history of items
   // with weights (the same scale as FeedbackMatrix values). Fills n_items() floats.
   virtual void score_history(std::span<const std::int32_t> items, std::span<const float> weights,

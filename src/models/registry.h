@@ -20,6 +20,9 @@ struct ModelInfo {
   std::string summary;  // one line for --help
   std::vector<ParamDecl> params;
   ModelFactory factory = nullptr;
+  // What `segue tune` searches when given no --space: "key=lo:hi[:log],
+  // key=a|b|c" (see eval/tuner.h). Empty: the model has nothing to tune.
+  std::string search_space;
 };
 
 // Adds a model. Registering the same name and factory again is a no-op; the

@@ -46,8 +46,17 @@ class TopKSelector {
   // selector is then empty again.
   std::int32_t finish();
 
- private:
+  // Offers one item (any id order); it enters if it ranks before the worst kept.
   void push(std::int32_t item, float score);
+  // True once the selection is full and its worst score is a number above
+  // -inf: from then on, an item with a higher id than every kept one enters
+  // exactly when its score > gate() (NaN never does). Fused kernels test whole
+  // vectors of scores against gate() and push only the few that pass.
+  bool gated() const { return size_ == k_ && k_ > 0 && out_[0].score > -kInfinity; }
+  float gate() const { return out_[0].score; }
+
+ private:
+  static constexpr float kInfinity = __builtin_huge_valf();
   void scan(const float* scores, std::int32_t first, std::int32_t begin, std::int32_t end);
 
   ScoredItem* out_;

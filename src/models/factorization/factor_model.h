@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "models/factorization/score_kernel.h"
 #include "models/recommender.h"
 
 namespace segue {
@@ -20,11 +21,11 @@ class FactorModel : public Recommender {
   const std::vector<float>& user_factors() const { return user_factors_; }
   const std::vector<float>& item_factors() const { return item_factors_; }
 
-  // out = U[users] · Vᵀ: one cblas_sgemm of the gathered user rows against V.
+  // out = U[users] · Vᵀ, by the blocked kernel of score_kernel.h.
   void score_users(std::span<const std::int32_t> users, float* out) const override;
-  bool tile_scoring() const override { return true; }
-  void score_users_tile(std::span<const std::int32_t> users, std::int32_t first, std::int32_t count,
-                        float* out) const override;
+  // Scoring fused with selection (top_k_rows_fused): no score row is stored.
+  void top_k_users(std::span<const std::int32_t> users, std::span<const std::span<const std::int32_t>> exclude,
+                   std::int32_t k, ScoredItem* out, std::int32_t* counts) const override;
   // Cosine of the item vectors (an item with a zero vector scores 0 with all).
   std::vector<ScoredItem> similar_items(std::int32_t item, std::int32_t n) const override;
 
@@ -50,11 +51,14 @@ class FactorModel : public Recommender {
 
  private:
   void compute_item_norms();
+  // The block's user rows, gathered contiguous (per thread, reused).
+  const float* gather_users(std::span<const std::int32_t> users) const;
 
   std::int32_t factors_ = 0;
   std::vector<float> user_factors_;
   std::vector<float> item_factors_;
   std::vector<float> item_norms_;  // |V[i]|, for similar_items
+  PackedItems packed_items_;       // V in the scoring kernel's panel layout
 };
 
 // Sets OpenBLAS to one thread (see factor_model.cc for why). Called once by

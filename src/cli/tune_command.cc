@@ -1,0 +1,97 @@
+// segue tune --model NAME --train FILE --metric ndcg@10 --trials N: search a
+// model's hyper-parameters on a validation split carved from the training data.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/training_input.h"
+#include "eval/tuner.h"
+#include "models/registry.h"
+#include "util/thread_pool.h"
+
+namespace segue::cli {
+namespace {
+
+void write_file(const std::string& path, const std::string& text, const char* option) {
+  std::ofstream file(path);
+  file << text;
+  file.close();
+  if (!file) throw UsageError(std::string(option) + ": cannot write '" + path + "'");
+}
+
+}  // namespace
+
+void add_tune_command(CLI::App& app) {
+  struct Args {
+    TrainingInput input;
+    TuneOptions tune;
+    std::string out, json_path, on_error = "fail";
+    int threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "tune", "Search a model's hyper-parameters on a validation split carved from the training data");
+  cmd->add_option("--model", args->tune.base_spec, "Model name or spec; searched keys override it")->required();
+  cmd->add_option("--train", args->input.train_csv, "Training CSV (the test set never goes here)");
+  cmd->add_option("--data", args->input.data_dir, "Or: a store directory used whole as training data");
+  cmd->add_option("--metric", args->tune.metric, "Metric to maximise on validation")->capture_default_str();
+  cmd->add_option("--trials", args->tune.trials, "Configurations to try")->capture_default_str();
+  cmd->add_option("--search", args->tune.search, "random | halving (successive halving over iterations/epochs)")
+      ->capture_default_str();
+  cmd->add_option("--eta", args->tune.halving_eta, "halving: keep the best 1/eta per rung")->capture_default_str();
+  cmd->add_option("--space", args->tune.space,
+                  "Search space, e.g. 'factors=32:256:log,reg=0.001:1:log,similarity=cosine|jaccard' "
+                  "(default: the model's own, see docs/MODELS.md)");
+  cmd->add_option("--validation", args->tune.validation_fraction,
+                  "Share of each user's training events held out for validation")
+      ->capture_default_str();
+  cmd->add_option("--seed", args->tune.seed, "Seed of the carve, the sampling and the models")->capture_default_str();
+  cmd->add_option("--out", args->out, "Write the best spec to this file");
+  cmd->add_option("--json", args->json_path, "Write every trial as JSON to this path");
+  cmd->add_option("--signal", args->input.signal, "Event type -> signal for CSV event names (as in import)");
+  cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
+  cmd->callback([args] {
+    set_default_threads(args->threads);
+    parse_spec(args->tune.base_spec);  // a bad spec fails before any data is read
+    IssueLog issues(parse_on_error(args->on_error));
+    const Dataset data = load_training(args->input, issues);
+    print_issues(issues);
+    std::printf("%-4s %-5s %10s %8s %8s  %s\n", "#", "rung", args->tune.metric.c_str(), "fit s", "eval s", "spec");
+    int index = 0;
+    const TuneResult result = tune(data, args->tune, [&index](const Trial& t) {
+      std::printf("%-4d %-5d %10.4f %8.2f %8.2f  %s\n", ++index, t.rung, t.value, t.fit_seconds, t.eval_seconds,
+                  t.spec.c_str());
+      std::fflush(stdout);
+    });
+    std::printf("best (%s on validation: %lld pairs of %lld users; %s search): %s = %.4f\n", result.metric.c_str(),
+                static_cast<long long>(result.validation_pairs), static_cast<long long>(result.validation_users),
+                result.search.c_str(), result.best.spec.c_str(), result.best.value);
+    if (!args->out.empty()) write_file(args->out, result.best.spec + "\n", "--out");
+    if (!args->json_path.empty()) {
+      nlohmann::json out;
+      out["metric"] = result.metric;
+      out["search"] = result.search;
+      if (!result.budget_key.empty()) out["budget_key"] = result.budget_key;
+      out["validation"] = {{"fraction", args->tune.validation_fraction},
+                           {"seed", args->tune.seed},
+                           {"train_pairs", result.train_pairs},
+                           {"validation_pairs", result.validation_pairs},
+                           {"users", result.validation_users}};
+      out["best"] = {{"spec", result.best.spec}, {"value", result.best.value}};
+      out["trials"] = nlohmann::json::array();
+      for (const Trial& t : result.trials)
+        out["trials"].push_back({{"spec", t.spec},
+                                 {"value", std::isnan(t.value) ? nlohmann::json() : nlohmann::json(t.value)},
+                                 {"rung", t.rung},
+                                 {"fit_seconds", t.fit_seconds},
+                                 {"eval_seconds", t.eval_seconds}});
+      write_file(args->json_path, out.dump(2) + "\n", "--json");
+    }
+  });
+}
+
+}  // namespace segue::cli

@@ -1,0 +1,195 @@
+#include "eval/tuner.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "data/dataset_builder.h"
+#include "data/error.h"
+#include "models/model_file.h"
+#include "models/recommender.h"
+#include "models/registry.h"
+
+namespace segue {
+namespace {
+
+// score(u, i) = quality · popularity(i) + (1 − quality) · noise(i): higher
+// quality is usually better on popularity-shaped data, but not monotonically,
+// so the search really has to compare trials.
+class Tunable final : public Recommender {
+ public:
+  explicit Tunable(const ModelSpec& spec) : Recommender(spec), quality_(spec.get_float("quality")) {}
+  void score_users(std::span<const std::int32_t> users, float* out) const override {
+    for (std::size_t r = 0; r < users.size(); ++r) score_history({}, {}, out + r * n_items());
+  }
+  void score_history(std::span<const std::int32_t>, std::span<const float>, float* out) const override {
+    for (std::int32_t i = 0; i < n_items(); ++i)
+      out[i] = static_cast<float>(quality_ * popularity_[i] + (1 - quality_) * 10.0 * std::sin(7.0 * i));
+  }
+
+ protected:
+  void fit_model(const FeedbackMatrix& train, const FitContext&) override {
+    popularity_.assign(static_cast<std::size_t>(train.n_items), 0.0f);
+    for (const std::int32_t i : train.indices) popularity_[i] += 1;
+  }
+  void save_model(ModelWriter&) const override {}
+  void load_model(const ModelReader&) override {}
+
+ private:
+  double quality_;
+  std::vector<float> popularity_;
+};
+
+void register_tunable() {
+  register_model(ModelInfo{"test_tunable",
+                           "tests only",
+                           {float_param("quality", 0.5, 0.0, 1.0, "mix of popularity and noise"),
+                            int_param("iterations", 27, 1, 1000, "budget for halving"),
+                            string_param("mode", "a", "a choice")},
+                           [](const ModelSpec& spec) -> std::unique_ptr<Recommender> {
+                             return std::make_unique<Tunable>(spec);
+                           },
+                           "quality=0:1"});
+}
+
+// 60 users, each with 8 items drawn from a popularity-skewed catalogue of 40.
+Dataset skewed_dataset() {
+  DatasetBuilder builder;
+  std::mt19937_64 rng(3);
+  std::geometric_distribution<int> draw(0.15);
+  for (int u = 0; u < 60; ++u) {
+    const std::int32_t user = builder.user("u" + std::to_string(u));
+    for (int j = 0; j < 8; ++j) builder.add({user, builder.item("i" + std::to_string(std::min(draw(rng), 39)))});
+  }
+  return builder.finish("skewed");
+}
+
+double quality_of(const std::string& spec) {
+  return parse_spec(spec).get_float("quality");
+}
+
+TEST(Tuner_Space, ParsesRangesLogRangesAndChoices) {
+  register_tunable();
+  const ModelSpec declared = parse_spec("test_tunable");
+  const auto space = parse_search_space("quality=0.1:0.9, iterations=2:64:log, mode=a|b", declared);
+  ASSERT_EQ(space.size(), 3u);
+  EXPECT_EQ(space[0].key, "quality");
+  EXPECT_DOUBLE_EQ(space[0].lo, 0.1);
+  EXPECT_FALSE(space[0].integer);
+  EXPECT_TRUE(space[1].log);
+  EXPECT_TRUE(space[1].integer);
+  EXPECT_EQ(space[2].choices, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Tuner_Space, RejectsBadSpacesNamingTheKey) {
+  register_tunable();
+  const ModelSpec declared = parse_spec("test_tunable");
+  const auto message = [&](const std::string& text) {
+    try {
+      parse_search_space(text, declared);
+    } catch (const UsageError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("nope=1:2").find("'nope'"), std::string::npos);
+  EXPECT_NE(message("quality=0.5:0.2").find("lo 0.5 > hi 0.2"), std::string::npos);
+  EXPECT_NE(message("quality=0:1:log").find("lo > 0"), std::string::npos);
+  EXPECT_NE(message("quality=0:2").find("range"), std::string::npos);
+  EXPECT_NE(message("quality=x:1").find("not a number"), std::string::npos);
+  EXPECT_NE(message("mode=1:2").find("not numeric"), std::string::npos);
+  EXPECT_NE(message("quality=0:1,quality=0:1").find("twice"), std::string::npos);
+  EXPECT_NE(message("quality").find("key=lo:hi"), std::string::npos);
+  EXPECT_NE(message("quality=0.2|abc").find("quality"), std::string::npos);
+}
+
+TEST(Tuner_Carve, SplitsEveryTrainingPairIntoTrainOrValidation) {
+  const Dataset data = skewed_dataset();
+  const ValidationSplit carved = carve_validation(data, 0.25, 9);
+  const FeedbackMatrix all = build_feedback(data);
+  EXPECT_GT(carved.validation.nnz(), 0);
+  for (std::int32_t u = 0; u < all.n_users; ++u)
+    for (const std::int32_t i : all.items_of(u)) {
+      const auto tr = carved.train.items_of(u);
+      const auto va = carved.validation.items_of(u);
+      const bool in_train = std::binary_search(tr.begin(), tr.end(), i);
+      const bool in_validation = std::binary_search(va.begin(), va.end(), i);
+      EXPECT_TRUE(in_train || in_validation) << "user " << u << " item " << i << " lost";
+    }
+  EXPECT_LT(static_cast<std::size_t>(carved.train_events.size()), data.interactions.size());
+}
+
+TEST(Tuner_Random, PicksTheTrialWithTheBestValidationValue) {
+  register_tunable();
+  const Dataset data = skewed_dataset();
+  TuneOptions options;
+  options.base_spec = "test_tunable";
+  options.trials = 8;
+  options.metric = "ndcg@5";
+  int seen = 0;
+  const TuneResult result = tune(data, options, [&seen](const Trial&) { ++seen; });
+  ASSERT_EQ(result.trials.size(), 8u);
+  EXPECT_EQ(seen, 8);
+  double best = -1;
+  for (const Trial& t : result.trials) best = std::max(best, t.value);
+  EXPECT_EQ(result.best.value, best);
+  std::map<double, int> distinct;
+  for (const Trial& t : result.trials) ++distinct[quality_of(t.spec)];
+  EXPECT_GT(distinct.size(), 4u) << "the sampler should spread the trials";
+  EXPECT_GT(result.validation_users, 0);
+
+  // Same seed, same trials.
+  const TuneResult again = tune(data, options);
+  for (std::size_t i = 0; i < result.trials.size(); ++i) EXPECT_EQ(again.trials[i].spec, result.trials[i].spec);
+}
+
+TEST(Tuner_Halving, GivesTheBestThirdEachRungThreeTimesTheBudget) {
+  register_tunable();
+  const Dataset data = skewed_dataset();
+  TuneOptions options;
+  options.base_spec = "test_tunable:iterations=27";
+  options.trials = 9;
+  options.search = "halving";
+  options.metric = "ndcg@5";
+  const TuneResult result = tune(data, options);
+  EXPECT_EQ(result.budget_key, "iterations");
+  std::vector<std::vector<Trial>> rungs(3);
+  for (const Trial& t : result.trials) rungs.at(static_cast<std::size_t>(t.rung)).push_back(t);
+  ASSERT_EQ(rungs[0].size(), 9u);
+  ASSERT_EQ(rungs[1].size(), 3u);
+  ASSERT_EQ(rungs[2].size(), 1u);
+  const std::int64_t budgets[3] = {3, 9, 27};
+  for (int r = 0; r < 3; ++r)
+    for (const Trial& t : rungs[r]) EXPECT_EQ(parse_spec(t.spec).get_int("iterations"), budgets[r]) << t.spec;
+  // The survivors of rung 0 are its three best.
+  std::vector<Trial> sorted = rungs[0];
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Trial& a, const Trial& b) { return a.value > b.value; });
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(quality_of(rungs[1][i].spec), quality_of(sorted[i].spec));
+  EXPECT_EQ(result.best.spec, rungs[2][0].spec);
+}
+
+TEST(Tuner_Errors, RefusesWhatCannotBeSearched) {
+  register_tunable();
+  const Dataset data = skewed_dataset();
+  TuneOptions options;
+  options.base_spec = "random";
+  EXPECT_THROW(tune(data, options), UsageError);  // nothing to search
+  options.base_spec = "test_tunable";
+  options.metric = "nonsense@3";
+  EXPECT_THROW(tune(data, options), UsageError);
+  options.metric = "ndcg@5";
+  options.trials = 0;
+  EXPECT_THROW(tune(data, options), UsageError);
+  options.trials = 3;
+  options.search = "grid";
+  EXPECT_THROW(tune(data, options), UsageError);
+  options.search = "halving";
+  options.space = "iterations=1:5";
+  EXPECT_THROW(tune(data, options), UsageError);  // the budget cannot also be searched
+}
+
+}  // namespace
+}  // namespace segue
