@@ -157,5 +157,42 @@ TEST(Cli, RecsFileAndModelGiveTheSameNumbersAndAReportIsWritten) {
   EXPECT_NE(html.find("ndcg@10"), std::string::npos);
 }
 
+TEST(Cli, RecommendAllWritesARecsFileThatEvalReadsLikeTheModel) {
+  testing::TempDir dir;
+  const std::string log = dir.write("log.csv", listening_log());
+  const std::string store = dir.file("store");
+  ASSERT_EQ(run("import --format csv --input " + log + " --out " + store + " --weight-col weight").code, 0);
+  ASSERT_EQ(run("split " + store + " --method leave-last --seed 3 --out " + dir.file("split")).code, 0);
+  const std::string train = dir.file("split/train.csv"), test = dir.file("split/test.csv");
+  ASSERT_EQ(run("train --train " + train + " --model pop --out " + dir.file("pop.model")).code, 0);
+  CommandResult r = run("recommend --model " + dir.file("pop.model") + " --all --n 10 --out " + dir.file("all.csv"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("for 6 users"), std::string::npos) << r.out;
+  const std::string recs = testing::read_file(dir.file("all.csv"));
+  EXPECT_EQ(recs.rfind("user_id,item_id,rank,score\n", 0), 0u);
+  // A user's list: the same items in the same order as `recommend --user`.
+  const auto single = nlohmann::json::parse(run("recommend --model " + dir.file("pop.model") + " --user u2 --n 10 --json").out);
+  std::string expected;
+  for (const auto& row : single)
+    expected += "u2," + row["item_id"].get<std::string>() + "," + std::to_string(row["rank"].get<int>()) + ",";
+  std::string got;
+  for (std::size_t at = recs.find("\nu2,"); at != std::string::npos; at = recs.find("\nu2,", at + 1)) {
+    const std::string line = recs.substr(at + 1, recs.find('\n', at + 1) - at - 1);
+    got += line.substr(0, line.rfind(',') + 1);
+  }
+  EXPECT_EQ(got, expected);
+  r = run("eval --train " + train + " --test " + test + " --recs " + dir.file("all.csv") + " --json " + dir.file("r.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("eval --train " + train + " --test " + test + " --model pop --json " + dir.file("m.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto by_model = nlohmann::json::parse(testing::read_file(dir.file("m.json")))["results"][0]["metrics"];
+  const auto by_recs = nlohmann::json::parse(testing::read_file(dir.file("r.json")))["results"][0]["metrics"];
+  for (const auto& item : by_recs.items())
+    EXPECT_DOUBLE_EQ(item.value().get<double>(), by_model[item.key()].get<double>()) << item.key();
+  // --all needs --out, and excludes --user.
+  EXPECT_NE(run("recommend --model " + dir.file("pop.model") + " --all").code, 0);
+  EXPECT_NE(run("recommend --model " + dir.file("pop.model") + " --all --user u1 --out " + dir.file("x.csv")).code, 0);
+}
+
 }  // namespace
 }  // namespace segue

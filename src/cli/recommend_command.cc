@@ -1,6 +1,8 @@
 // segue recommend / segue similar: top-n lists from a saved model, with item
 // names from a store (--data) and reasons (--explain) when asked.
+#include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include "cli/commands.h"
 #include "data/error.h"
 #include "data/store.h"
+#include "models/batch_recommend.h"
 #include "models/recommender.h"
 #include "util/thread_pool.h"
 
@@ -89,20 +92,49 @@ void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, co
   if (json) std::printf("%s\n", out.dump(2).c_str());
 }
 
+// --all --out RECS.csv: every training user's list, in the recs format that
+// `segue eval --recs` reads (user_id,item_id,rank) plus the score.
+void write_all_users(const Recommender& model, std::int32_t n, bool exclude_seen, const std::string& path) {
+  std::vector<std::int32_t> users, cold;
+  for (std::int32_t u = 0; u < model.n_users(); ++u) (model.history().count(u) > 0 ? users : cold).push_back(u);
+  const auto start = std::chrono::steady_clock::now();
+  const BatchLists lists = recommend_batch(model, users, n, exclude_seen);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::vector<ScoredItem> popular = popularity_fallback(model, n);
+  std::ofstream out(path);
+  if (!out) throw UsageError("--out: cannot write '" + path + "'");
+  out << "user_id,item_id,rank,score\n";
+  const auto write = [&](std::int32_t user, std::span<const ScoredItem> list) {
+    for (std::size_t r = 0; r < list.size(); ++r)
+      out << model.user_ids().name(user) << ',' << model.item_ids().name(list[r].item) << ',' << r + 1 << ','
+          << list[r].score << '\n';
+  };
+  for (std::size_t r = 0; r < users.size(); ++r) write(users[r], lists.row(r));
+  for (const std::int32_t u : cold) write(u, popular);
+  out.close();
+  if (!out) throw UsageError("--out: cannot write '" + path + "'");
+  std::fprintf(stderr, "top %d for %zu users in %.3f s (%s)%s -> %s\n", lists.n, users.size(), seconds,
+               model.params().to_string().c_str(),
+               cold.empty() ? "" : (", " + std::to_string(cold.size()) + " users without history got the most popular items").c_str(),
+               path.c_str());
+}
+
 }  // namespace
 
 void add_recommend_command(CLI::App& app) {
   struct Args {
-    std::string model, user, history, data;
+    std::string model, user, history, data, out;
     int n = 10;
     int threads = 0;
-    bool explain = false, json = false, include_seen = false;
+    bool explain = false, json = false, include_seen = false, all = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("recommend", "Top-n recommendations for a user, or for a new user's history");
   cmd->add_option("--model", args->model, "Model file from `segue train`")->required();
   cmd->add_option("--user", args->user, "User id (as in the training data)");
   cmd->add_option("--history", args->history, "Or: comma-separated item ids of a new user (fold-in, no retraining)");
+  cmd->add_flag("--all", args->all, "Or: every training user, written to --out as user_id,item_id,rank,score");
+  cmd->add_option("--out", args->out, "CSV file for --all");
   cmd->add_option("--n", args->n, "How many items")->capture_default_str();
   cmd->add_option("--data", args->data, "Store directory with item names (e.g. the one you imported)");
   cmd->add_flag("--explain", args->explain, "Show the user's items that contributed most");
@@ -111,9 +143,15 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->callback([args] {
     set_default_threads(args->threads);
-    if (args->user.empty() == args->history.empty()) throw UsageError("give exactly one of --user ID or --history ID,ID,...");
+    if (static_cast<int>(!args->user.empty()) + static_cast<int>(!args->history.empty()) + static_cast<int>(args->all) != 1)
+      throw UsageError("give exactly one of --user ID, --history ID,ID,... or --all --out FILE");
+    if (args->all == args->out.empty()) throw UsageError("--all and --out go together");
     if (args->n <= 0) throw UsageError("--n: must be at least 1, got " + std::to_string(args->n));
     const auto model = Recommender::load(args->model);
+    if (args->all) {
+      write_all_users(*model, args->n, !args->include_seen, args->out);
+      return;
+    }
     const ItemNames names(*model, args->data);
     if (!args->user.empty()) {
       const std::int32_t user = model->user_ids().find(args->user);
