@@ -1,6 +1,10 @@
 // segue eval --train TRAIN.csv --test TEST.csv --model SPEC...: fit each model
-// and measure it on full ranking (training items excluded).
+// and measure it on full ranking (training items excluded), or on sampled
+// ranking when asked (--protocol sampled:N); --skips scores skip predictions.
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -15,6 +19,7 @@
 #include "eval/report_html.h"
 #include "data/signal.h"
 #include "eval/evaluator.h"
+#include "eval/item_features_file.h"
 #include "eval/test_set.h"
 #include "models/recommender.h"
 #include "models/registry.h"
@@ -26,6 +31,7 @@ namespace {
 struct EvalArgs {
   TrainingInput input;
   std::string test, json_path, report_path, recs, on_error = "fail";
+  std::string protocol = "full", items_csv, skips_csv;
   int bootstrap = 1000;
   std::vector<std::string> models;
   std::vector<std::string> metrics{"ndcg@10", "recall@10", "recall@20", "precision@10", "map@10",
@@ -34,31 +40,80 @@ struct EvalArgs {
   std::uint64_t seed = 42;
 };
 
-void print_table(const std::vector<EvalResult>& results, const std::vector<std::string>& metrics) {
-  std::printf("%-28s", "model");
-  for (const auto& m : metrics) std::printf(" %12s", m.c_str());
+void print_table(const std::vector<EvalResult>& results, const std::vector<std::string>& metrics,
+                 const std::string& protocol) {
+  std::printf("%-28s", ("model [" + protocol + "]").c_str());
+  for (const auto& m : metrics) std::printf(" %*s", static_cast<int>(std::max<std::size_t>(12, m.size())), m.c_str());
   std::printf(" %8s %8s\n", "fit s", "eval s");
   for (const auto& r : results) {
     std::printf("%-28s", r.model.c_str());
     for (const auto& m : metrics) {
       const MetricResult* found = r.find(m);
+      const int width = static_cast<int>(std::max<std::size_t>(12, m.size()));
       if (found) {
-        std::printf(" %12.4f", found->mean);
+        std::printf(" %*.4f", width, found->mean);
       } else {
-        std::printf(" %12s", "-");
+        std::printf(" %*s", width, "-");
       }
     }
     std::printf(" %8.2f %8.2f\n", r.fit_seconds, r.eval_seconds);
   }
 }
 
+// "full" -> 0; "sampled:N" -> N (>= 1); anything else is a UsageError.
+std::int32_t parse_protocol(const std::string& text) {
+  if (text == "full") return 0;
+  const std::string prefix = "sampled:";
+  int n = 0;
+  if (text.rfind(prefix, 0) == 0) {
+    const char* begin = text.data() + prefix.size();
+    const char* end = text.data() + text.size();
+    const auto parsed = std::from_chars(begin, end, n);
+    if (parsed.ec == std::errc() && parsed.ptr == end && begin != end && n >= 1) return n;
+  }
+  throw UsageError("--protocol: expected 'full' or 'sampled:N' with N >= 1 negatives per user, got '" + text + "'");
+}
+
+void write_text(const std::string& path, const std::string& text, const char* option) {
+  std::ofstream file(path);
+  if (!(file << text)) throw UsageError(std::string(option) + ": cannot write '" + path + "'");
+}
+
+// --skips PRED.csv: skip-prediction metrics on their own.
+void run_skips(const EvalArgs& args) {
+  if (!args.models.empty() || !args.recs.empty() || !args.test.empty() || !args.items_csv.empty() ||
+      !args.report_path.empty())
+    throw UsageError("--skips: evaluates skip predictions on its own (drop --model, --recs, --test, --items, --report)");
+  const SkipPredictions predictions = read_skip_predictions(args.skips_csv);
+  const nlohmann::json metrics = skip_metrics_json(predictions);
+  std::printf("skip predictions: %lld events in %lld sessions (%s)\n\n",
+              static_cast<long long>(predictions.prediction.size()), static_cast<long long>(predictions.sessions),
+              args.skips_csv.c_str());
+  for (const char* key : {"accuracy", "auc", "log_loss", "mean_average_accuracy", "first_prediction_accuracy"}) {
+    if (metrics[key].is_null()) std::printf("%-26s %10s  (one class only: undefined)\n", key, "-");
+    else std::printf("%-26s %10.4f\n", key, metrics[key].get<double>());
+  }
+  if (args.json_path.empty()) return;
+  nlohmann::json out = {{"protocol", "skip-prediction"}, {"dataset", args.skips_csv}, {"skips", metrics}};
+  write_text(args.json_path, out.dump(2) + "\n", "--json");
+}
+
 void run_eval(const EvalArgs& args) {
   set_default_threads(args.threads);
+  if (!args.skips_csv.empty()) return run_skips(args);
+  if (args.test.empty()) throw UsageError("--test TEST.csv is required (or --skips PRED.csv)");
   if (args.models.empty() == args.recs.empty()) throw UsageError("give --model SPEC (repeatable) or --recs RECS.csv");
+  const std::int32_t sampled = parse_protocol(args.protocol);
+  if (sampled > 0 && !args.recs.empty())
+    throw UsageError("--protocol " + args.protocol +
+                     ": needs --model; a recs file has no scores to rank the sampled candidates by");
   if (args.bootstrap < 0) throw UsageError("--bootstrap: must be >= 0 (0 = no confidence intervals)");
   std::vector<std::unique_ptr<Recommender>> models;
   for (const auto& spec : args.models) models.push_back(make_recommender(spec));  // fail fast on bad specs
   std::vector<std::string> metrics = args.metrics;
+  if (!args.items_csv.empty() &&
+      std::none_of(metrics.begin(), metrics.end(), [](const std::string& m) { return m.rfind("ild@", 0) == 0; }))
+    metrics.push_back("ild@10");  // --items is given for diversity
   if (!args.report_path.empty() && std::find(metrics.begin(), metrics.end(), "recall@50") == metrics.end())
     metrics.push_back("recall@50");  // the report's recall@k curve runs to 50
   parse_metrics([&] {
@@ -67,6 +122,7 @@ void run_eval(const EvalArgs& args) {
     return joined;
   }());
 
+  const SplitInfo split = read_split_info(args.test);  // before the data: a broken split.json fails fast
   IssueLog issues(parse_on_error(args.on_error));
   const SignalTable signal = args.input.signal.empty() ? SignalTable::defaults() : SignalTable::parse(args.input.signal);
   const Dataset test_data = load_interactions_csv(args.test, signal, issues);
@@ -90,12 +146,40 @@ void run_eval(const EvalArgs& args) {
   if (test.users_only_unknown_items > 0)
     std::printf("\n%lld test users have only items unknown to train: not evaluated",
                 static_cast<long long>(test.users_only_unknown_items));
-  std::printf("\nprotocol: full ranking over all %d training items, each user's training items excluded\n\n",
-              train.n_items);
-
+  if (sampled > 0)
+    std::printf("\nprotocol: %s: each user's relevant test items ranked against %d items drawn at random (seed %llu) "
+                "from those in neither their train nor test; NOT comparable with full ranking\n",
+                args.protocol.c_str(), sampled, static_cast<unsigned long long>(args.seed));
+  else
+    std::printf("\nprotocol: full ranking over all %d training items, each user's training items excluded\n",
+                train.n_items);
+  if (split.found) std::printf("%s\n", describe_split(split).c_str());
+  TestPlaylists playlists;
+  bool by_seed = false;
+  if (split.method == "playlist-continuation") {
+    const std::string path = (std::filesystem::path(args.test).parent_path() / "test_playlists.csv").string();
+    if (std::filesystem::is_regular_file(path)) {
+      playlists = read_test_playlists(path, id_space.users);
+      by_seed = true;
+    } else {
+      std::printf("  no %s: no seed-bucket breakdown\n", path.c_str());
+    }
+  }
   EvalOptions options;
   options.metrics = metrics;
   options.keep_lists = !args.report_path.empty();
+  ItemFeaturesFile item_features;
+  if (!args.items_csv.empty()) {
+    item_features = read_item_features_csv(args.items_csv, id_space.items);
+    const ItemFeaturesFile& f = item_features;
+    std::printf("items: %lld rows; %lld of %d training items have features (%d numeric columns, %d tags); %lld rows "
+                "with a missing value; %lld ids unknown to train (%lld rows) ignored\n",
+                static_cast<long long>(f.rows), static_cast<long long>(f.items_with_row - f.incomplete_rows),
+                train.n_items, f.numeric_columns, f.tag_columns, static_cast<long long>(f.incomplete_rows),
+                static_cast<long long>(f.unknown_items), static_cast<long long>(f.unknown_item_rows));
+    options.item_features = &item_features.features;
+  }
+  std::printf("\n");
   std::vector<EvalResult> results;
   if (!args.recs.empty()) {
     const RecsFile recs = read_recs_csv(args.recs, id_space.users, id_space.items, issues);
@@ -122,32 +206,63 @@ void run_eval(const EvalArgs& args) {
     };
     model->fit(train, context);
     bar.finish();
-    results.push_back(evaluate(*model, train, test.feedback, options));
+    if (sampled > 0) results.push_back(evaluate_sampled(*model, train, test.feedback, {sampled, args.seed}, options));
+    else results.push_back(evaluate(*model, train, test.feedback, options));
   }
-  print_table(results, metrics);
+  print_table(results, metrics, args.protocol);
   const EvalResult& first = results.front();
   std::printf("\nusers evaluated: %lld of %lld test users (%lld without training data, %lld whose test items were all "
               "training items)\n",
               static_cast<long long>(first.evaluated_users), static_cast<long long>(first.test_users),
               static_cast<long long>(first.cold_users), static_cast<long long>(first.repeat_only_users));
+  if (sampled > 0 && first.sampled_short_users > 0)
+    std::printf("%lld users had fewer than %d eligible negatives and were ranked against all they had\n",
+                static_cast<long long>(first.sampled_short_users), sampled);
+  if (by_seed) {
+    std::printf("\nby number of seed tracks (playlist continuation):\n");
+    for (const EvalResult& r : results) {
+      const nlohmann::json buckets = seed_bucket_json(r, playlists);
+      for (const nlohmann::json& b : buckets) {
+        std::printf("%-28s seeds %4d: %5lld playlists, %5lld evaluated", r.model.c_str(), b["num_seed"].get<int>(),
+                    b["playlists"].get<long long>(), b["users_evaluated"].get<long long>());
+        for (const MetricResult& metric : r.metrics) {  // in --metrics order
+          if (!b["metrics"].contains(metric.name)) continue;
+          const nlohmann::json& v = b["metrics"][metric.name];
+          if (v.is_null()) std::printf("  %s -", metric.name.c_str());
+          else std::printf("  %s %.4f", metric.name.c_str(), v.get<double>());
+        }
+        std::printf("\n");
+      }
+    }
+  }
   if (args.json_path.empty() && args.report_path.empty()) return;
   EvalJsonOptions json_options;
   json_options.bootstrap = args.bootstrap;
   json_options.seed = args.seed;
   json_options.report_extras = !args.report_path.empty();
+  json_options.protocol = args.protocol;
   nlohmann::json out = eval_json(results, train, test.feedback, json_options);
+  if (sampled > 0) out["protocol_seed"] = args.seed;
+  if (split.found) out["split"] = split.summary;
+  if (by_seed)
+    for (std::size_t m = 0; m < results.size(); ++m) out["results"][m]["seed_buckets"] = seed_bucket_json(results[m], playlists);
+  if (!args.items_csv.empty())
+    out["item_features"] = {{"file", args.items_csv},
+                            {"rows", item_features.rows},
+                            {"numeric_columns", item_features.numeric_columns},
+                            {"tag_columns", item_features.tag_columns},
+                            {"items_with_features", item_features.items_with_row - item_features.incomplete_rows},
+                            {"incomplete_rows", item_features.incomplete_rows},
+                            {"unknown_items", item_features.unknown_items},
+                            {"unknown_item_rows", item_features.unknown_item_rows}};
   out["test_events_unknown_user"] = test.unknown_user_events;
   out["test_events_unknown_item"] = test.unknown_item_events;
   out["test_users_only_unknown_items"] = test.users_only_unknown_items;
   out["dataset"] = args.test;
-  auto write = [](const std::string& path, const std::string& text, const char* option) {
-    std::ofstream file(path);
-    if (!(file << text)) throw UsageError(std::string(option) + ": cannot write '" + path + "'");
-  };
-  if (!args.json_path.empty()) write(args.json_path, out.dump(2) + "\n", "--json");
+  if (!args.json_path.empty()) write_text(args.json_path, out.dump(2) + "\n", "--json");
   if (!args.report_path.empty()) {
     out["title"] = "segue eval";
-    write(args.report_path, render_report_html(out), "--report");
+    write_text(args.report_path, render_report_html(out), "--report");
   }
 }
 
@@ -155,10 +270,10 @@ void run_eval(const EvalArgs& args) {
 
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand("eval", "Train model specs and evaluate them on full ranking");
+  CLI::App* cmd = app.add_subcommand("eval", "Train model specs and evaluate them (full ranking by default)");
   cmd->add_option("--train", args->input.train_csv, "Training CSV (user_id,item_id[,weight,timestamp,event])");
   cmd->add_option("--data", args->input.data_dir, "Or: a store directory used whole as training data");
-  cmd->add_option("--test", args->test, "Test CSV (same columns; ids mapped into the training ids)")->required();
+  cmd->add_option("--test", args->test, "Test CSV (same columns; ids mapped into the training ids)");
   cmd->add_option("--model", args->models, "Model spec, repeatable (see `segue models`)");
   cmd->add_option("--recs", args->recs, "Or: evaluate a recommendation file (header user_id,item_id,rank)");
   cmd->add_option("--report", args->report_path, "Also write a self-contained HTML report to this path");
@@ -167,9 +282,16 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--metrics", args->metrics, "Metrics, e.g. ndcg@10 recall@20 (comma or space separated)")
       ->delimiter(',');
   cmd->add_option("--json", args->json_path, "Also write the results as JSON to this path");
+  cmd->add_option("--protocol", args->protocol,
+                  "full (default) or sampled:N (rank the test items against N random negatives; --model only)")
+      ->capture_default_str();
+  cmd->add_option("--items", args->items_csv,
+                  "Item features CSV for ild@k (item_id, numeric columns and/or a '|'-separated tags column)");
+  cmd->add_option("--skips", args->skips_csv,
+                  "Score skip predictions instead (header session_id,position,skip,prediction)");
   cmd->add_option("--signal", args->input.signal, "Event type -> signal for CSV event names (as in import)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
-  cmd->add_option("--seed", args->seed, "Seed for models that draw random numbers")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Seed for models that draw random numbers and for sampled negatives")->capture_default_str();
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the CSV files");
   cmd->callback([args] { run_eval(*args); });
 }

@@ -2,7 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
+
+#include "data/csv_reader.h"
+#include "data/error.h"
+#include "eval/skip_metrics.h"
 
 #include "eval/report_html.h"
 #include "eval/statistics.h"
@@ -50,7 +58,7 @@ nlohmann::json eval_json(const std::vector<EvalResult>& results, const FeedbackM
   BootstrapOptions bootstrap;
   bootstrap.resamples = std::max(options.bootstrap, 1);
   bootstrap.seed = options.seed;
-  nlohmann::json out = {{"protocol", "full"}, {"results", nlohmann::json::array()}};
+  nlohmann::json out = {{"protocol", options.protocol}, {"results", nlohmann::json::array()}};
   std::vector<int> ks;
   for (std::size_t m = 0; m < results.size(); ++m) {
     const EvalResult& r = results[m];
@@ -89,6 +97,10 @@ nlohmann::json eval_json(const std::vector<EvalResult>& results, const FeedbackM
                             {"metrics", metrics},
                             {"fit_seconds", r.fit_seconds},
                             {"eval_seconds", r.eval_seconds}};
+    if (r.sampled_negatives > 0) {
+      entry["sampled_negatives"] = r.sampled_negatives;
+      entry["sampled_short_users"] = r.sampled_short_users;
+    }
     if (!ci.empty()) entry["ci95"] = ci;
     if (!paired.empty()) entry["paired_test"] = paired;
     if (options.report_extras) add_report_extras(entry, r, train, test, bootstrap);
@@ -113,6 +125,131 @@ nlohmann::json eval_json(const std::vector<EvalResult>& results, const FeedbackM
     }
   }
   return out;
+}
+
+SplitInfo read_split_info(const std::string& test_csv) {
+  namespace fs = std::filesystem;
+  SplitInfo info;
+  const fs::path path = fs::path(test_csv).parent_path() / "split.json";
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) return info;
+  info.path = path.string();
+  std::ifstream in(path);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("method") || !j["method"].is_string())
+    throw InputError(info.path, 0, "method", "expected a split.json object with a string \"method\" (as `segue split` writes)");
+  info.found = true;
+  info.method = j["method"].get<std::string>();
+  info.summary = {{"method", info.method}, {"file", info.path}};
+  for (const char* key : {"seed", "cold_start", "test_users_have_train", "test_playlists", "cut_time"})
+    if (j.contains(key)) info.summary[key] = j[key];
+  // The method's own parameters only (split.json lists every option).
+  if (j.contains("options") && j["options"].is_object()) {
+    const nlohmann::json& o = j["options"];
+    std::vector<const char*> keys;
+    if (info.method == "random") keys = {"test_fraction"};
+    else if (info.method == "leave-last") keys = {"leave_n"};
+    else if (info.method == "temporal") keys = {"test_fraction", "cut_time"};
+    else if (info.method == "cold-items" || info.method == "cold-users") keys = {"cold_fraction"};
+    else if (info.method == "playlist-continuation") keys = {"test_fraction", "seed_counts", "min_playlist_events"};
+    nlohmann::json params = nlohmann::json::object();
+    for (const char* key : keys)
+      if (o.contains(key)) params[key] = o[key];
+    info.summary["options"] = params;
+  }
+  return info;
+}
+
+std::string describe_split(const SplitInfo& split) {
+  if (!split.found) return "";
+  std::string line = "split: " + split.method;
+  if (split.summary.contains("seed")) line += ", seed " + split.summary["seed"].dump();
+  if (split.summary.contains("options"))
+    for (const auto& item : split.summary["options"].items()) line += ", " + item.key() + " " + item.value().dump();
+  line += " (" + split.path + ")";
+  if (split.method == "leave-last") {
+    const nlohmann::json options = split.summary.value("options", nlohmann::json::object());
+    const int leave_n = options.value("leave_n", 1);
+    line += leave_n == 1 ? "\n  leave-one-out next-item protocol: one held-out item per user, so hit@k, mrr@k and "
+                           "ndcg@k are the meaningful metrics (precision@k is at most 1/k)"
+                         : "\n  leave-last-" + std::to_string(leave_n) + ": the last items of each user are held out";
+  } else if (split.method == "playlist-continuation") {
+    line += "\n  playlist-continuation protocol: metrics are also broken down by number of seed tracks (see --json)";
+  }
+  return line;
+}
+
+TestPlaylists read_test_playlists(const std::string& path, const IdMap& users) {
+  CsvReader csv(path);
+  const int user_col = csv.require_column("user_id", "test_playlists.csv's playlist column");
+  const int seed_col = csv.require_column("num_seed", "test_playlists.csv's seed count column");
+  TestPlaylists out;
+  out.seeds_of_user.assign(static_cast<std::size_t>(users.size()), -1);
+  std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> counts;  // seed -> (playlists, unknown)
+  while (csv.next()) {
+    csv.expect_width();
+    const std::string_view name = csv.id(user_col);
+    const std::int64_t seeds = csv.integer(seed_col);
+    if (seeds < 0 || seeds > 1000000000) throw csv.error(seed_col, "expected a seed count >= 0, got " + std::to_string(seeds));
+    auto& c = counts[static_cast<std::int32_t>(seeds)];
+    ++c.first;
+    const std::int32_t user = users.find(name);
+    if (user == IdMap::kMissing) {
+      ++c.second;
+      continue;
+    }
+    out.seeds_of_user[static_cast<std::size_t>(user)] = static_cast<std::int32_t>(seeds);
+  }
+  for (const auto& [seeds, c] : counts) {
+    out.seed_counts.push_back(seeds);
+    out.playlists.push_back(c.first);
+    out.unknown.push_back(c.second);
+  }
+  return out;
+}
+
+nlohmann::json seed_bucket_json(const EvalResult& result, const TestPlaylists& playlists) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t b = 0; b < playlists.seed_counts.size(); ++b) {
+    const std::int32_t seeds = playlists.seed_counts[b];
+    std::vector<std::size_t> rows;
+    for (std::size_t r = 0; r < result.users.size(); ++r) {
+      const auto u = static_cast<std::size_t>(result.users[r]);
+      if (u < playlists.seeds_of_user.size() && playlists.seeds_of_user[u] == seeds) rows.push_back(r);
+    }
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const MetricResult& metric : result.metrics) {
+      if (!metric.per_user) continue;
+      double sum = 0;
+      std::int64_t n = 0;
+      for (std::size_t r : rows)
+        if (!std::isnan(metric.values[r])) {
+          sum += metric.values[r];
+          ++n;
+        }
+      metrics[metric.name] = n == 0 ? nlohmann::json(nullptr) : nlohmann::json(sum / static_cast<double>(n));
+    }
+    out.push_back({{"num_seed", seeds},
+                   {"playlists", playlists.playlists[b]},
+                   {"not_in_train", playlists.unknown[b]},
+                   {"users_evaluated", rows.size()},
+                   {"metrics", metrics}});
+  }
+  return out;
+}
+
+nlohmann::json skip_metrics_json(const SkipPredictions& predictions) {
+  const double area = auc(predictions.prediction, predictions.label);
+  return {{"events", predictions.prediction.size()},
+          {"sessions", predictions.sessions},
+          {"accuracy", skip_accuracy(predictions.prediction, predictions.label)},
+          {"auc", std::isnan(area) ? nlohmann::json(nullptr) : nlohmann::json(area)},
+          {"log_loss", log_loss(predictions.prediction, predictions.label)},
+          {"mean_average_accuracy", mean_average_accuracy(predictions.session_predicted, predictions.session_actual,
+                                                          predictions.session_offsets)},
+          {"first_prediction_accuracy", first_prediction_accuracy(predictions.session_predicted,
+                                                                  predictions.session_actual,
+                                                                  predictions.session_offsets)}};
 }
 
 }  // namespace segue::cli

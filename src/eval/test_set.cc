@@ -1,6 +1,9 @@
 #include "eval/test_set.h"
 
+#include <algorithm>
 #include <vector>
+
+#include "data/csv_reader.h"
 
 #include "data/importer.h"
 
@@ -47,6 +50,79 @@ TestSet map_test_set(const Dataset& test, const Dataset& train) {
     if (entries.size() == entries_before) ++out.users_only_unknown_items;
   }
   out.feedback = build_feedback(train.n_users(), train.n_items(), entries);
+  return out;
+}
+
+SkipPredictions read_skip_predictions(const std::string& path) {
+  CsvReader csv(path);
+  const int session_col = csv.require_column("session_id", "the skip predictions' session column");
+  const int position_col = csv.require_column("position", "the skip predictions' position column");
+  const int skip_col = csv.require_column("skip", "the skip predictions' label column (0/1)");
+  const int prediction_col = csv.require_column("prediction", "the skip predictions' probability column");
+  struct Row {
+    std::int32_t session;
+    std::int64_t position;
+    std::size_t line;
+    std::uint8_t label;
+    float prediction;
+  };
+  std::vector<Row> rows;
+  IdMap sessions;
+  std::vector<std::size_t> first_line;
+  SkipPredictions out;
+  while (csv.next()) {
+    csv.expect_width();
+    const std::string_view session = csv.id(session_col);
+    const std::int64_t position = csv.integer(position_col);
+    if (position < 1) throw csv.error(position_col, "expected a position >= 1, got " + std::to_string(position));
+    const std::string_view label_text = csv.text(skip_col);
+    std::int64_t label = -1;
+    if (!parse_int64(label_text, label) || (label != 0 && label != 1))
+      throw csv.error(skip_col, "expected 0 or 1, got '" + std::string(label_text) + "'");
+    const std::string_view p_text = csv.text(prediction_col);
+    double p = 0;
+    if (!parse_double(p_text, p) || p < 0.0 || p > 1.0)
+      throw csv.error(prediction_col, "expected a probability in [0, 1], got '" + std::string(p_text) + "'");
+    const std::int32_t s = sessions.intern(session);
+    if (static_cast<std::size_t>(s) == first_line.size()) first_line.push_back(csv.line());
+    rows.push_back({s, position, csv.line(), static_cast<std::uint8_t>(label), static_cast<float>(p)});
+    out.prediction.push_back(static_cast<float>(p));
+    out.label.push_back(static_cast<std::uint8_t>(label));
+  }
+  if (rows.empty()) throw InputError(path, 1, "", "no prediction rows");
+  out.sessions = sessions.size();
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.session != b.session ? a.session < b.session : a.position < b.position;
+  });
+  const auto field = [&](int column) { return csv.column_name(column); };
+  for (std::size_t begin = 0; begin < rows.size();) {
+    std::size_t end = begin;
+    while (end < rows.size() && rows[end].session == rows[begin].session) ++end;
+    const std::int64_t n = rows[end - 1].position;
+    if (n > 100000000) throw InputError(path, rows[end - 1].line, field(position_col), "position too large");
+    const std::size_t offset = out.session_predicted.size();
+    out.session_predicted.resize(offset + static_cast<std::size_t>(n), 0);
+    out.session_actual.resize(offset + static_cast<std::size_t>(n), 0);
+    std::vector<char> present(static_cast<std::size_t>(n), 0);
+    for (std::size_t r = begin; r < end; ++r) {
+      const auto at = static_cast<std::size_t>(rows[r].position - 1);
+      if (present[at])
+        throw InputError(path, rows[r].line, field(position_col),
+                         "position " + std::to_string(rows[r].position) + " repeats within session '" +
+                             std::string(sessions.name(rows[r].session)) + "'");
+      present[at] = 1;
+      out.session_predicted[offset + at] = rows[r].prediction >= 0.5f ? 1 : 0;
+      out.session_actual[offset + at] = rows[r].label;
+    }
+    for (std::int64_t p = n / 2 + 1; p <= n; ++p)
+      if (!present[static_cast<std::size_t>(p - 1)])
+        throw InputError(path, first_line[static_cast<std::size_t>(rows[begin].session)], field(position_col),
+                         "session '" + std::string(sessions.name(rows[begin].session)) + "' has no row for position " +
+                             std::to_string(p) + " (positions " + std::to_string(n / 2 + 1) + ".." +
+                             std::to_string(n) + " are scored)");
+    out.session_offsets.push_back(static_cast<std::int64_t>(out.session_predicted.size()));
+    begin = end;
+  }
   return out;
 }
 

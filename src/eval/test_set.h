@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "data/dataset.h"
 #include "data/error.h"
@@ -29,5 +30,22 @@ struct TestSet {
   std::int64_t users_only_unknown_items = 0;  // known users all of whose test items are unknown
 };
 TestSet map_test_set(const Dataset& test, const Dataset& train);
+
+// `segue eval --skips PRED.csv`: header session_id,position,skip,prediction.
+struct SkipPredictions {
+  std::vector<float> prediction;            // in [0, 1]
+  std::vector<std::uint8_t> label;          // 0/1
+  std::int64_t sessions = 0;
+  // Sessions laid out as positions 1..n (n = the largest position), for the
+  // challenge's mean average accuracy: rows not in the file (first-half
+  // positions, never scored) are filled with 0/0.
+  std::vector<std::uint8_t> session_predicted, session_actual;
+  std::vector<std::int64_t> session_offsets{0};
+};
+// InputError (file:line, column) for a missing column, a label other than 0/1,
+// a prediction that is not a number in [0, 1] (NaN included), a position < 1
+// or repeated within a session, or a session lacking one of its scored
+// positions (floor(n/2)+1 .. n).
+SkipPredictions read_skip_predictions(const std::string& path);
 
 }  // namespace segue

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <limits>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -15,13 +16,18 @@ namespace {
 constexpr std::int32_t kLanes = PackedItems::kPanelItems;
 constexpr std::int32_t kRows = 6;  // user rows per micro-tile: 6 × 16 accumulators fill 12 of 16 AVX registers
 
-// A micro-kernel computes the R × 16 tile A[0..R) · panelᵀ into `tile`
-// (row-major, 16 floats per row). `a` is row-major with `factors` columns;
-// the panel is factor-major (16 floats per factor).
-using MicroKernel = void (*)(const float* a, std::int32_t factors, const float* panel, float* tile);
+// A micro-kernel computes the R × 16 tile A[0..R) · panelᵀ (row-major, 16
+// floats per row; `a` row-major with `factors` columns, the panel factor-major)
+// and compares each row with its gate while the scores are still in registers:
+// bit j of masks[r] is set unless score ≤ gates[r] (so a NaN gate passes every
+// lane, and a NaN score always passes). The tile is stored only when some bit
+// is set; returns whether it was.
+using MicroKernel = bool (*)(const float* a, std::int32_t factors, const float* panel, const float* gates,
+                             float* tile, unsigned* masks);
 
 template <int R>
-void micro_portable(const float* a, std::int32_t factors, const float* panel, float* tile) {
+bool micro_portable(const float* a, std::int32_t factors, const float* panel, const float* gates, float* tile,
+                    unsigned* masks) {
   float acc[R][kLanes] = {};
   for (std::int32_t k = 0; k < factors; ++k) {
     const float* b = panel + static_cast<std::ptrdiff_t>(k) * kLanes;
@@ -30,7 +36,15 @@ void micro_portable(const float* a, std::int32_t factors, const float* panel, fl
       for (int j = 0; j < kLanes; ++j) acc[r][j] += x * b[j];
     }
   }
-  std::memcpy(tile, acc, sizeof(acc));
+  bool any = false;
+  for (int r = 0; r < R; ++r) {
+    unsigned mask = 0;
+    for (int j = 0; j < kLanes; ++j) mask |= static_cast<unsigned>(!(acc[r][j] <= gates[r])) << j;
+    masks[r] = mask;
+    any |= mask != 0;
+  }
+  if (any) std::memcpy(tile, acc, sizeof(acc));
+  return any;
 }
 
 #if SEGUE_X86
@@ -39,8 +53,8 @@ void micro_portable(const float* a, std::int32_t factors, const float* panel, fl
 // Compiled for AVX+FMA only here (target attribute), called only when the CPU
 // has them, so the rest of the binary stays baseline x86-64.
 template <int R>
-__attribute__((target("avx,fma"))) void micro_avx_fma(const float* a, std::int32_t factors, const float* panel,
-                                                       float* tile) {
+__attribute__((target("avx,fma"))) bool micro_avx_fma(const float* a, std::int32_t factors, const float* panel,
+                                                       const float* gates, float* tile, unsigned* masks) {
   __m256 lo[R];
   __m256 hi[R];
 #pragma GCC unroll 6
@@ -55,11 +69,21 @@ __attribute__((target("avx,fma"))) void micro_avx_fma(const float* a, std::int32
       hi[r] = _mm256_fmadd_ps(x, b1, hi[r]);
     }
   }
+  unsigned any = 0;
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) {
+    const __m256 gate = _mm256_broadcast_ss(gates + r);
+    masks[r] = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(lo[r], gate, _CMP_NLE_UQ))) |
+               static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(hi[r], gate, _CMP_NLE_UQ))) << 8;
+    any |= masks[r];
+  }
+  if (any == 0) return false;
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) {
     _mm256_storeu_ps(tile + r * kLanes, lo[r]);
     _mm256_storeu_ps(tile + r * kLanes + 8, hi[r]);
   }
+  return true;
 }
 
 bool cpu_has_avx_fma() {
@@ -89,21 +113,6 @@ Kernels select_kernels() {
            micro_portable<6>}};
 }
 
-// Bit j set when s[j] > threshold, j < 16 (NaN compares false).
-inline unsigned lanes_above(const float* s, float threshold) {
-#if defined(__SSE2__)
-  const __m128 t = _mm_set1_ps(threshold);
-  return static_cast<unsigned>(_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s), t))) |
-         static_cast<unsigned>(_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + 4), t))) << 4 |
-         static_cast<unsigned>(_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + 8), t))) << 8 |
-         static_cast<unsigned>(_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s + 12), t))) << 12;
-#else
-  unsigned mask = 0;
-  for (int j = 0; j < kLanes; ++j) mask |= static_cast<unsigned>(s[j] > threshold) << j;
-  return mask;
-#endif
-}
-
 }  // namespace
 
 PackedItems pack_items(const float* v, std::int32_t n_items, std::int32_t factors) {
@@ -125,13 +134,16 @@ void score_rows(const PackedItems& items, const float* a, std::int32_t rows, flo
   const Kernels kernels = select_kernels();
   const std::int32_t f = items.factors;
   alignas(64) float tile[kRows * kLanes];
+  unsigned masks[kRows];
+  float pass_all[kRows];
+  std::fill_n(pass_all, kRows, std::numeric_limits<float>::quiet_NaN());
   for (std::int32_t p = 0; p < items.n_panels(); ++p) {
     const float* panel = items.data.data() + static_cast<std::size_t>(p) * f * kLanes;
     const std::int32_t first = p * kLanes;
     const std::int32_t valid = std::min(kLanes, items.n_items - first);
     for (std::int32_t g = 0; g < rows; g += kRows) {
       const std::int32_t group = std::min(kRows, rows - g);
-      kernels.by_rows[group](a + static_cast<std::ptrdiff_t>(g) * f, f, panel, tile);
+      kernels.by_rows[group](a + static_cast<std::ptrdiff_t>(g) * f, f, panel, pass_all, tile, masks);
       for (std::int32_t r = 0; r < group; ++r)
         std::copy_n(tile + r * kLanes, valid, out + static_cast<std::int64_t>(g + r) * ld_out + first);
     }
@@ -150,6 +162,8 @@ void top_k_rows_fused(const PackedItems& items, const float* a, std::int32_t row
     const Kernels kernels = select_kernels();
     const std::int32_t f = items.factors;
       alignas(64) float tile[kRows * kLanes];
+    unsigned masks[kRows];
+    float gates[kRows];
     // Panel-major: one 16-item panel (4 KiB at 64 factors) stays in L1 while
     // every row group of the block passes over it; the block's rows stay in
     // L2. Each row's items therefore arrive in increasing id order, which is
@@ -161,12 +175,14 @@ void top_k_rows_fused(const PackedItems& items, const float* a, std::int32_t row
       const unsigned valid_lanes = valid == kLanes ? 0xFFFFu : (1u << valid) - 1u;
       for (std::int32_t g = 0; g < rows; g += kRows) {
         const std::int32_t group = std::min(kRows, rows - g);
-        kernels.by_rows[group](a + static_cast<std::ptrdiff_t>(g) * f, f, panel, tile);
+        TopKSelector* row_selectors = selectors.data() + g;
+        for (std::int32_t r = 0; r < group; ++r)
+          gates[r] = row_selectors[r].gated() ? row_selectors[r].gate() : std::numeric_limits<float>::quiet_NaN();
+        if (!kernels.by_rows[group](a + static_cast<std::ptrdiff_t>(g) * f, f, panel, gates, tile, masks)) continue;
         for (std::int32_t r = 0; r < group; ++r) {
-          TopKSelector& selector = selectors[static_cast<std::size_t>(g + r)];
+          TopKSelector& selector = row_selectors[r];
           const float* scores = tile + r * kLanes;
-          unsigned lanes = valid_lanes;
-          if (selector.gated()) lanes &= lanes_above(scores, selector.gate());
+          unsigned lanes = masks[r] & valid_lanes;
           if (lanes == 0) continue;
           const std::span<const std::int32_t> skip =
               exclude.empty() ? std::span<const std::int32_t>() : exclude[static_cast<std::size_t>(g + r)];
