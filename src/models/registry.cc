@@ -10,8 +10,10 @@
 
 // Built-in models: one line per model file that uses SEGUE_REGISTER_MODEL.
 namespace segue::model_anchor {
+void itemknn();
 void pop();
 void random();
+void userknn();
 }  // namespace segue::model_anchor
 
 namespace segue {
@@ -46,8 +48,10 @@ void register_model(ModelInfo info) {
 void register_builtin_models() {
   static std::once_flag once;
   std::call_once(once, [] {
+    model_anchor::itemknn();
     model_anchor::pop();
     model_anchor::random();
+    model_anchor::userknn();
   });
 }
 
