@@ -10,9 +10,11 @@
 
 // Built-in models: one line per model file that uses SEGUE_REGISTER_MODEL.
 namespace segue::model_anchor {
+void ease();
 void itemknn();
 void pop();
 void random();
+void rp3beta();
 void userknn();
 }  // namespace segue::model_anchor
 
@@ -48,9 +50,11 @@ void register_model(ModelInfo info) {
 void register_builtin_models() {
   static std::once_flag once;
   std::call_once(once, [] {
+    model_anchor::ease();
     model_anchor::itemknn();
     model_anchor::pop();
     model_anchor::random();
+    model_anchor::rp3beta();
     model_anchor::userknn();
   });
 }
