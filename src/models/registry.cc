@@ -10,7 +10,9 @@
 
 // Built-in models: one line per model file that uses SEGUE_REGISTER_MODEL.
 namespace segue::model_anchor {
+void bpr();
 void ease();
+void ials();
 void itemknn();
 void pop();
 void random();
@@ -50,7 +52,9 @@ void register_model(ModelInfo info) {
 void register_builtin_models() {
   static std::once_flag once;
   std::call_once(once, [] {
+    model_anchor::bpr();
     model_anchor::ease();
+    model_anchor::ials();
     model_anchor::itemknn();
     model_anchor::pop();
     model_anchor::random();

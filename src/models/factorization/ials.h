@@ -1,0 +1,74 @@
+// ials: implicit-feedback matrix factorisation (Hu, Koren, Volinsky 2008),
+// alternating least squares solved by conjugate gradient (Takács et al. 2011),
+// with the tuning lessons of Rendle et al. 2022 ("iALS revisited").
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "models/factorization/factor_model.h"
+#include "models/registry.h"
+
+namespace segue {
+
+class ThreadPool;
+
+// Parameters (defaults tuned on a validation split of Last.fm train; docs/MODELS.md):
+//   factors        int  >= 1        latent dimensions
+//   iterations     int  >= 1        ALS sweeps (users, then items)
+//   alpha          float >= 0       confidence c = 1 + alpha·f(weight), preference 1
+//   confidence     log|linear       f = log1p (play counts) or identity
+//   reg            float >= 0       L2 weight λ
+//   reg_exponent   float [0, 2]     λ_u = λ·max(1, n_u)^ν (n_u = the row's items;
+//                                   ν = 1 is the frequency-scaled λ of iALS revisited)
+//   cg_steps       int  >= 1        conjugate-gradient steps per row and half-step
+//                                   (warm-started from the previous solution)
+//   init_std       float >= 0       initial factors ~ N(0, (init_std / √factors)²)
+//   seed           int              initial factors' seed
+class ImplicitAls final : public FactorModel {
+ public:
+  explicit ImplicitAls(const ModelSpec& spec);
+
+  // Fold-in with the iALS objective: the exact solution (Cholesky, double) of
+  // min Σ_i c_i (1 − x·y_i)² + Σ_{i unobserved} (x·y_i)² + λ_u |x|² for the
+  // history's items (weights → confidence as in training; weights <= 0 ignored).
+  void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
+  void fold_in(std::span<const std::int32_t> items, std::span<const float> weights, std::span<float> out) const;
+
+  float confidence(float weight) const;
+
+ protected:
+  void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
+  void load_model(const ModelReader& in) override;
+
+ private:
+  std::int32_t factors_param_;
+  std::int32_t iterations_;
+  float alpha_;
+  bool log_confidence_;
+  float reg_;
+  float reg_exponent_;
+  std::int32_t cg_steps_;
+  float init_std_;
+  std::uint64_t seed_;
+  std::vector<float> gram_;  // VᵀV of the final item factors (factors² floats), for fold-in
+};
+
+// One ALS half-step, the hot loop (exposed for tests): for every row r of
+// `rows` (values = confidence c_rj >= 1 of the observed columns) it runs up to
+// `cg_steps` conjugate-gradient steps, warm-started from x[r], towards the x of
+//   (gram + Σ_j (c_rj − 1) y_j y_jᵀ + λ_r I) x = Σ_j c_rj y_j,
+// gram = YᵀY, λ_r = reg · max(1, n_r)^reg_exponent. x: rows.n_rows × f,
+// y: rows.n_cols × f, gram: f × f, all row-major float32. Multi-threaded over
+// rows on `pool` (null = the default pool); no allocation per row.
+void ials_half_step(const SparseRows& rows, const float* y, const float* gram, std::int32_t f, float reg,
+                    float reg_exponent, std::int32_t cg_steps, float* x, ThreadPool* pool);
+
+// gram = YᵀY (f × f, both triangles) for y: n × f row-major; one SSYRK.
+void ials_gram(const float* y, std::int64_t n, std::int32_t f, std::vector<float>& gram);
+
+ModelInfo ials_info();
+
+}  // namespace segue
