@@ -30,8 +30,12 @@ SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 DEFAULT_SEGUE = ["pop", "itemknn", "userknn", "rp3beta", "ease", "ials", "bpr"]
 
 
+class Failed(Exception):
+    pass
+
+
 def run(cmd, **kw):
-    """Runs cmd, returns (stdout+stderr text, seconds, peak RSS MiB of that process)."""
+    """Runs cmd, returns (stdout+stderr text, seconds, peak RSS MiB of that process); Failed on a non-zero exit."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
     out = proc.stdout.read()
@@ -39,7 +43,7 @@ def run(cmd, **kw):
     seconds = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
-        sys.exit(f"failed ({code}): {' '.join(cmd)}\n{out}")
+        raise Failed(out.strip().splitlines()[-1] if out.strip() else f"exit {code}")
     return out, seconds, usage.ru_maxrss / 1024.0
 
 
@@ -91,8 +95,13 @@ def main():
     for spec in a.segue or DEFAULT_SEGUE:
         name = re.sub(r"[^A-Za-z0-9_.=-]", "_", spec)
         model, recs = os.path.join(out, name + ".model"), os.path.join(out, name + ".recs.csv")
-        text, _, rss = run([segue, "train", "--train", train, "--model", spec, "--out", model,
-                            "--threads", str(a.threads)], env=env)
+        try:
+            text, _, rss = run([segue, "train", "--train", train, "--model", spec, "--out", model,
+                                "--threads", str(a.threads)], env=env)
+        except Failed as error:  # e.g. ease over its memory limit: the message goes in the table
+            rows.append({"tool": "segue", "model": spec, "error": str(error)})
+            print(f"segue {spec}: {error}", file=sys.stderr)
+            continue
         fit = float(re.search(r"pairs in ([0-9.]+) s", text).group(1))
         canonical = re.search(r"trained (\S+) on", text).group(1)
         text, _, _ = run([segue, "recommend", "--model", model, "--all", "--n", "20", "--out", recs,
@@ -105,8 +114,11 @@ def main():
 
     for peer in [x for x in a.peers.split(",") if x]:
         recs = os.path.join(out, "peer-" + peer + ".recs.csv")
+        # implicit and LightFM thread themselves (implicit warns when BLAS threads too); numpy's
+        # EASE inverse gets its threads from OpenBLAS.
+        peer_env = dict(env, OPENBLAS_NUM_THREADS=str(a.threads)) if peer == "ease" else env
         text, _, rss = run([peer_python, os.path.join(ROOT, "bench", "peers.py"), peer, train, test, recs,
-                            "--threads", str(a.threads)] + a.peer_args.split(), env=env)
+                            "--threads", str(a.threads)] + a.peer_args.split(), env=peer_env)
         info = json.loads(text.strip().splitlines()[-1])
         metrics, ci, users = measure(segue, train, test, recs, a.threads)
         rows.append({"tool": "implicit" if peer in ("als", "bpr", "itemknn") else ("lightfm" if peer == "lightfm" else "numpy"),
@@ -120,12 +132,15 @@ def main():
         lo_hi = row["ci95"].get(key)
         return f"{value:.4f}" + (f" [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else "")
 
-    lines = [f"data: {a.data} ({train}), {rows[0]['users'] if rows else 0} test users, {a.threads} threads, "
+    lines = [f"data: {a.data} ({train}), {next((r['users'] for r in rows if 'users' in r), 0)} test users, {a.threads} threads, "
              f"full ranking, training items excluded",
              "",
              "| tool | model | NDCG@10 [95% CI] | Recall@20 | MAP@10 | coverage@10 | fit s | recommend all s | fit peak RSS MiB |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['tool']} | `{r['model']}` | {r['error']} | | | | | | |")
+            continue
         lines.append(f"| {r['tool']} | `{r['model']}` | {cell(r, 'ndcg@10')} | {cell(r, 'recall@20')} | "
                      f"{r['metrics']['map@10']:.4f} | {r['metrics']['coverage@10']:.4f} | {r['fit_seconds']:.2f} | "
                      f"{r['recommend_seconds']:.2f} | {r['peak_rss_mb']:.0f} |")

@@ -63,7 +63,6 @@ def main():
     p.add_argument("--lam", type=float, default=100.0)
     p.add_argument("--seed", type=int, default=42)
     a = p.parse_args()
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     users, items, counts, test_users = load(a.train, a.test)
     binary = counts.copy()

@@ -40,13 +40,26 @@ struct EvalArgs {
   std::uint64_t seed = 42;
 };
 
+// A model's label in the table: its spec without default parameters (the
+// JSON keeps the full spec); a recs file's label as it is.
+std::string table_label(const std::string& model) {
+  try {
+    return parse_spec(model).to_short_string();
+  } catch (const UsageError&) {
+    return model;
+  }
+}
+
 void print_table(const std::vector<EvalResult>& results, const std::vector<std::string>& metrics,
                  const std::string& protocol) {
-  std::printf("%-28s", ("model [" + protocol + "]").c_str());
+  std::size_t label_width = 28;
+  for (const auto& r : results) label_width = std::max(label_width, table_label(r.model).size());
+  const int lw = static_cast<int>(label_width);
+  std::printf("%-*s", lw, ("model [" + protocol + "]").c_str());
   for (const auto& m : metrics) std::printf(" %*s", static_cast<int>(std::max<std::size_t>(12, m.size())), m.c_str());
   std::printf(" %8s %8s\n", "fit s", "eval s");
   for (const auto& r : results) {
-    std::printf("%-28s", r.model.c_str());
+    std::printf("%-*s", lw, table_label(r.model).c_str());
     for (const auto& m : metrics) {
       const MetricResult* found = r.find(m);
       const int width = static_cast<int>(std::max<std::size_t>(12, m.size()));

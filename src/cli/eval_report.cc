@@ -14,6 +14,7 @@
 
 #include "eval/report_html.h"
 #include "eval/statistics.h"
+#include "models/registry.h"
 
 namespace segue::cli {
 namespace {
@@ -86,7 +87,13 @@ nlohmann::json eval_json(const std::vector<EvalResult>& results, const FeedbackM
       if (!a.empty()) paired[metric.name] = paired_test_json(paired_test(b, a, bootstrap), base.model);
     }
     const auto at = r.model.find(':');
+    std::string label = r.model;
+    try {
+      label = parse_spec(r.model).to_short_string();
+    } catch (const UsageError&) {
+    }
     nlohmann::json entry = {{"model", r.model.substr(0, at)},
+                            {"label", label},
                             {"params", r.model},
                             {"users_evaluated", r.evaluated_users},
                             {"test_users", r.test_users},

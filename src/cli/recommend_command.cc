@@ -79,10 +79,17 @@ void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, co
     if (explain_user) {
       const Explanation why = model.explain(*explain_user, item);
       nlohmann::json because = nlohmann::json::array();
-      for (const auto& c : why.contributions) {
-        because.push_back({{"item_id", model.item_ids().name(c.item)}, {"name", names.label(c.item)}, {"share", c.share}});
-        if (!json) std::printf("       because you played %s (%.0f%%)\n", names.label(c.item).c_str(), 100.0 * c.share);
+      // The terminal shows the three largest reasons; --json has them all.
+      constexpr std::size_t kShown = 3;
+      for (std::size_t c = 0; c < why.contributions.size(); ++c) {
+        const Contribution& part = why.contributions[c];
+        because.push_back(
+            {{"item_id", model.item_ids().name(part.item)}, {"name", names.label(part.item)}, {"share", part.share}});
+        if (!json && c < kShown)
+          std::printf("       because you played %s (%.0f%%)\n", names.label(part.item).c_str(), 100.0 * part.share);
       }
+      if (!json && why.contributions.size() > kShown)
+        std::printf("       ... and %zu more you played\n", why.contributions.size() - kShown);
       if (why.contributions.empty() && !why.note.empty() && !json) std::printf("       (%s)\n", why.note.c_str());
       row["because"] = because;
       if (!why.note.empty()) row["explain_note"] = why.note;

@@ -286,7 +286,10 @@ std::string grouped_bars(const std::string& title, const std::string& y_label,
 // ---- sections -----------------------------------------------------------------
 
 std::string model_name(const json& result, std::size_t index) {
-  std::string name = text(result, "model");
+  // "label" (the spec without default parameters) tells two variants of one
+  // model apart; older JSON has only "model".
+  std::string name = text(result, "label");
+  if (name.empty()) name = text(result, "model");
   return name.empty() ? "model " + std::to_string(index + 1) : name;
 }
 
@@ -652,7 +655,7 @@ constexpr const char* kStyle = R"css(
 :root{color-scheme:light}
 *{box-sizing:border-box}
 body{margin:0;background:#fff;color:#1b1b1b;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1120px;margin:0 auto;padding:24px 28px 40px}
+main{max-width:1360px;margin:0 auto;padding:24px 28px 40px}
 h1{font-size:26px;margin:0 0 4px}
 h2{font-size:19px;margin:32px 0 8px;padding-top:12px;border-top:1px solid #ddd}
 p{margin:6px 0;max-width:80ch}

@@ -160,6 +160,17 @@ std::string ModelSpec::to_string() const {
   return out;
 }
 
+std::string ModelSpec::to_short_string() const {
+  std::string out = name_;
+  bool first = true;
+  for (std::size_t i = 0; i < decls_.size(); ++i) {
+    if (values_[i] == decls_[i].default_value) continue;
+    out.append(first ? ":" : ",").append(decls_[i].name).append("=").append(format_param_value(values_[i]));
+    first = false;
+  }
+  return out;
+}
+
 SpecParts split_spec(std::string_view text) {
   SpecParts parts;
   const std::size_t colon = text.find(':');

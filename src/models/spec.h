@@ -61,6 +61,9 @@ class ModelSpec {
   void set(std::string_view key, std::string_view text);
 
   std::string to_string() const;
+  // Only the parameters that differ from their defaults ("ease:lambda=100",
+  // or just "ease"): for tables; to_string() is the full record.
+  std::string to_short_string() const;
   friend bool operator==(const ModelSpec& a, const ModelSpec& b) {
     return a.name_ == b.name_ && a.values_ == b.values_;
   }
