@@ -12,6 +12,8 @@ set -x
 $segue import --format lastfm --input data/lastfm-hetrec-2k --out $out/lastfm --kcore-users 5
 $segue stats $out/lastfm
 $segue split $out/lastfm --method random --seed 42 --out $out/split
-$segue eval --train $out/split/train.csv --test $out/split/test.csv --model pop --model random
-$segue train --train $out/split/train.csv --model pop --out $out/pop.model
-$segue recommend --model $out/pop.model --user 2 --n 10 --data $out/lastfm
+$segue eval --train $out/split/train.csv --test $out/split/test.csv \
+  --model pop --model itemknn --model rp3beta --model ease --model ials --model bpr --report $out/report.html
+$segue train --train $out/split/train.csv --model itemknn --out $out/itemknn.model
+$segue recommend --model $out/itemknn.model --user 2 --n 10 --explain --data $out/lastfm
+$segue recommend --model $out/itemknn.model --history 289,292,300 --n 5 --data $out/lastfm

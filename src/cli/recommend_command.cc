@@ -66,6 +66,13 @@ std::vector<ScoredItem> popularity_fallback(const Recommender& model, std::int32
   return out;
 }
 
+// printf pads bytes, not characters: "Beyoncé" would end one column short.
+std::string pad_to_columns(const std::string& text, std::size_t columns) {
+  std::size_t characters = 0;
+  for (const unsigned char c : text) characters += (c & 0xC0) != 0x80;  // UTF-8 lead bytes
+  return characters >= columns ? text : text + std::string(columns - characters, ' ');
+}
+
 void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, const Recommender& model,
                 const std::optional<std::int32_t>& explain_user, bool json) {
   nlohmann::json out = nlohmann::json::array();
@@ -75,7 +82,7 @@ void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, co
                           {"item_id", model.item_ids().name(item)},
                           {"name", names.label(item)},
                           {"score", items[r].score}};
-    if (!json) std::printf("%3zu. %-50s %10.4f\n", r + 1, names.label(item).c_str(), items[r].score);
+    if (!json) std::printf("%3zu. %s %10.4f\n", r + 1, pad_to_columns(names.label(item), 50).c_str(), items[r].score);
     if (explain_user) {
       const Explanation why = model.explain(*explain_user, item);
       nlohmann::json because = nlohmann::json::array();
