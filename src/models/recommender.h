@@ -19,6 +19,7 @@
 namespace segue {
 
 class ThreadPool;
+struct FeatureMatrix;
 class ModelWriter;
 class ModelReader;
 
@@ -37,6 +38,11 @@ struct FitContext {
   // read per-event data must read only these events, or they see the test set.
   const Dataset* dataset = nullptr;
   const std::vector<std::int64_t>* events = nullptr;
+  // Item features (features/feature_matrix.h), rows in the feedback's item id
+  // space (n_rows == the feedback's n_items); null when none were given.
+  // Content-aware models require them (UsageError naming --items otherwise)
+  // and save the rows they need with the model.
+  const FeatureMatrix* item_features = nullptr;
   std::function<void(const FitProgress&)> progress;  // called from the fitting thread
 
   void report(std::string_view stage, std::int64_t done, std::int64_t total) const {
