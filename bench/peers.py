@@ -5,7 +5,11 @@ segue train.csv and writes its top-N lists for every test user as a recs file
 
 usage: peers.py MODEL TRAIN.csv TEST.csv OUT.recs.csv [--n 20] [--threads 2]
                 [--factors 64] [--iterations 15] [--alpha 1.0] [--reg 0.01] ...
-MODEL: als | bpr | itemknn | lightfm | ease
+MODEL: als | bpr | itemknn | lightfm | lightfm-features | ease
+lightfm-features needs --items ITEMS.csv (item_id + artist/name/album/genre/tags columns, the form
+`segue export --format items` writes): warm items get an identity feature plus their content features, items
+absent from train.csv (cold) only their content features; --candidates FILE (one item id per line) restricts the
+ranking to those items, as the cold-items protocol does.
 Prints one JSON line: {"model", "params", "fit_seconds", "recommend_seconds", "users"}.
 Run it with the venv python that ../shared/peers/build.sh prints.
 """
@@ -36,6 +40,44 @@ def load(train_path, test_path):
     return users, items, counts, test_users
 
 
+def with_catalogue(a, users, items, counts, test_users):
+    """Extends the item space with the items CSV (cold items have no interactions) and builds LightFM's
+    item-feature matrix: identity for items seen in training, one-hot artist/album/genre, tags and name words."""
+    if not a.items:
+        raise SystemExit("lightfm-features needs --items ITEMS.csv")
+    catalogue = pd.read_csv(a.items, dtype=str, keep_default_na=False)
+    warm = len(items)
+    extra = pd.Index(catalogue["item_id"]).difference(items)
+    items = items.append(extra)
+    counts = sp.csr_matrix((counts.data, counts.indices, counts.indptr), shape=(counts.shape[0], len(items)))
+    binary = counts.copy()
+    binary.data[:] = 1.0
+    liked = binary[test_users]
+    vocab = {}
+    rows, cols = [], []
+    row_of = items.get_indexer(catalogue["item_id"])
+    for column in ("artist", "album", "genre", "tags", "name"):
+        if column not in catalogue:
+            continue
+        for r, text in zip(row_of, catalogue[column]):
+            if not text:
+                continue
+            tokens = text.split("|") if column == "tags" else (text.lower().split() if column == "name" else [text])
+            for t in set(tokens):
+                f = vocab.setdefault(column + "=" + t, len(vocab))
+                rows.append(r)
+                cols.append(f)
+    content = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(items), len(vocab)))
+    ident = sp.vstack([sp.identity(warm, format="csr", dtype=np.float32),
+                       sp.csr_matrix((len(items) - warm, warm), dtype=np.float32)])
+    features = sp.hstack([ident, content], format="csr", dtype=np.float32)
+    # LightFM's convention: each item's feature row sums to 1.
+    norms = np.asarray(features.sum(axis=1)).ravel()
+    norms[norms == 0] = 1
+    features = sp.diags(1 / norms) @ features
+    return users, items, counts, test_users, binary, liked, features.tocsr().astype(np.float32)
+
+
 def top_n_dense(scores, liked, n):
     """Top-n per row of a dense score block, the user's training items excluded."""
     scores = scores.copy()
@@ -49,7 +91,7 @@ def top_n_dense(scores, liked, n):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("model", choices=["als", "bpr", "itemknn", "lightfm", "ease"])
+    p.add_argument("model", choices=["als", "bpr", "itemknn", "lightfm", "lightfm-features", "ease"])
     p.add_argument("train")
     p.add_argument("test")
     p.add_argument("out")
@@ -62,6 +104,9 @@ def main():
     p.add_argument("--k", type=int, default=100)
     p.add_argument("--lam", type=float, default=100.0)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--items", default=None)
+    p.add_argument("--candidates", default=None)
+    p.add_argument("--loss", default="warp")
     a = p.parse_args()
 
     users, items, counts, test_users = load(a.train, a.test)
@@ -114,6 +159,37 @@ def main():
         ids = np.vstack([
             top_n_dense(ue[test_users[s:s + 1024]] @ ie.T + ub[test_users[s:s + 1024], None] + ib[None, :],
                         liked[s:s + 1024], a.n) for s in range(0, len(test_users), 1024)])
+        rec = time.perf_counter() - start
+    elif a.model == "lightfm-features":
+        from lightfm import LightFM
+
+        users, items, counts, test_users, binary, liked, item_features = with_catalogue(a, users, items, counts, test_users)
+        it = a.iterations or 30
+        params = {"no_components": a.factors, "loss": a.loss, "epochs": it, "features": "identity (warm) + content"}
+        model = LightFM(no_components=a.factors, loss=a.loss, random_state=a.seed)
+        start = time.perf_counter()
+        epoch_times = []
+        for _ in range(it):
+            t0 = time.perf_counter()
+            model.fit_partial(binary.tocoo(), item_features=item_features, epochs=1, num_threads=a.threads)
+            epoch_times.append(time.perf_counter() - t0)
+        fit = time.perf_counter() - start
+        params["seconds_per_epoch_min"] = round(min(epoch_times), 3)
+        start = time.perf_counter()
+        ub, ue = model.get_user_representations()
+        ib, ie = model.get_item_representations(item_features)
+        allowed = np.zeros(len(items), bool)
+        if a.candidates:
+            wanted = set(x.strip() for x in open(a.candidates) if x.strip())
+            allowed[[i for i, name in enumerate(items) if name in wanted]] = True
+        else:
+            allowed[:] = True
+        blocks = []
+        for s in range(0, len(test_users), 1024):
+            sc = ue[test_users[s:s + 1024]] @ ie.T + ub[test_users[s:s + 1024], None] + ib[None, :]
+            sc[:, ~allowed] = -np.inf
+            blocks.append(top_n_dense(sc, liked[s:s + 1024], min(a.n, int(allowed.sum()))))
+        ids = np.vstack(blocks)
         rec = time.perf_counter() - start
     else:  # ease, dense float64 inverse as in Steck's reference code
         params = {"lambda": a.lam}

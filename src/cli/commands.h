@@ -16,5 +16,6 @@ void add_recommend_command(CLI::App& app);
 void add_similar_command(CLI::App& app);
 void add_models_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
+void add_skips_command(CLI::App& app);
 
 }  // namespace segue::cli

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include "eval/evaluator.h"
 #include "eval/item_features_file.h"
 #include "eval/test_set.h"
+#include "features/item_features.h"
 #include "models/recommender.h"
 #include "models/registry.h"
 #include "util/thread_pool.h"
@@ -31,7 +33,7 @@ namespace {
 struct EvalArgs {
   TrainingInput input;
   std::string test, json_path, report_path, recs, on_error = "fail";
-  std::string protocol = "full", items_csv, skips_csv;
+  std::string protocol = "full", items_csv, skips_csv, candidates_csv;
   int bootstrap = 1000;
   std::vector<std::string> models;
   std::vector<std::string> metrics{"ndcg@10", "recall@10", "recall@20", "precision@10", "map@10",
@@ -87,6 +89,52 @@ std::int32_t parse_protocol(const std::string& text) {
   throw UsageError("--protocol: expected 'full' or 'sampled:N' with N >= 1 negatives per user, got '" + text + "'");
 }
 
+// ild@k vectors from the feature pipeline, for an items file the plain ild
+// reader cannot read (text and categorical columns): the numeric z-scores
+// (audio, numeric), then tags and genres, most frequent first, as many as fit
+// in max_floats. A row that is not described, or lacks one of the numeric
+// features, is NaN (no part in diversity), as in the plain reader.
+ItemFeatures ild_features_from(const FeatureMatrix& m, std::int32_t& numeric_dims, std::int32_t& term_dims,
+                               std::int64_t max_floats = std::int64_t{1} << 25) {
+  std::vector<std::int32_t> numeric, terms;
+  std::vector<std::int64_t> df(static_cast<std::size_t>(m.n_features), 0);
+  for (const std::int32_t f : m.indices) ++df[static_cast<std::size_t>(f)];
+  for (std::int32_t f = 0; f < m.n_features; ++f) {
+    const std::string& g = m.groups[static_cast<std::size_t>(m.group_of[static_cast<std::size_t>(f)])];
+    if (g == "audio" || g == "numeric") numeric.push_back(f);
+    else if (g == "tag" || g == "genre") terms.push_back(f);
+  }
+  std::stable_sort(terms.begin(), terms.end(), [&](std::int32_t a, std::int32_t b) { return df[a] > df[b]; });
+  const std::int64_t room = std::max<std::int64_t>(0, max_floats / std::max(m.n_rows, 1) - static_cast<std::int64_t>(numeric.size()));
+  if (static_cast<std::int64_t>(terms.size()) > room) terms.resize(static_cast<std::size_t>(room));
+  std::vector<std::int32_t> column(static_cast<std::size_t>(m.n_features), -1);
+  std::int32_t dim = 0;
+  for (const std::int32_t f : numeric) column[static_cast<std::size_t>(f)] = dim++;
+  for (const std::int32_t f : terms) column[static_cast<std::size_t>(f)] = dim++;
+  numeric_dims = static_cast<std::int32_t>(numeric.size());
+  term_dims = static_cast<std::int32_t>(terms.size());
+  ItemFeatures out;
+  out.dim = dim;
+  out.values.assign(static_cast<std::size_t>(dim) * static_cast<std::size_t>(m.n_rows),
+                    std::numeric_limits<float>::quiet_NaN());
+  for (std::int32_t i = 0; i < m.n_rows; ++i) {
+    if (!m.described[static_cast<std::size_t>(i)] || dim == 0) continue;
+    float* row = out.values.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
+    std::fill(row, row + dim, 0.0f);
+    std::int32_t numeric_seen = 0;
+    const auto idx = m.row_indices(i);
+    const auto val = m.row_values(i);
+    for (std::size_t j = 0; j < idx.size(); ++j) {
+      const std::int32_t c = column[static_cast<std::size_t>(idx[j])];
+      if (c < 0) continue;
+      row[c] = val[j];
+      if (c < numeric_dims) ++numeric_seen;
+    }
+    if (numeric_seen < numeric_dims) std::fill(row, row + dim, std::numeric_limits<float>::quiet_NaN());
+  }
+  return out;
+}
+
 void write_text(const std::string& path, const std::string& text, const char* option) {
   std::ofstream file(path);
   if (!(file << text)) throw UsageError(std::string(option) + ": cannot write '" + path + "'");
@@ -95,7 +143,7 @@ void write_text(const std::string& path, const std::string& text, const char* op
 // --skips PRED.csv: skip-prediction metrics on their own.
 void run_skips(const EvalArgs& args) {
   if (!args.models.empty() || !args.recs.empty() || !args.test.empty() || !args.items_csv.empty() ||
-      !args.report_path.empty())
+      !args.report_path.empty() || !args.candidates_csv.empty())
     throw UsageError("--skips: evaluates skip predictions on its own (drop --model, --recs, --test, --items, --report)");
   const SkipPredictions predictions = read_skip_predictions(args.skips_csv);
   const nlohmann::json metrics = skip_metrics_json(predictions);
@@ -120,13 +168,18 @@ void run_eval(const EvalArgs& args) {
   if (sampled > 0 && !args.recs.empty())
     throw UsageError("--protocol " + args.protocol +
                      ": needs --model; a recs file has no scores to rank the sampled candidates by");
+  if (!args.candidates_csv.empty() && sampled > 0)
+    throw UsageError("--candidates: only with --protocol full (the candidate set is the ranking's item pool)");
   if (args.bootstrap < 0) throw UsageError("--bootstrap: must be >= 0 (0 = no confidence intervals)");
   std::vector<std::unique_ptr<Recommender>> models;
   for (const auto& spec : args.models) models.push_back(make_recommender(spec));  // fail fast on bad specs
   std::vector<std::string> metrics = args.metrics;
+  bool ild_added = false;
   if (!args.items_csv.empty() &&
-      std::none_of(metrics.begin(), metrics.end(), [](const std::string& m) { return m.rfind("ild@", 0) == 0; }))
+      std::none_of(metrics.begin(), metrics.end(), [](const std::string& m) { return m.rfind("ild@", 0) == 0; })) {
     metrics.push_back("ild@10");  // --items is given for diversity
+    ild_added = true;
+  }
   if (!args.report_path.empty() && std::find(metrics.begin(), metrics.end(), "recall@50") == metrics.end())
     metrics.push_back("recall@50");  // the report's recall@k curve runs to 50
   parse_metrics([&] {
@@ -142,9 +195,20 @@ void run_eval(const EvalArgs& args) {
   // --recs without --train: the ids of the test file, and no training items to exclude.
   const bool has_train = !args.input.train_csv.empty() || !args.input.data_dir.empty();
   if (!has_train && args.recs.empty()) throw UsageError("give --train FILE or --data DIR");
-  const Dataset train_data = has_train ? load_training(args.input, issues) : Dataset{};
+  Dataset train_data = has_train ? load_training(args.input, issues) : Dataset{};
   const Dataset& id_space = has_train ? train_data : test_data;
   print_issues(issues);
+  // --items with --model: the feature pipeline, over the training items extended
+  // by the catalogue (items without interactions become scorable).
+  const std::int32_t training_items = train_data.n_items();
+  ItemFeatureInput pipeline;
+  // The pipeline also extends the item space by the catalogue, so a recs file
+  // may name cold items too.
+  const bool use_pipeline = !args.items_csv.empty() && has_train;
+  if (use_pipeline) {
+    pipeline = load_item_features(args.items_csv, train_data);
+    std::printf("%s\n", pipeline.report.summary().c_str());
+  }
   const FeedbackMatrix train = has_train ? build_feedback(train_data)
                                          : build_feedback(id_space.n_users(), id_space.n_items(), {});
   const TestSet test = map_test_set(test_data, id_space);
@@ -163,9 +227,27 @@ void run_eval(const EvalArgs& args) {
     std::printf("\nprotocol: %s: each user's relevant test items ranked against %d items drawn at random (seed %llu) "
                 "from those in neither their train nor test; NOT comparable with full ranking\n",
                 args.protocol.c_str(), sampled, static_cast<unsigned long long>(args.seed));
+  else if (train.n_items != training_items)
+    std::printf("\nprotocol: full ranking over all %d items (%d training items + %d catalogue items without "
+                "interactions from --items), each user's training items excluded\n",
+                train.n_items, training_items, train.n_items - training_items);
   else
     std::printf("\nprotocol: full ranking over all %d training items, each user's training items excluded\n",
                 train.n_items);
+  CandidateSet candidates;
+  if (!args.candidates_csv.empty()) {
+    candidates = read_candidates(args.candidates_csv, id_space.items);
+    std::printf("candidates: ranking restricted to %lld items from %s (every other item excluded from every list; "
+                "test items outside the set are not relevant); %lld ids read, %lld unknown to train%s",
+                static_cast<long long>(candidates.items), args.candidates_csv.c_str(),
+                static_cast<long long>(candidates.ids), static_cast<long long>(candidates.unknown_ids),
+                args.items_csv.empty() ? "" : " and --items");
+    for (std::size_t i = 0; i < candidates.first_unknown.size(); ++i)
+      std::printf("%s'%s'", i == 0 ? " (first: " : ", ", candidates.first_unknown[i].c_str());
+    if (!candidates.first_unknown.empty()) std::printf(")");
+    if (candidates.duplicates > 0) std::printf(", %lld repeated", static_cast<long long>(candidates.duplicates));
+    std::printf("\n");
+  }
   if (split.found) std::printf("%s\n", describe_split(split).c_str());
   TestPlaylists playlists;
   bool by_seed = false;
@@ -181,8 +263,24 @@ void run_eval(const EvalArgs& args) {
   EvalOptions options;
   options.metrics = metrics;
   options.keep_lists = !args.report_path.empty();
+  if (!args.candidates_csv.empty()) options.candidates = &candidates.mask;
   ItemFeaturesFile item_features;
-  if (!args.items_csv.empty()) {
+  ItemFeatures pipeline_ild;
+  std::int32_t ild_numeric = 0, ild_terms = 0;
+  const bool ild_from_pipeline =
+      use_pipeline && (pipeline.report.has_categorical || !pipeline.report.ignored_columns.empty());
+  if (ild_from_pipeline) {
+    pipeline_ild = ild_features_from(pipeline.features, ild_numeric, ild_terms);
+    if (pipeline_ild.dim == 0 && ild_added) {
+      std::printf("ild: no numeric, tag or genre feature in %s: ild@10 not computed\n", args.items_csv.c_str());
+      metrics.erase(std::find(metrics.begin(), metrics.end(), "ild@10"));
+      options.metrics = metrics;
+    } else {
+      std::printf("ild: item vectors from the feature pipeline: %d numeric features and %d tag/genre features\n",
+                  ild_numeric, ild_terms);
+      options.item_features = &pipeline_ild;
+    }
+  } else if (!args.items_csv.empty()) {
     item_features = read_item_features_csv(args.items_csv, id_space.items);
     const ItemFeaturesFile& f = item_features;
     std::printf("items: %lld rows; %lld of %d training items have features (%d numeric columns, %d tags); %lld rows "
@@ -213,6 +311,7 @@ void run_eval(const EvalArgs& args) {
     FitContext context;
     context.dataset = &train_data;
     context.seed = args.seed;
+    if (use_pipeline) context.item_features = &pipeline.features;
     ProgressBar bar("fit " + model->name());
     context.progress = [&bar](const FitProgress& p) {
       if (p.total > 0) bar.update(static_cast<double>(p.done) / static_cast<double>(p.total));
@@ -222,12 +321,17 @@ void run_eval(const EvalArgs& args) {
     if (sampled > 0) results.push_back(evaluate_sampled(*model, train, test.feedback, {sampled, args.seed}, options));
     else results.push_back(evaluate(*model, train, test.feedback, options));
   }
-  print_table(results, metrics, args.protocol);
+  print_table(results, metrics,
+              args.candidates_csv.empty() ? args.protocol
+                                          : args.protocol + ", " + std::to_string(candidates.items) + " candidates");
   const EvalResult& first = results.front();
   std::printf("\nusers evaluated: %lld of %lld test users (%lld without training data, %lld whose test items were all "
               "training items)\n",
               static_cast<long long>(first.evaluated_users), static_cast<long long>(first.test_users),
               static_cast<long long>(first.cold_users), static_cast<long long>(first.repeat_only_users));
+  if (!args.candidates_csv.empty())
+    std::printf("%lld test users had no relevant test item among the candidates: not evaluated\n",
+                static_cast<long long>(first.non_candidate_only_users));
   if (sampled > 0 && first.sampled_short_users > 0)
     std::printf("%lld users had fewer than %d eligible negatives and were ranked against all they had\n",
                 static_cast<long long>(first.sampled_short_users), sampled);
@@ -259,7 +363,41 @@ void run_eval(const EvalArgs& args) {
   if (split.found) out["split"] = split.summary;
   if (by_seed)
     for (std::size_t m = 0; m < results.size(); ++m) out["results"][m]["seed_buckets"] = seed_bucket_json(results[m], playlists);
-  if (!args.items_csv.empty())
+  if (!args.candidates_csv.empty()) {
+    out["candidates"] = {{"file", args.candidates_csv},
+                         {"items", candidates.items},
+                         {"ids_read", candidates.ids},
+                         {"unknown_ids", candidates.unknown_ids},
+                         {"duplicates", candidates.duplicates},
+                         {"rule", "ranking restricted to the candidates; other items excluded from every list; test "
+                                  "items outside the set not relevant; coverage over the candidates"}};
+    out["protocol"] = args.protocol + "+candidates";
+    for (std::size_t m = 0; m < results.size(); ++m)
+      out["results"][m]["non_candidate_only_users"] = results[m].non_candidate_only_users;
+  }
+  if (use_pipeline) {
+    const ItemFeatureReport& r = pipeline.report;
+    nlohmann::json groups = nlohmann::json::array();
+    for (const FeatureGroupReport& g : r.groups)
+      groups.push_back({{"group", g.group}, {"features", g.features}, {"items", g.items}});
+    out["feature_pipeline"] = {{"file", args.items_csv},
+                               {"rows", r.rows},
+                               {"training_items", r.items_before},
+                               {"described_training_items", r.described_training_items},
+                               {"added_catalogue_items", r.added_items},
+                               {"items", r.items_after},
+                               {"features", pipeline.features.n_features},
+                               {"missing_values", r.missing_values},
+                               {"items_without_features", r.items_without_features},
+                               {"dropped_terms", r.dropped_terms},
+                               {"groups", groups}};
+  }
+  if (ild_from_pipeline)
+    out["item_features"] = {{"file", args.items_csv},
+                            {"source", "feature pipeline"},
+                            {"numeric_columns", ild_numeric},
+                            {"tag_columns", ild_terms}};
+  else if (!args.items_csv.empty())
     out["item_features"] = {{"file", args.items_csv},
                             {"rows", item_features.rows},
                             {"numeric_columns", item_features.numeric_columns},
@@ -299,7 +437,11 @@ void add_eval_command(CLI::App& app) {
                   "full (default) or sampled:N (rank the test items against N random negatives; --model only)")
       ->capture_default_str();
   cmd->add_option("--items", args->items_csv,
-                  "Item features CSV for ild@k (item_id, numeric columns and/or a '|'-separated tags column)");
+                  "Item features CSV (item_id + artist, name, album, genre, year, tags, text, numeric columns): "
+                  "with --model, the feature pipeline (docs/FEATURES.md; its catalogue items join the ranking); "
+                  "also item vectors for ild@k");
+  cmd->add_option("--candidates", args->candidates_csv,
+                  "Restrict ranking to these items (one item id per line), e.g. the cold items of a split");
   cmd->add_option("--skips", args->skips_csv,
                   "Score skip predictions instead (header session_id,position,skip,prediction)");
   cmd->add_option("--signal", args->input.signal, "Event type -> signal for CSV event names (as in import)");

@@ -1,8 +1,12 @@
-// segue export DIR --format recbole --out DIR2: hand a store to another tool.
+// segue export DIR --format recbole --out DIR2: hand a store to another tool;
+// --format items --out ITEMS.csv [--audio TRACKS.csv]: the items CSV that
+// `--items` reads (docs/FEATURES.md).
 #include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/training_input.h"
+#include "data/export_items.h"
 #include "data/export_recbole.h"
 #include "data/store.h"
 
@@ -10,18 +14,39 @@ namespace segue::cli {
 
 void add_export_command(CLI::App& app) {
   struct Args {
-    std::string dir, out, format = "recbole", name = "segue";
+    std::string dir, out, format = "recbole", name = "segue", audio, on_error = "fail";
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("export", "Write a store in another tool's format (RecBole atomic files)");
+  CLI::App* cmd = app.add_subcommand(
+      "export", "Write a store in another tool's format (RecBole atomic files) or its items as an items CSV");
   cmd->add_option("dir", args->dir, "Store directory written by `segue import`")->required();
-  cmd->add_option("--format", args->format, "Output format: recbole")->capture_default_str();
-  cmd->add_option("--out", args->out, "Output directory")->required();
+  cmd->add_option("--format", args->format, "Output format: recbole or items")->capture_default_str();
+  cmd->add_option("--out", args->out, "Output directory (recbole) or file (items)")->required();
   cmd->add_option("--name", args->name, "recbole: data set name (NAME.inter, NAME.item, NAME.user)")
       ->capture_default_str();
+  cmd->add_option("--audio", args->audio,
+                  "items: a track catalogue with audio features (Kaggle SpotifyFeatures layout) joined on the item "
+                  "id (spotify:track:ID)");
+  cmd->add_option("--on-error", args->on_error, "items: fail or skip bad lines of the --audio catalogue");
   cmd->callback([args] {
+    if (args->format == "items") {
+      const Dataset dataset = load_dataset(args->dir);
+      IssueLog issues(parse_on_error(args->on_error));
+      const ExportItemsReport r = export_items_csv(dataset, args->out, args->audio, issues);
+      print_issues(issues);
+      std::printf("exported %s -> %s: %lld of %lld items (%lld without any attribute left out); columns:",
+                  args->dir.c_str(), args->out.c_str(), static_cast<long long>(r.rows),
+                  static_cast<long long>(r.items), static_cast<long long>(r.empty_items));
+      for (const std::string& c : r.columns) std::printf(" %s", c.c_str());
+      std::printf("\n");
+      if (!args->audio.empty())
+        std::printf("audio: %lld tracks in %s; %lld store items matched\n", static_cast<long long>(r.audio_tracks),
+                    args->audio.c_str(), static_cast<long long>(r.audio_matched));
+      return;
+    }
     if (args->format != "recbole")
-      throw UsageError("--format: unknown export format '" + args->format + "' (known: recbole)");
+      throw UsageError("--format: unknown export format '" + args->format + "' (known: recbole, items)");
+    if (!args->audio.empty()) throw UsageError("--audio: only with --format items");
     const Dataset dataset = load_dataset(args->dir);
     export_recbole(dataset, args->out, args->name);
     std::printf("exported %s -> %s/%s.inter (%lld interactions)\n", args->dir.c_str(), args->out.c_str(),

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   segue::cli::add_recommend_command(app);
   segue::cli::add_similar_command(app);
   segue::cli::add_models_command(app);
+  segue::cli::add_skips_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

@@ -15,7 +15,7 @@ namespace segue::cli {
 void add_train_command(CLI::App& app) {
   struct Args {
     TrainingInput input;
-    std::string model, out, on_error = "fail";
+    std::string model, out, on_error = "fail", items_csv;
     int threads = 0;
     std::uint64_t seed = 42;
   };
@@ -30,14 +30,23 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--seed", args->seed, "Seed for models that draw random numbers")->capture_default_str();
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
+  cmd->add_option("--items", args->items_csv,
+                  "Item features CSV (item_id + artist, name, album, genre, year, tags, text, numeric columns); "
+                  "its items without interactions join the catalogue (docs/FEATURES.md)");
   cmd->callback([args] {
     set_default_threads(args->threads);
     auto model = make_recommender(args->model);  // bad specs fail before any data is read
     IssueLog issues(parse_on_error(args->on_error));
-    const Dataset data = load_training(args->input, issues);
+    Dataset data = load_training(args->input, issues);
     print_issues(issues);
+    ItemFeatureInput item_features;
+    if (!args->items_csv.empty()) {
+      item_features = load_item_features(args->items_csv, data);  // extends data's items by the catalogue
+      std::printf("%s\n", item_features.report.summary().c_str());
+    }
     const FeedbackMatrix train = build_feedback(data);
     FitContext context;
+    if (!args->items_csv.empty()) context.item_features = &item_features.features;
     context.dataset = &data;
     context.seed = args->seed;
     ProgressBar bar("fit " + model->name());

@@ -1,6 +1,7 @@
 #include "cli/training_input.h"
 
 #include <cstdio>
+#include <limits>
 
 #include "data/signal.h"
 #include "data/store.h"
@@ -14,6 +15,23 @@ Dataset load_training(const TrainingInput& input, IssueLog& issues) {
   if (!input.data_dir.empty()) return load_dataset(input.data_dir);
   const SignalTable signal = input.signal.empty() ? SignalTable::defaults() : SignalTable::parse(input.signal);
   return load_interactions_csv(input.train_csv, signal, issues);
+}
+
+ItemFeatureInput load_item_features(const std::string& items_csv, Dataset& train, const ItemFeatureOptions& options) {
+  ItemFeatureInput out;
+  const std::int32_t before = train.items.size();
+  out.features = build_item_features(items_csv, train.items, options, &out.report);
+  const std::int32_t after = train.items.size();
+  if (after != before) {
+    const auto rows = static_cast<std::size_t>(after);
+    train.interactions.n_items = after;
+    Attributes& attrs = train.item_attributes;
+    for (StringColumn& c : attrs.strings) c.values.resize(rows);
+    for (NumericColumn& c : attrs.numbers) c.values.resize(rows, std::numeric_limits<float>::quiet_NaN());
+    if (!(attrs.tags.tokens.empty() && attrs.tags.indptr.size() <= 1))
+      attrs.tags.indptr.resize(rows + 1, attrs.tags.indptr.back());
+  }
+  return out;
 }
 
 void print_issues(const IssueLog& issues) {

@@ -6,6 +6,8 @@
 
 #include "data/dataset.h"
 #include "data/error.h"
+#include "features/feature_matrix.h"
+#include "features/item_features.h"
 
 namespace segue::cli {
 
@@ -17,6 +19,19 @@ struct TrainingInput {
 
 // Exactly one of --train / --data must be given (UsageError otherwise).
 Dataset load_training(const TrainingInput& input, IssueLog& issues);
+
+// --items ITEMS.csv on train/eval: the item features over `train`'s items,
+// extended by the catalogue items of the file (docs/FEATURES.md). The dataset's
+// item id map grows by those items, and so do interactions.n_items and every
+// item attribute column (empty / NaN rows), so build_feedback(train) and
+// map_test_set(test, train) see the extended id space; the added items have
+// no interactions.
+struct ItemFeatureInput {
+  FeatureMatrix features;
+  ItemFeatureReport report;
+};
+ItemFeatureInput load_item_features(const std::string& items_csv, Dataset& train,
+                                    const ItemFeatureOptions& options = {});
 
 // Prints what --on-error skip left out (stderr) and the importer's notes.
 void print_issues(const IssueLog& issues);

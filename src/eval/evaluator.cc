@@ -19,6 +19,7 @@ struct Plan {
   unsigned needs = kNeedsNothing;
   std::vector<std::int32_t> exposure_ks;  // distinct cut-offs of the catalogue-wide metrics
   ItemContext items;
+  const std::vector<std::uint8_t>* candidates = nullptr;  // EvalOptions::candidates
 };
 
 // Per-thread buffers, allocated once per thread and reused for every user.
@@ -37,8 +38,10 @@ struct Scratch {
 
 // Test items of `user` that are relevant (positive in test and, when
 // excluding training items, not already in train), with their test weights.
+// With a candidate mask, only candidates are relevant.
 void relevant_items(const FeedbackMatrix& train, const FeedbackMatrix& test, std::int32_t user, bool exclude_train,
-                    std::vector<std::int32_t>& out, std::vector<float>* weights = nullptr) {
+                    std::vector<std::int32_t>& out, std::vector<float>* weights = nullptr,
+                    const std::vector<std::uint8_t>* candidates = nullptr) {
   out.clear();
   if (weights != nullptr) weights->clear();
   const auto held = test.items_of(user);
@@ -48,6 +51,7 @@ void relevant_items(const FeedbackMatrix& train, const FeedbackMatrix& test, std
   for (std::size_t h = 0; h < held.size(); ++h) {
     while (s < seen.size() && seen[s] < held[h]) ++s;
     if (s < seen.size() && seen[s] == held[h]) continue;
+    if (candidates != nullptr && (*candidates)[static_cast<std::size_t>(held[h])] == 0) continue;
     out.push_back(held[h]);
     if (weights != nullptr) weights->push_back(values[h]);
   }
@@ -69,6 +73,7 @@ Plan make_plan(const EvalOptions& options, const FeedbackMatrix& train) {
     if (std::find(plan.exposure_ks.begin(), plan.exposure_ks.end(), metric.k) == plan.exposure_ks.end())
       plan.exposure_ks.push_back(metric.k);
   }
+  plan.candidates = options.candidates;
   if ((plan.needs & (kNeedsPopularity | kNeedsBaseline | kNeedsFeatures)) != 0)
     plan.items = make_item_context(train, (plan.needs & kNeedsFeatures) != 0 ? options.item_features : nullptr);
   return plan;
@@ -89,6 +94,13 @@ void select_users(const FeedbackMatrix& train, const FeedbackMatrix& test, const
     if (relevant.empty()) {
       ++result.repeat_only_users;
       continue;
+    }
+    if (options.candidates != nullptr) {
+      relevant_items(train, test, u, options.exclude_train, relevant, nullptr, options.candidates);
+      if (relevant.empty()) {
+        ++result.non_candidate_only_users;
+        continue;
+      }
     }
     result.users.push_back(u);
     result.relevant_items += static_cast<std::int64_t>(relevant.size());
@@ -114,7 +126,7 @@ void prepare_scratch(const Plan& plan, std::int32_t n_items, Scratch& s) {
 void score_list(const Plan& plan, const FeedbackMatrix& train, const FeedbackMatrix& test, const EvalOptions& options,
                 std::int64_t index, std::span<const std::int32_t> ranked, Scratch& s, EvalResult& result) {
   const std::int32_t u = result.users[static_cast<std::size_t>(index)];
-  relevant_items(train, test, u, options.exclude_train, s.relevant, &s.weights);
+  relevant_items(train, test, u, options.exclude_train, s.relevant, &s.weights, options.candidates);
   UserRanking ranking{ranked, s.relevant};
   if ((plan.needs & kNeedsWeights) != 0) ranking.weights = s.weights;
   if ((plan.needs & (kNeedsPopularity | kNeedsBaseline | kNeedsFeatures)) != 0) ranking.items = &plan.items;
@@ -154,7 +166,10 @@ void reserve_lists(std::int64_t n_eval, std::int32_t list_k, EvalResult& result)
   result.list_counts.assign(static_cast<std::size_t>(n_eval), 0);
 }
 
-void finish(const Plan& plan, const std::vector<Scratch>& scratch, std::int32_t n_items, EvalResult& result) {
+// coverage_items: the denominator of coverage (all items, or the candidates).
+void finish(const Plan& plan, const std::vector<Scratch>& scratch, std::int32_t n_items, EvalResult& result,
+            std::int64_t coverage_items = -1) {
+  if (coverage_items < 0) coverage_items = n_items;
   for (MetricResult& column : result.metrics) {
     if (!column.per_user) continue;
     double sum = 0;
@@ -176,10 +191,17 @@ void finish(const Plan& plan, const std::vector<Scratch>& scratch, std::int32_t 
     for (std::size_t m = 0; m < plan.metrics.size(); ++m) {
       if (plan.metrics[m].per_user() || plan.metrics[m].k != plan.exposure_ks[e]) continue;
       if (plan.metrics[m].family->name == "gini") {
-        result.metrics[m].mean = gini_index(exposure);
+        if (result.candidate_items > 0) {
+          std::vector<std::int64_t> restricted;  // the candidates' exposure only
+          for (std::size_t i = 0; i < exposure.size(); ++i)
+            if ((*plan.candidates)[i] != 0) restricted.push_back(exposure[i]);
+          result.metrics[m].mean = gini_index(restricted);
+        } else {
+          result.metrics[m].mean = gini_index(exposure);
+        }
       } else {
         const auto covered = std::count_if(exposure.begin(), exposure.end(), [](std::int64_t c) { return c > 0; });
-        result.metrics[m].mean = n_items == 0 ? 0.0 : static_cast<double>(covered) / n_items;
+        result.metrics[m].mean = coverage_items == 0 ? 0.0 : static_cast<double>(covered) / static_cast<double>(coverage_items);
       }
     }
   }
@@ -225,6 +247,15 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
   EvalResult result;
   result.model = model.params().to_string();
   result.fit_seconds = model.fit_seconds();
+  std::vector<std::int32_t> candidate_list;  // ascending
+  if (options.candidates != nullptr) {
+    if (options.candidates->size() != static_cast<std::size_t>(n_items))
+      throw UsageError("candidates: " + std::to_string(options.candidates->size()) + " flags, but train has " +
+                       std::to_string(n_items) + " items");
+    for (std::int32_t i = 0; i < n_items; ++i)
+      if ((*options.candidates)[static_cast<std::size_t>(i)] != 0) candidate_list.push_back(i);
+    result.candidate_items = static_cast<std::int64_t>(candidate_list.size());
+  }
   select_users(train, test, options, plan, result);
   const std::int64_t n_eval = result.evaluated_users;
   if (options.keep_lists) reserve_lists(n_eval, list_k, result);
@@ -248,10 +279,28 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
       const std::int64_t begin = b * block;
       const std::int64_t end = std::min(begin + block, n_eval);
       const std::span<const std::int32_t> users(result.users.data() + begin, static_cast<std::size_t>(end - begin));
-      s.block_exclude.clear();
-      if (options.exclude_train)
-        for (const std::int32_t u : users) s.block_exclude.push_back(train.items_of(u));
-      model.top_k_users(users, s.block_exclude, list_k, s.block_top.data(), s.block_counts.data());
+      if (options.candidates != nullptr) {
+        // Restricted path: whole score rows, top-k over the candidates not in train.
+        s.scores.resize(users.size() * static_cast<std::size_t>(n_items));
+        model.score_users(users, s.scores.data());
+        for (std::size_t row = 0; row < users.size(); ++row) {
+          const float* scores = s.scores.data() + row * static_cast<std::size_t>(n_items);
+          const auto seen = options.exclude_train ? train.items_of(users[row]) : std::span<const std::int32_t>();
+          TopKSelector select(s.block_top.data() + static_cast<std::int64_t>(row) * list_k, list_k);
+          std::size_t k = 0;
+          for (const std::int32_t item : candidate_list) {
+            while (k < seen.size() && seen[k] < item) ++k;
+            if (k < seen.size() && seen[k] == item) continue;
+            select.push(item, scores[item]);
+          }
+          s.block_counts[row] = select.finish();
+        }
+      } else {
+        s.block_exclude.clear();
+        if (options.exclude_train)
+          for (const std::int32_t u : users) s.block_exclude.push_back(train.items_of(u));
+        model.top_k_users(users, s.block_exclude, list_k, s.block_top.data(), s.block_counts.data());
+      }
       for (std::int64_t row = 0; row < end - begin; ++row) {
         const std::int32_t count = s.block_counts[static_cast<std::size_t>(row)];
         const ScoredItem* top = s.block_top.data() + row * list_k;
@@ -270,7 +319,7 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
 
   for (std::int32_t length : lengths)
     count_list_length(static_cast<std::size_t>(length), plan.max_k, result.empty_list_users, result.short_list_users);
-  finish(plan, scratch, n_items, result);
+  finish(plan, scratch, n_items, result, options.candidates != nullptr ? result.candidate_items : -1);
   result.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
@@ -297,7 +346,16 @@ EvalResult evaluate_lists(const RankedLists& lists, const FeedbackMatrix& train,
     Scratch& s = scratch[static_cast<std::size_t>(thread)];
     prepare_scratch(plan, n_items, s);
     for (std::int64_t index = first; index < last; ++index) {
-      const auto full = lists.list_of(result.users[static_cast<std::size_t>(index)]);
+      auto full = lists.list_of(result.users[static_cast<std::size_t>(index)]);
+      if (options.candidates != nullptr) {
+        // A list made without the restriction: its non-candidates drop out and
+        // the ranks close up, so the list is ranked over the candidates too.
+        s.ranked.clear();
+        for (const std::int32_t item : full)
+          if (item >= 0 && item < n_items && (*options.candidates)[static_cast<std::size_t>(item)] != 0)
+            s.ranked.push_back(item);
+        full = s.ranked;
+      }
       const auto ranked = full.first(std::min<std::size_t>(full.size(), static_cast<std::size_t>(plan.max_k)));
       score_list(plan, train, test, options, index, ranked, s, result);
       if (options.keep_lists) {
@@ -310,7 +368,9 @@ EvalResult evaluate_lists(const RankedLists& lists, const FeedbackMatrix& train,
   });
   for (std::int32_t u : result.users)
     count_list_length(lists.list_of(u).size(), plan.max_k, result.empty_list_users, result.short_list_users);
-  finish(plan, scratch, n_items, result);
+  if (options.candidates != nullptr)
+    result.candidate_items = std::count(options.candidates->begin(), options.candidates->end(), std::uint8_t{1});
+  finish(plan, scratch, n_items, result, options.candidates != nullptr ? result.candidate_items : -1);
   result.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
@@ -377,6 +437,8 @@ EvalResult evaluate_sampled(const Recommender& model, const FeedbackMatrix& trai
                             const SampledProtocol& protocol, const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   if (protocol.negatives < 1) throw UsageError("sampled protocol: needs at least 1 negative per user");
+  if (options.candidates != nullptr)
+    throw UsageError("candidates: only with full ranking, not with the sampled protocol");
   check_shapes(model, train, test);
   const Plan plan = make_plan(options, train);
   const std::int32_t n_items = train.n_items;

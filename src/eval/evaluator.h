@@ -35,6 +35,16 @@ struct EvalOptions {
   // has nothing to rank from). evaluate_lists() may turn it off when lists
   // come from elsewhere and there is no training data.
   bool require_train_items = true;
+  // Candidate restriction (`segue eval --candidates`, cold-start protocols):
+  // when set, one flag per item (n_items long, 1 = candidate). Only candidates
+  // are ranked: every other item is excluded from every list (as if it were a
+  // training item of every user); a test item that is not a candidate is not
+  // relevant (it could never be hit; users left with none are counted in
+  // EvalResult::non_candidate_only_users); coverage@k and gini@k are over the
+  // candidates. Models are scored through score_users() (whole rows) and the
+  // top-k is selected over the candidates only. evaluate() only:
+  // evaluate_lists() and evaluate_sampled() reject it (UsageError).
+  const std::vector<std::uint8_t>* candidates = nullptr;
 };
 
 struct MetricResult {
@@ -52,11 +62,14 @@ struct EvalResult {
   std::vector<MetricResult> metrics;  // in EvalOptions::metrics order
 
   // Every test user is accounted for:
-  // test_users = evaluated_users + cold_users + repeat_only_users.
+  // test_users = evaluated_users + cold_users + repeat_only_users
+  //              + non_candidate_only_users.
   std::int64_t test_users = 0;         // users with >= 1 positive test item
   std::int64_t evaluated_users = 0;    // with >= 1 training item and >= 1 relevant test item
   std::int64_t cold_users = 0;         // no training item: not evaluated (cold start)
   std::int64_t repeat_only_users = 0;  // every test item was already a training item (exclude_train)
+  std::int64_t non_candidate_only_users = 0;  // EvalOptions::candidates: no relevant test item is a candidate
+  std::int64_t candidate_items = 0;           // EvalOptions::candidates: items in the set (0 = no restriction)
   std::int64_t relevant_items = 0;     // Σ |relevant| over evaluated users
   // Evaluated users whose list is empty (all zeros; e.g. missing from a recs
   // file) or shorter than the largest cut-off (the missing ranks are misses).

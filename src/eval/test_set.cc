@@ -1,5 +1,7 @@
 #include "eval/test_set.h"
 
+#include <fstream>
+
 #include <algorithm>
 #include <vector>
 
@@ -50,6 +52,43 @@ TestSet map_test_set(const Dataset& test, const Dataset& train) {
     if (entries.size() == entries_before) ++out.users_only_unknown_items;
   }
   out.feedback = build_feedback(train.n_users(), train.n_items(), entries);
+  return out;
+}
+
+CandidateSet read_candidates(const std::string& path, const IdMap& items) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw InputError(path, 0, "", "cannot open the candidates file");
+  CandidateSet out;
+  out.mask.assign(static_cast<std::size_t>(items.size()), 0);
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(file, line)) {
+    ++number;
+    std::string_view id = line;
+    if (number == 1 && id.size() >= 3 && static_cast<unsigned char>(id[0]) == 0xEF &&
+        static_cast<unsigned char>(id[1]) == 0xBB && static_cast<unsigned char>(id[2]) == 0xBF)
+      id.remove_prefix(3);  // UTF-8 BOM
+    while (!id.empty() && (id.back() == '\r' || id.back() == ' ' || id.back() == '\t')) id.remove_suffix(1);
+    while (!id.empty() && (id.front() == ' ' || id.front() == '\t')) id.remove_prefix(1);
+    if (id.empty()) continue;
+    if (out.ids == 0 && id == "item_id") continue;  // header
+    ++out.ids;
+    const std::int32_t item = items.find(id);
+    if (item == IdMap::kMissing) {
+      ++out.unknown_ids;
+      if (out.first_unknown.size() < 5) out.first_unknown.emplace_back(id);
+      continue;
+    }
+    std::uint8_t& flag = out.mask[static_cast<std::size_t>(item)];
+    if (flag != 0) ++out.duplicates;
+    else ++out.items;
+    flag = 1;
+  }
+  if (file.bad()) throw InputError(path, number, "", "read error");
+  if (out.items == 0)
+    throw InputError(path, number, "", "no candidate item known to the training data (" +
+                                           std::to_string(out.ids) + " ids read, " +
+                                           std::to_string(out.unknown_ids) + " unknown; cold items join the catalogue through --items ITEMS.csv)");
   return out;
 }
 

@@ -31,6 +31,21 @@ struct TestSet {
 };
 TestSet map_test_set(const Dataset& test, const Dataset& train);
 
+// `segue eval --candidates FILE`: one item id per line (an optional first line
+// `item_id` is a header; blank lines are skipped; spaces around an id and a
+// trailing CR are trimmed; no CSV quoting). Ids the item map does not know are
+// counted, not fatal. InputError (file:line) when the file cannot be read or
+// names no item at all.
+struct CandidateSet {
+  std::vector<std::uint8_t> mask;   // one flag per item of the map
+  std::int64_t ids = 0;             // ids read (lines with an id)
+  std::int64_t items = 0;           // distinct known candidates (flags set)
+  std::int64_t duplicates = 0;      // repeated known ids
+  std::int64_t unknown_ids = 0;     // ids the item map does not know (lines)
+  std::vector<std::string> first_unknown;  // up to 5, for the message
+};
+CandidateSet read_candidates(const std::string& path, const IdMap& items);
+
 // `segue eval --skips PRED.csv`: header session_id,position,skip,prediction.
 struct SkipPredictions {
   std::vector<float> prediction;            // in [0, 1]

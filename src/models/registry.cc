@@ -12,6 +12,7 @@
 namespace segue::model_anchor {
 void bpr();
 void ease();
+void hybrid();
 void ials();
 void itemknn();
 void pop();
@@ -54,6 +55,7 @@ void register_builtin_models() {
   std::call_once(once, [] {
     model_anchor::bpr();
     model_anchor::ease();
+    model_anchor::hybrid();
     model_anchor::ials();
     model_anchor::itemknn();
     model_anchor::pop();

@@ -1,0 +1,645 @@
+#include "models/hybrid/hybrid.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+#include "data/error.h"
+#include "models/model_file.h"
+#include "util/thread_pool.h"
+
+namespace segue {
+namespace {
+
+std::unique_ptr<Recommender> make_hybrid(const ModelSpec& spec) { return std::make_unique<Hybrid>(spec); }
+
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// splitmix64, as in bpr.cc.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(mix(seed + 0x9E3779B97F4A7C15ull)) {}
+  std::uint64_t next() { return mix(state_ += 0x9E3779B97F4A7C15ull); }
+  std::uint32_t below(std::uint64_t n) { return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32); }
+  float unit() { return static_cast<float>(next() >> 40) * 0x1.0p-24f; }  // [0, 1)
+
+ private:
+  std::uint64_t state_;
+};
+
+bool contains(const std::int32_t* first, const std::int32_t* last, std::int32_t item) {
+  return std::binary_search(first, last, item);
+}
+
+bool all_finite(const std::vector<float>& v) {
+  float probe = 0.0f;
+  for (float value : v) probe += value * 0.0f;
+  return probe == 0.0f;
+}
+
+constexpr float kMaxWarpLoss = 10.0f;  // LightFM's clip of the WARP weight
+constexpr int kBprNegativeTries = 8;   // redraws while the BPR negative is a positive
+
+// Everything a training step reads and writes. Rows are `f` floats apart.
+struct Net {
+  float* emb;      // n_features × f
+  float* emb_g;    // Adagrad sums of squared gradients, same shape (start at 1)
+  float* bias;     // n_features
+  float* bias_g;   // n_features
+  float* user;     // n_users × f
+  float* user_g;   // n_users × f
+  const std::int64_t* rows_indptr;  // item → features (CSR), weights in rows_values
+  const std::int32_t* rows_indices;
+  const float* rows_values;
+  const std::int64_t* pos_indptr;  // user → sorted positives
+  const std::int32_t* pos_indices;
+  const std::int32_t* candidates;  // the items negatives are drawn from; null = all items
+  std::int32_t n_candidates;
+  std::int32_t f;
+  float lr;
+  float item_alpha;
+  float user_alpha;
+  std::int32_t max_sampled;
+  bool adagrad;
+  bool warp;
+};
+
+// p -= step · (scale·dir + alpha·p), step = lr / √g (Adagrad, g then += (scale·dir)²) or lr.
+void adagrad_row_plain(float* __restrict p, float* __restrict g, const float* __restrict dir, float scale, float lr,
+                       float alpha, std::int32_t f) {
+  for (std::int32_t c = 0; c < f; ++c) {
+    const float d = scale * dir[c];
+    const float step = lr / std::sqrt(g[c]);
+    p[c] -= step * (d + alpha * p[c]);
+    g[c] += d * d;
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx,fma"))) void adagrad_row_avx(float* __restrict p, float* __restrict g,
+                                                        const float* __restrict dir, float scale, float lr,
+                                                        float alpha, std::int32_t f) {
+  const __m256 vs = _mm256_set1_ps(scale), vlr = _mm256_set1_ps(lr), va = _mm256_set1_ps(alpha);
+  std::int32_t c = 0;
+  for (; c + 8 <= f; c += 8) {
+    const __m256 d = _mm256_mul_ps(vs, _mm256_loadu_ps(dir + c));
+    const __m256 pv = _mm256_loadu_ps(p + c);
+    const __m256 gv = _mm256_loadu_ps(g + c);
+    const __m256 step = _mm256_div_ps(vlr, _mm256_sqrt_ps(gv));
+    _mm256_storeu_ps(p + c, _mm256_fnmadd_ps(step, _mm256_fmadd_ps(va, pv, d), pv));
+    _mm256_storeu_ps(g + c, _mm256_fmadd_ps(d, d, gv));
+  }
+  for (; c < f; ++c) {
+    const float d = scale * dir[c];
+    const float step = lr / std::sqrt(g[c]);
+    p[c] -= step * (d + alpha * p[c]);
+    g[c] += d * d;
+  }
+}
+#endif
+
+using AdagradRow = void (*)(float*, float*, const float*, float, float, float, std::int32_t);
+
+template <bool kAvx>
+inline __attribute__((always_inline)) void step_row(const Net& n, float* __restrict p, float* __restrict g,
+                                                    const float* __restrict dir, float scale, float alpha) {
+  if (n.adagrad) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (kAvx) {
+      adagrad_row_avx(p, g, dir, scale, n.lr, alpha, n.f);
+      return;
+    }
+#endif
+    adagrad_row_plain(p, g, dir, scale, n.lr, alpha, n.f);
+  } else {
+    const float lr = n.lr;
+    for (std::int32_t c = 0; c < n.f; ++c) p[c] -= lr * (scale * dir[c] + alpha * p[c]);
+  }
+}
+
+inline __attribute__((always_inline)) void step_scalar(const Net& n, float& p, float& g, float d, float alpha) {
+  const float step = n.adagrad ? n.lr / std::sqrt(g) : n.lr;
+  p -= step * (d + alpha * p);
+  if (n.adagrad) g += d * d;
+}
+
+// out[0, f) = Σ w_k E[k], out[f] = Σ w_k b[k] over the item's features;
+// returns the score u · out + out[f]. Written so that GCC vectorises it.
+inline __attribute__((always_inline)) float represent(const Net& n, std::int32_t item, const float* __restrict u,
+                                                      float* __restrict out) {
+  const std::int32_t f = n.f;
+  for (std::int32_t c = 0; c < f; ++c) out[c] = 0.0f;
+  float b = 0.0f;
+  for (std::int64_t p = n.rows_indptr[item], end = n.rows_indptr[item + 1]; p < end; ++p) {
+    const std::int32_t k = n.rows_indices[p];
+    const float w = n.rows_values[p];
+    const float* __restrict e = n.emb + static_cast<std::size_t>(k) * static_cast<std::size_t>(f);
+    for (std::int32_t c = 0; c < f; ++c) out[c] += w * e[c];
+    b += w * n.bias[k];
+  }
+  out[f] = b;
+  float acc[16] = {};
+  std::int32_t c = 0;
+  for (; c + 16 <= f; c += 16)
+    for (int l = 0; l < 16; ++l) acc[l] += u[c + l] * out[c + l];
+  float s = b;
+  for (; c < f; ++c) s += u[c] * out[c];
+  for (int l = 0; l < 16; ++l) s += acc[l];
+  return s;
+}
+
+inline __attribute__((always_inline)) std::int32_t draw_negative(const Net& n, Rng& rng) {
+  const auto c = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(n.n_candidates)));
+  return n.candidates != nullptr ? n.candidates[c] : c;
+}
+
+inline __attribute__((always_inline)) void prefetch_csr(const Net& n, std::int32_t item) {
+  __builtin_prefetch(n.rows_indptr + item);
+  __builtin_prefetch(n.rows_indices + n.rows_indptr[item]);
+}
+
+// The embedding rows (and biases) of the item's features, into the cache.
+inline __attribute__((always_inline)) void prefetch_rows(const Net& n, std::int32_t item) {
+  const auto fs = static_cast<std::size_t>(n.f);
+  for (std::int64_t p = n.rows_indptr[item], end = n.rows_indptr[item + 1]; p < end; ++p) {
+    const float* e = n.emb + static_cast<std::size_t>(n.rows_indices[p]) * fs;
+    for (std::size_t off = 0; off < fs; off += 16) __builtin_prefetch(e + off);
+    __builtin_prefetch(e + fs - 1);
+    __builtin_prefetch(n.bias + n.rows_indices[p]);
+  }
+}
+
+// One (user, positive) sample: draws the negative(s) and takes the step.
+// scratch holds 4 × (f + 1) floats.
+template <bool kAvx>
+inline __attribute__((always_inline)) void train_sample(const Net& n, std::int32_t u, std::int32_t i, Rng& rng,
+                                                        float* scratch) {
+  const std::int32_t f = n.f;
+  const auto fs = static_cast<std::size_t>(f);
+  float* __restrict uvec = scratch;
+  float* __restrict pos = scratch + (fs + 1);
+  float* __restrict neg = scratch + 2 * (fs + 1);
+  float* __restrict diff = scratch + 3 * (fs + 1);
+  float* urow = n.user + static_cast<std::size_t>(u) * fs;
+  for (std::int32_t c = 0; c < f; ++c) uvec[c] = urow[c];
+  const std::int32_t* liked_begin = n.pos_indices + n.pos_indptr[u];
+  const std::int32_t* liked_end = n.pos_indices + n.pos_indptr[u + 1];
+  const float pos_score = represent(n, i, uvec, pos);
+
+  float loss = 0.0f;
+  std::int32_t j = -1;
+  if (n.warp) {
+    // Candidates are drawn two ahead: the next one's feature rows and the one
+    // after's CSR entries are prefetched while this one is scored (the random
+    // items' identity rows are what misses the cache).
+    auto next = draw_negative(n, rng);
+    auto after = draw_negative(n, rng);
+    prefetch_rows(n, next);
+    for (std::int32_t sampled = 1; sampled <= n.max_sampled; ++sampled) {
+      const std::int32_t candidate = next;
+      next = after;
+      after = draw_negative(n, rng);
+      prefetch_rows(n, next);
+      prefetch_csr(n, after);
+      const float neg_score = represent(n, candidate, uvec, neg);
+      if (neg_score > pos_score - 1.0f) {
+        if (contains(liked_begin, liked_end, candidate)) continue;
+        j = candidate;
+        loss = std::min(kMaxWarpLoss, std::log(std::max(1.0f, std::floor(static_cast<float>(n.n_candidates - 1) /
+                                                                          static_cast<float>(sampled)))));
+        break;
+      }
+    }
+  } else {
+    for (int t = 0; t < kBprNegativeTries; ++t) {
+      const std::int32_t candidate = draw_negative(n, rng);
+      if (!contains(liked_begin, liked_end, candidate)) {
+        j = candidate;
+        break;
+      }
+    }
+    if (j >= 0) {
+      const float neg_score = represent(n, j, uvec, neg);
+      loss = 1.0f / (1.0f + std::exp(pos_score - neg_score));  // σ(neg − pos)
+    }
+  }
+  if (j < 0 || !(loss != 0.0f)) return;
+
+  // d loss/d E_k = ∓loss · w_k · u (positive −, negative +); d loss/d u = loss · (neg − pos).
+  for (std::int32_t c = 0; c < f; ++c) diff[c] = neg[c] - pos[c];
+  for (int side = 0; side < 2; ++side) {
+    const std::int32_t item = side == 0 ? i : j;
+    const float sign = side == 0 ? -loss : loss;
+    for (std::int64_t p = n.rows_indptr[item], end = n.rows_indptr[item + 1]; p < end; ++p) {
+      const std::int32_t k = n.rows_indices[p];
+      const float w = n.rows_values[p];
+      const std::size_t off = static_cast<std::size_t>(k) * fs;
+      step_row<kAvx>(n, n.emb + off, n.emb_g + off, uvec, sign * w, n.item_alpha);
+      step_scalar(n, n.bias[k], n.bias_g[k], sign * w, n.item_alpha);
+    }
+  }
+  step_row<kAvx>(n, urow, n.user_g + static_cast<std::size_t>(u) * fs, diff, loss, n.user_alpha);
+}
+
+// A thread's samples: (user, item) pairs, in order.
+template <bool kAvx>
+inline __attribute__((always_inline)) void train_chunk_impl(const Net& n, const std::int32_t* users,
+                                                            const std::int32_t* items, const std::int64_t* order,
+                                                            std::int64_t count, std::uint64_t seed, float* scratch) {
+  Rng rng(seed);
+  const auto fs = static_cast<std::size_t>(n.f);
+  for (std::int64_t s = 0; s < count; ++s) {
+    if (s + 1 < count) {  // the next sample's user row and positive's rows
+      const std::int64_t k = order[s + 1];
+      const float* urow = n.user + static_cast<std::size_t>(users[k]) * fs;
+      for (std::size_t off = 0; off < fs; off += 16) __builtin_prefetch(urow + off, 1);
+      prefetch_rows(n, items[k]);
+    }
+    if (s + 2 < count) prefetch_csr(n, items[order[s + 2]]);
+    const std::int64_t k = order[s];
+    train_sample<kAvx>(n, users[k], items[k], rng, scratch);
+  }
+}
+
+void train_chunk_plain(const Net& n, const std::int32_t* users, const std::int32_t* items, const std::int64_t* order,
+                       std::int64_t count, std::uint64_t seed, float* scratch) {
+  train_chunk_impl<false>(n, users, items, order, count, seed, scratch);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx,fma"))) void train_chunk_avx_fma(const Net& n, const std::int32_t* users,
+                                                            const std::int32_t* items, const std::int64_t* order,
+                                                            std::int64_t count, std::uint64_t seed, float* scratch) {
+  train_chunk_impl<true>(n, users, items, order, count, seed, scratch);
+}
+#endif
+
+using TrainChunk = void (*)(const Net&, const std::int32_t*, const std::int32_t*, const std::int64_t*, std::int64_t,
+                            std::uint64_t, float*);
+
+TrainChunk pick_train_chunk() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("fma")) return &train_chunk_avx_fma;
+#endif
+  return &train_chunk_plain;
+}
+
+const TrainChunk train_chunk = pick_train_chunk();
+
+}  // namespace
+
+ModelInfo hybrid_info() {
+  return ModelInfo{
+      "hybrid",
+      "LightFM-style hybrid factorisation: item vectors are sums of feature embeddings (needs --items); WARP or BPR",
+      {int_param("factors", 64, 1, 4096, "embedding dimensions (the item bias is one more stored column)"),
+       int_param("epochs", 30, 1, 100000, "passes over the training positives"),
+       string_param("loss", "warp", "warp (sample negatives until one violates the margin) or bpr (one negative)"),
+       string_param("learning_schedule", "adagrad", "adagrad (per-parameter steps, LightFM's default) or sgd"),
+       float_param("learning_rate", 0.05, 0.0, 1e6, "step size (Adagrad's base rate or the SGD step)", true),
+       float_param("item_alpha", 0.0, 0.0, 1e6, "L2 on the feature embeddings and biases a step touches"),
+       float_param("user_alpha", 0.0, 0.0, 1e6, "L2 on the user embeddings a step touches"),
+       int_param("max_sampled", 10, 1, 100000, "warp: most negatives drawn per positive"),
+       string_param("negatives", "all",
+                    "all (negatives drawn from every item, LightFM) or warm (only items with training positives)"),
+       bool_param("item_identity", true, "an identity feature for every item with training positives"),
+       bool_param("normalize", true, "scale each item's feature row (identity included) to sum 1"),
+       int_param("seed", 42, 0, 9007199254740991.0, "seed of the initial embeddings and the sampling")},
+      &make_hybrid,
+      "learning_rate=0.01:0.2:log, max_sampled=5:50, item_alpha=0.0000001:0.001:log, user_alpha=0.0000001:0.001:log"};
+}
+
+Hybrid::Hybrid(const ModelSpec& spec)
+    : FactorModel(spec),
+      factors_param_(static_cast<std::int32_t>(spec.get_int("factors"))),
+      epochs_(static_cast<std::int32_t>(spec.get_int("epochs"))),
+      warp_(spec.get_string("loss") == "warp"),
+      adagrad_(spec.get_string("learning_schedule") == "adagrad"),
+      learning_rate_(static_cast<float>(spec.get_float("learning_rate"))),
+      item_alpha_(static_cast<float>(spec.get_float("item_alpha"))),
+      user_alpha_(static_cast<float>(spec.get_float("user_alpha"))),
+      max_sampled_(static_cast<std::int32_t>(spec.get_int("max_sampled"))),
+      warm_negatives_(spec.get_string("negatives") == "warm"),
+      item_identity_(spec.get_bool("item_identity")),
+      normalize_(spec.get_bool("normalize")),
+      seed_(static_cast<std::uint64_t>(spec.get_int("seed"))) {
+  const std::string& loss = spec.get_string("loss");
+  if (loss != "warp" && loss != "bpr") throw UsageError("loss: must be warp or bpr, got '" + loss + "'");
+  const std::string& negatives = spec.get_string("negatives");
+  if (negatives != "warm" && negatives != "all")
+    throw UsageError("negatives: must be warm or all, got '" + negatives + "'");
+  const std::string& schedule = spec.get_string("learning_schedule");
+  if (schedule != "adagrad" && schedule != "sgd")
+    throw UsageError("learning_schedule: must be adagrad or sgd, got '" + schedule + "'");
+  if (factors_param_ < 1) throw UsageError("factors: must be >= 1, got " + std::to_string(factors_param_));
+  if (epochs_ < 1) throw UsageError("epochs: must be >= 1, got " + std::to_string(epochs_));
+  if (max_sampled_ < 1) throw UsageError("max_sampled: must be >= 1, got " + std::to_string(max_sampled_));
+  if (!(learning_rate_ > 0) || !std::isfinite(learning_rate_))
+    throw UsageError("learning_rate: must be a finite number > 0");
+  if (!(item_alpha_ >= 0) || !std::isfinite(item_alpha_)) throw UsageError("item_alpha: must be a finite number >= 0");
+  if (!(user_alpha_ >= 0) || !std::isfinite(user_alpha_)) throw UsageError("user_alpha: must be a finite number >= 0");
+}
+
+void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
+  if (context.item_features == nullptr) throw UsageError("hybrid needs item features (--items ITEMS.csv)");
+  const FeatureMatrix& features = *context.item_features;
+  if (features.n_rows != train.n_items)
+    throw UsageError("hybrid: the item features have " + std::to_string(features.n_rows) + " rows for " +
+                     std::to_string(train.n_items) + " items");
+  try {
+    features.validate();
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(std::string("hybrid: bad item features: ") + error.what());
+  }
+  const std::int64_t nnz = train.nnz();
+  if (nnz >= (std::int64_t{1} << 32)) throw UsageError("hybrid: more than 2^32 positives are not supported");
+
+  const std::int32_t f = factors_param_;
+  const auto fs = static_cast<std::size_t>(f);
+  const std::int32_t n_items = train.n_items;
+  const std::int32_t n_users = train.n_users;
+
+  // The item rows: the given features, then the item's identity feature (items with positives only).
+  std::vector<std::int64_t> positives_of(static_cast<std::size_t>(n_items), 0);
+  for (std::int32_t item : train.indices) ++positives_of[item];
+  std::int32_t n_features = features.n_features;
+  std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_items) + 1, 0);
+  std::vector<std::int32_t> indices;
+  std::vector<float> values;
+  indices.reserve(static_cast<std::size_t>(features.nnz() + n_items));
+  values.reserve(indices.capacity());
+  for (std::int32_t i = 0; i < n_items; ++i) {
+    const std::size_t first = indices.size();
+    const auto cols = features.row_indices(i);
+    const auto vals = features.row_values(i);
+    for (std::size_t p = 0; p < cols.size(); ++p) {
+      if (vals[p] == 0.0f) continue;
+      indices.push_back(cols[p]);
+      values.push_back(vals[p]);
+    }
+    if (item_identity_ && positives_of[i] > 0) {
+      indices.push_back(n_features++);
+      values.push_back(1.0f);
+    }
+    if (normalize_) {
+      double total = 0;
+      for (std::size_t p = first; p < values.size(); ++p) total += std::fabs(values[p]);
+      if (total > 0)
+        for (std::size_t p = first; p < values.size(); ++p) values[p] = static_cast<float>(values[p] / total);
+    }
+    indptr[static_cast<std::size_t>(i) + 1] = static_cast<std::int64_t>(indices.size());
+  }
+
+  // LightFM's initialisation: embeddings uniform in ±0.5 / f, biases 0, Adagrad sums 1.
+  std::vector<float> emb(static_cast<std::size_t>(n_features) * fs), emb_g(emb.size(), 1.0f);
+  std::vector<float> bias(static_cast<std::size_t>(n_features), 0.0f), bias_g(bias.size(), 1.0f);
+  std::vector<float> user(static_cast<std::size_t>(n_users) * fs), user_g(user.size(), 1.0f);
+  {
+    Rng rng(seed_);
+    const float scale = 1.0f / static_cast<float>(f);
+    for (float& x : emb) x = (rng.unit() - 0.5f) * scale;
+    for (float& x : user) x = (rng.unit() - 0.5f) * scale;
+  }
+
+  // The negatives' pool: the items with positives (negatives=warm) or all.
+  std::vector<std::int32_t> candidates;
+  if (warm_negatives_)
+    for (std::int32_t i = 0; i < n_items; ++i)
+      if (positives_of[i] > 0) candidates.push_back(i);
+
+  if (nnz > 0 && n_items > 0) {
+    ThreadPool& pool = context.pool != nullptr ? *context.pool : default_thread_pool();
+    const std::int64_t parts = pool.size();
+    std::vector<std::int32_t> owner(static_cast<std::size_t>(nnz));
+    for (std::int32_t u = 0; u < n_users; ++u)
+      std::fill(owner.begin() + train.indptr[u], owner.begin() + train.indptr[u + 1], u);
+    // Per epoch: a shuffle of the positives, and of the users into `parts`
+    // groups of about nnz / parts positives; each thread runs its group's
+    // positives in shuffled order, so no two threads write one user's vector.
+    std::vector<std::int64_t> shuffled(static_cast<std::size_t>(nnz)), order(static_cast<std::size_t>(nnz));
+    std::vector<std::int32_t> user_order(static_cast<std::size_t>(n_users));
+    std::vector<std::int32_t> group(static_cast<std::size_t>(n_users));
+    std::vector<std::int64_t> starts(static_cast<std::size_t>(parts) + 1);
+    std::vector<float> scratch(static_cast<std::size_t>(parts) * 4 * (fs + 1));
+    Net net{};
+    net.emb = emb.data();
+    net.emb_g = emb_g.data();
+    net.bias = bias.data();
+    net.bias_g = bias_g.data();
+    net.user = user.data();
+    net.user_g = user_g.data();
+    net.rows_indptr = indptr.data();
+    net.rows_indices = indices.data();
+    net.rows_values = values.data();
+    net.pos_indptr = train.indptr.data();
+    net.pos_indices = train.indices.data();
+    net.candidates = warm_negatives_ ? candidates.data() : nullptr;
+    net.n_candidates = warm_negatives_ ? static_cast<std::int32_t>(candidates.size()) : n_items;
+    net.f = f;
+    net.lr = learning_rate_;
+    net.item_alpha = item_alpha_;
+    net.user_alpha = user_alpha_;
+    net.max_sampled = max_sampled_;
+    net.adagrad = adagrad_;
+    net.warp = warp_;
+    for (std::int32_t epoch = 0; epoch < epochs_; ++epoch) {
+      Rng rng(mix(seed_ ^ mix(static_cast<std::uint64_t>(epoch) + 0x51ED)));
+      for (std::int64_t k = 0; k < nnz; ++k) shuffled[k] = k;
+      for (std::int64_t k = nnz - 1; k > 0; --k) std::swap(shuffled[k], shuffled[rng.below(k + 1)]);
+      for (std::int32_t u = 0; u < n_users; ++u) user_order[u] = u;
+      for (std::int32_t u = n_users - 1; u > 0; --u) std::swap(user_order[u], user_order[rng.below(u + 1)]);
+      std::int64_t seen = 0;
+      for (std::int32_t u : user_order) {
+        group[u] = static_cast<std::int32_t>(std::min<std::int64_t>(parts - 1, seen * parts / nnz));
+        seen += train.count(u);
+      }
+      std::fill(starts.begin(), starts.end(), 0);
+      for (std::int64_t k = 0; k < nnz; ++k) ++starts[group[owner[k]] + 1];
+      for (std::int64_t p = 0; p < parts; ++p) starts[p + 1] += starts[p];
+      {
+        std::vector<std::int64_t> next(starts.begin(), starts.end() - 1);
+        for (std::int64_t k : shuffled) order[next[group[owner[k]]]++] = k;
+      }
+      pool.parallel_for(0, parts, 1, [&](std::int64_t part, std::int64_t, int) {
+        train_chunk(net, owner.data(), train.indices.data(), order.data() + starts[part],
+                    starts[part + 1] - starts[part],
+                    mix(seed_ ^ mix(static_cast<std::uint64_t>(epoch) * 1000003u + static_cast<std::uint64_t>(part) + 1)),
+                    scratch.data() + static_cast<std::size_t>(part) * 4 * (fs + 1));
+      });
+      if (!all_finite(emb) || !all_finite(bias) || !all_finite(user))
+        throw UsageError("hybrid: training diverged (non-finite embeddings) at epoch " + std::to_string(epoch + 1) +
+                         " of " + std::to_string(epochs_) + "; lower learning_rate");
+      context.report("epoch", epoch + 1, epochs_);
+    }
+  }
+
+  // Materialise: item i = Σ_k w_k (E[k], b[k]); user u = (U[u], 1).
+  const std::size_t dim = fs + 1;
+  std::vector<float> items(static_cast<std::size_t>(n_items) * dim, 0.0f);
+  for (std::int32_t i = 0; i < n_items; ++i) {
+    float* out = items.data() + static_cast<std::size_t>(i) * dim;
+    for (std::int64_t p = indptr[i]; p < indptr[i + 1]; ++p) {
+      const float w = values[p];
+      const float* e = emb.data() + static_cast<std::size_t>(indices[p]) * fs;
+      for (std::size_t c = 0; c < fs; ++c) out[c] += w * e[c];
+      out[fs] += w * bias[indices[p]];
+    }
+  }
+  std::vector<float> users(static_cast<std::size_t>(n_users) * dim);
+  for (std::size_t u = 0; u < static_cast<std::size_t>(n_users); ++u) {
+    std::copy_n(user.data() + u * fs, fs, users.data() + u * dim);
+    users[u * dim + fs] = 1.0f;
+  }
+  components_ = f;
+  feature_embeddings_ = std::move(emb);
+  feature_biases_ = std::move(bias);
+  rows_indptr_ = std::move(indptr);
+  rows_indices_ = std::move(indices);
+  rows_values_ = std::move(values);
+  features_ = features;
+  negative_items_ = std::move(candidates);
+  set_factors(f + 1, std::move(users), std::move(items));
+}
+
+void Hybrid::fold_in(std::span<const std::int32_t> items, std::span<const float> weights, std::span<float> out) const {
+  check_fitted();
+  if (!weights.empty() && weights.size() != items.size())
+    throw UsageError("weights: " + std::to_string(weights.size()) + " weights for " + std::to_string(items.size()) +
+                     " items");
+  const std::int32_t dim = factors();
+  const auto ds = static_cast<std::size_t>(dim);
+  if (out.size() != ds)
+    throw UsageError("out: " + std::to_string(out.size()) + " floats for " + std::to_string(dim) + " factors");
+  for (std::int32_t item : items) check_item(item, "items");
+  std::vector<std::int32_t> liked;
+  for (std::size_t j = 0; j < items.size(); ++j)
+    if (weights.empty() || weights[j] > 0) liked.push_back(items[j]);
+  std::sort(liked.begin(), liked.end());
+  liked.erase(std::unique(liked.begin(), liked.end()), liked.end());
+  const std::size_t f = ds - 1;
+  std::fill(out.begin(), out.end(), 0.0f);
+  out[f] = 1.0f;
+  if (liked.empty() || static_cast<std::int32_t>(liked.size()) >= n_items()) return;
+  std::vector<float> g(f, 1.0f);
+  const float* v = item_factors().data();
+  const auto score = [&](std::int32_t item) {
+    const float* row = v + static_cast<std::size_t>(item) * ds;
+    double s = 0;
+    for (std::size_t c = 0; c < ds; ++c) s += double(out[c]) * row[c];
+    return static_cast<float>(s);
+  };
+  const std::int64_t steps = static_cast<std::int64_t>(epochs_) * static_cast<std::int64_t>(liked.size());
+  Rng rng(mix(seed_ + 0x5EED));
+  const auto is_liked = [&](std::int32_t c) { return std::binary_search(liked.begin(), liked.end(), c); };
+  const bool pool = !negative_items_.empty();
+  const std::int32_t n_candidates = pool ? static_cast<std::int32_t>(negative_items_.size()) : n_items();
+  const auto draw = [&] {
+    const auto c = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(n_candidates)));
+    return pool ? negative_items_[c] : c;
+  };
+  if (n_candidates == 0) return;
+  for (std::int64_t s = 0; s < steps; ++s) {
+    const std::int32_t i = liked[rng.below(liked.size())];
+    const float pos = score(i);
+    std::int32_t j = -1;
+    float loss = 0;
+    if (warp_) {
+      for (std::int32_t sampled = 1; sampled <= max_sampled_; ++sampled) {
+        const std::int32_t c = draw();
+        if (score(c) > pos - 1.0f) {
+          if (is_liked(c)) continue;
+          j = c;
+          loss = std::min(kMaxWarpLoss, std::log(std::max(1.0f, std::floor(static_cast<float>(n_candidates - 1) /
+                                                                            static_cast<float>(sampled)))));
+          break;
+        }
+      }
+    } else {
+      for (int t = 0; t < kBprNegativeTries && j < 0; ++t) {
+        const std::int32_t c = draw();
+        if (!is_liked(c)) j = c;
+      }
+      if (j >= 0) loss = 1.0f / (1.0f + std::exp(pos - score(j)));
+    }
+    if (j < 0 || loss == 0.0f) continue;
+    const float* vi = v + static_cast<std::size_t>(i) * ds;
+    const float* vj = v + static_cast<std::size_t>(j) * ds;
+    for (std::size_t c = 0; c < f; ++c) {
+      const float d = loss * (vj[c] - vi[c]);
+      const float step = adagrad_ ? learning_rate_ / std::sqrt(g[c]) : learning_rate_;
+      out[c] -= step * (d + user_alpha_ * out[c]);
+      if (adagrad_) g[c] += d * d;
+    }
+  }
+}
+
+void Hybrid::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
+  std::vector<float> x(static_cast<std::size_t>(factors()));
+  fold_in(items, weights, x);
+  score_vector(x, out);
+}
+
+void Hybrid::save_model(ModelWriter& out) const {
+  FactorModel::save_model(out);
+  const std::string p = name() + ".";
+  out.put_scalar<std::int64_t>(p + "components", components_);
+  out.put(p + "feature_embeddings", feature_embeddings_);
+  out.put(p + "feature_biases", feature_biases_);
+  out.put(p + "rows_indptr", rows_indptr_);
+  out.put(p + "rows_indices", rows_indices_);
+  out.put(p + "rows_values", rows_values_);
+  out.put(p + "negative_items", negative_items_);
+  features_.save(out, p + "item_features");
+}
+
+void Hybrid::load_model(const ModelReader& in) {
+  FactorModel::load_model(in);
+  const std::string p = name() + ".";
+  const auto components = in.get_scalar<std::int64_t>(p + "components");
+  if (components + 1 != factors())
+    in.fail(p + "components", "expected " + std::to_string(factors() - 1) + ", found " + std::to_string(components));
+  std::vector<float> biases = in.get<float>(p + "feature_biases");
+  const auto n_features = static_cast<std::uint64_t>(biases.size());
+  std::vector<float> embeddings =
+      in.get<float>(p + "feature_embeddings", n_features * static_cast<std::uint64_t>(components));
+  std::vector<std::int64_t> indptr = in.get<std::int64_t>(p + "rows_indptr", static_cast<std::uint64_t>(n_items()) + 1);
+  std::vector<std::int32_t> indices = in.get<std::int32_t>(p + "rows_indices");
+  std::vector<float> values = in.get<float>(p + "rows_values", indices.size());
+  if (indptr.front() != 0 || indptr.back() != static_cast<std::int64_t>(indices.size()))
+    in.fail(p + "rows_indptr", "does not span rows_indices");
+  for (std::size_t r = 0; r + 1 < indptr.size(); ++r)
+    if (indptr[r + 1] < indptr[r]) in.fail(p + "rows_indptr", "decreases at row " + std::to_string(r));
+  for (std::int32_t k : indices)
+    if (k < 0 || static_cast<std::uint64_t>(k) >= n_features) in.fail(p + "rows_indices", "holds an id out of range");
+  for (float x : values)
+    if (!std::isfinite(x)) in.fail(p + "rows_values", "holds a non-finite value");
+  for (float x : embeddings)
+    if (!std::isfinite(x)) in.fail(p + "feature_embeddings", "holds a non-finite value");
+  for (float x : biases)
+    if (!std::isfinite(x)) in.fail(p + "feature_biases", "holds a non-finite value");
+  std::vector<std::int32_t> negative_items = in.get<std::int32_t>(p + "negative_items");
+  for (std::int32_t i : negative_items)
+    if (i < 0 || i >= n_items()) in.fail(p + "negative_items", "holds an item out of range");
+  FeatureMatrix features = FeatureMatrix::load(in, p + "item_features");
+  components_ = static_cast<std::int32_t>(components);
+  feature_embeddings_ = std::move(embeddings);
+  feature_biases_ = std::move(biases);
+  rows_indptr_ = std::move(indptr);
+  rows_indices_ = std::move(indices);
+  rows_values_ = std::move(values);
+  features_ = std::move(features);
+  negative_items_ = std::move(negative_items);
+}
+
+}  // namespace segue
+
+SEGUE_REGISTER_MODEL(hybrid, ::segue::hybrid_info())
