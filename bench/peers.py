@@ -54,7 +54,7 @@ def with_catalogue(a, users, items, counts, test_users):
     binary.data[:] = 1.0
     liked = binary[test_users]
     vocab = {}
-    rows, cols = [], []
+    rows, cols, vals = [], [], []
     row_of = items.get_indexer(catalogue["item_id"])
     for column in ("artist", "album", "genre", "tags", "name"):
         if column not in catalogue:
@@ -62,12 +62,24 @@ def with_catalogue(a, users, items, counts, test_users):
         for r, text in zip(row_of, catalogue[column]):
             if not text:
                 continue
-            tokens = text.split("|") if column == "tags" else (text.lower().split() if column == "name" else [text])
-            for t in set(tokens):
+            if column == "tags":  # "rock:38|pop" -> rock weight 38, pop weight 1 (segue's items format)
+                weighted = {}
+                for t in text.split("|"):
+                    name, _, count = t.rpartition(":")
+                    if name and count.isdigit():
+                        weighted[name] = weighted.get(name, 0) + int(count)
+                    else:
+                        weighted[t] = weighted.get(t, 0) + 1
+                top = max(weighted.values())
+                tokens = {t: w / top for t, w in weighted.items()}
+            else:
+                tokens = {t: 1.0 for t in (text.lower().split() if column == "name" else [text])}
+            for t, w in tokens.items():
                 f = vocab.setdefault(column + "=" + t, len(vocab))
                 rows.append(r)
                 cols.append(f)
-    content = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(items), len(vocab)))
+                vals.append(w)
+    content = sp.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=(len(items), len(vocab)))
     ident = sp.vstack([sp.identity(warm, format="csr", dtype=np.float32),
                        sp.csr_matrix((len(items) - warm, warm), dtype=np.float32)])
     features = sp.hstack([ident, content], format="csr", dtype=np.float32)

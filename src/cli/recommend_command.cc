@@ -97,7 +97,7 @@ void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, co
       }
       if (!json && why.contributions.size() > kShown)
         std::printf("       ... and %zu more you played\n", why.contributions.size() - kShown);
-      if (why.contributions.empty() && !why.note.empty() && !json) std::printf("       (%s)\n", why.note.c_str());
+      if (!why.note.empty() && !json) std::printf("       (%s)\n", why.note.c_str());
       row["because"] = because;
       if (!why.note.empty()) row["explain_note"] = why.note;
     }

@@ -28,7 +28,7 @@ void add_tune_command(CLI::App& app) {
   struct Args {
     TrainingInput input;
     TuneOptions tune;
-    std::string out, json_path, on_error = "fail";
+    std::string out, json_path, items_csv, on_error = "fail";
     int threads = 0;
   };
   auto args = std::make_shared<Args>();
@@ -51,6 +51,7 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--seed", args->tune.seed, "Seed of the carve, the sampling and the models")->capture_default_str();
   cmd->add_option("--out", args->out, "Write the best spec to this file");
   cmd->add_option("--json", args->json_path, "Write every trial as JSON to this path");
+  cmd->add_option("--items", args->items_csv, "Item features for content-aware models (see docs/FEATURES.md)");
   cmd->add_option("--signal", args->input.signal, "Event type -> signal for CSV event names (as in import)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
@@ -58,8 +59,14 @@ void add_tune_command(CLI::App& app) {
     set_default_threads(args->threads);
     parse_spec(args->tune.base_spec);  // a bad spec fails before any data is read
     IssueLog issues(parse_on_error(args->on_error));
-    const Dataset data = load_training(args->input, issues);
+    Dataset data = load_training(args->input, issues);
     print_issues(issues);
+    ItemFeatureInput features;
+    if (!args->items_csv.empty()) {
+      features = load_item_features(args->items_csv, data);
+      std::printf("%s\n", features.report.summary().c_str());
+      args->tune.item_features = &features.features;
+    }
     std::printf("%-4s %-5s %10s %8s %8s  %s\n", "#", "rung", args->tune.metric.c_str(), "fit s", "eval s", "spec");
     int index = 0;
     const TuneResult result = tune(data, args->tune, [&index](const Trial& t) {

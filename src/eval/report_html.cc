@@ -592,6 +592,119 @@ std::string curve_section(const json& results) {
   return "<section><h2>Recall@k curve</h2>" + legend(names) + svg + "</section>";
 }
 
+// The accuracy–diversity curve of MMR re-ranking (models/rerank/mmr.h): when
+// two or more results are `mmr` over the same base model (same spec but
+// lambda), one line per base through the points (ild@k, ndcg@k), each point
+// labelled with its lambda. "params" is the spec string (or an object).
+std::string diversity_section(const json& results) {
+  struct Point {
+    double lambda, ild, ndcg;
+  };
+  std::map<std::string, std::vector<Point>> series;  // base key -> points
+  std::string ild_key, ndcg_key;
+  for (const json& result : results) {
+    if (text(result, "model") != "mmr") continue;
+    std::map<std::string, std::string> kv;
+    const json* params = field(result, "params");
+    if (params != nullptr && params->is_string()) {
+      const std::string spec = params->get<std::string>();
+      const auto colon = spec.find(':');
+      std::string rest = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
+      std::size_t start = 0;
+      while (start <= rest.size()) {
+        const auto comma = rest.find(',', start);
+        const std::string entry = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const auto eq = entry.find('=');
+        if (eq != std::string::npos) kv[entry.substr(0, eq)] = entry.substr(eq + 1);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (params != nullptr && params->is_object()) {
+      for (auto it = params->begin(); it != params->end(); ++it)
+        kv[it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
+    }
+    const auto lambda_it = kv.find("lambda");
+    if (lambda_it == kv.end()) continue;
+    char* end = nullptr;
+    const double lambda = std::strtod(lambda_it->second.c_str(), &end);
+    if (end == lambda_it->second.c_str() || !std::isfinite(lambda)) continue;
+    const json* metrics = field(result, "metrics");
+    if (metrics == nullptr || !metrics->is_object()) continue;
+    if (ild_key.empty())
+      for (auto it = metrics->begin(); it != metrics->end(); ++it)
+        if (it.key().rfind("ild@", 0) == 0 && metrics->contains("ndcg@" + it.key().substr(4))) {
+          ild_key = it.key();
+          ndcg_key = "ndcg@" + it.key().substr(4);
+          break;
+        }
+    if (ild_key.empty()) continue;
+    const auto ild = number(*metrics, ild_key.c_str());
+    const auto ndcg = number(*metrics, ndcg_key.c_str());
+    if (!ild || !ndcg) continue;
+    std::string key;
+    for (const auto& [k, v] : kv)
+      if (k != "lambda") key += (key.empty() ? "" : ",") + k + "=" + v;
+    std::string base = kv.count("base_spec") && !kv["base_spec"].empty() ? kv["base_spec"] : kv["base"];
+    series["mmr over " + (base.empty() ? std::string("?") : base) + " [" + key + "]"].push_back({lambda, *ild, *ndcg});
+  }
+  std::vector<std::pair<std::string, std::vector<Point>>> lines;
+  for (auto& [name, points] : series)
+    if (points.size() >= 2) {
+      std::sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.lambda > b.lambda; });
+      lines.emplace_back(name, points);
+    }
+  if (lines.empty()) return {};
+  double max_x = 0, max_y = 0;
+  for (const auto& [name, points] : lines)
+    for (const Point& p : points) {
+      max_x = std::max(max_x, p.ild);
+      max_y = std::max(max_y, p.ndcg);
+    }
+  constexpr double kLeft = 56, kRight = 24, kTop = 14, kBottom = 40, kW = 640, kH = 280;
+  const Axis x_axis = nice_axis(max_x), y_axis = nice_axis(max_y);
+  const auto x_of = [&](double v) { return kLeft + (kW - kLeft - kRight) * std::clamp(v / x_axis.top, 0.0, 1.0); };
+  const auto y_of = [&](double v) { return kTop + (kH - kTop - kBottom) * (1.0 - std::clamp(v / y_axis.top, 0.0, 1.0)); };
+  std::string svg = "<figure class=\"chart wide\"><figcaption>" + html_escape(ndcg_key) + " against " +
+                    html_escape(ild_key) + " as lambda moves</figcaption><svg viewBox=\"0 0 " + px(kW) + " " + px(kH) +
+                    "\" style=\"max-width:" + px(kW) + "px\" role=\"img\" aria-label=\"accuracy against diversity\">";
+  for (int t = 0; t <= y_axis.ticks; ++t) {
+    const double v = y_axis.step * t;
+    svg += "<line x1=\"" + px(kLeft) + "\" y1=\"" + px(y_of(v)) + "\" x2=\"" + px(kW - kRight) + "\" y2=\"" +
+           px(y_of(v)) + "\" class=\"grid\"/><text x=\"" + px(kLeft - 6) + "\" y=\"" + px(y_of(v) + 4) +
+           "\" class=\"tick\" text-anchor=\"end\">" + y_axis.label(t) + "</text>";
+  }
+  for (int t = 0; t <= x_axis.ticks; ++t)
+    svg += "<text x=\"" + px(x_of(x_axis.step * t)) + "\" y=\"" + px(kH - kBottom + 16) +
+           "\" class=\"tick\" text-anchor=\"middle\">" + x_axis.label(t) + "</text>";
+  svg += "<line x1=\"" + px(kLeft) + "\" y1=\"" + px(kH - kBottom) + "\" x2=\"" + px(kW - kRight) + "\" y2=\"" +
+         px(kH - kBottom) + "\" class=\"axis\"/>";
+  svg += "<text x=\"" + px((kLeft + kW - kRight) / 2) + "\" y=\"" + px(kH - 6) + "\" class=\"tick\" text-anchor=\"middle\">" +
+         html_escape(ild_key) + " (intra-list diversity)</text>";
+  svg += "<text transform=\"translate(12 " + px((kTop + kH - kBottom) / 2) +
+         ") rotate(-90)\" class=\"tick\" text-anchor=\"middle\">" + html_escape(ndcg_key) + "</text>";
+  std::vector<std::string> names;
+  for (std::size_t s = 0; s < lines.size(); ++s) {
+    names.push_back(lines[s].first);
+    std::string points;
+    for (const Point& p : lines[s].second)
+      points += (points.empty() ? "" : " ") + px(x_of(p.ild)) + "," + px(y_of(p.ndcg));
+    svg += "<polyline points=\"" + points + "\" fill=\"none\" stroke=\"" + colour(s) + "\" stroke-width=\"3\"";
+    if (*dash(s)) svg += " stroke-dasharray=\"" + std::string(dash(s)) + "\"";
+    svg += "/>";
+    for (const Point& p : lines[s].second)
+      svg += "<circle cx=\"" + px(x_of(p.ild)) + "\" cy=\"" + px(y_of(p.ndcg)) + "\" r=\"4\" fill=\"" + colour(s) +
+             "\"><title>lambda " + short_value(p.lambda) + ": " + html_escape(ndcg_key) + " " + metric_text(p.ndcg) +
+             ", " + html_escape(ild_key) + " " + metric_text(p.ild) + "</title></circle><text x=\"" +
+             px(x_of(p.ild) + 6) + "\" y=\"" + px(y_of(p.ndcg) - 6) + "\" class=\"tick\">" + short_value(p.lambda) +
+             "</text>";
+  }
+  svg += "</svg></figure>";
+  return "<section><h2>Accuracy against diversity (MMR)</h2><p class=\"caption\">Each point is one lambda of the "
+         "MMR re-ranker (1 = the base model's order); moving left to right trades accuracy for intra-list "
+         "diversity.</p>" +
+         legend(names) + svg + "</section>";
+}
+
 // "1874 evaluated of 1880 test users; excluded: 4 without training data." ("" without counts).
 std::string user_accounting(const json& result) {
   const auto evaluated = number(result, "users_evaluated");
@@ -733,6 +846,7 @@ std::string render_report_html(const nlohmann::json& report) {
     html += activity_section(results);
     html += popularity_section(results);
     html += curve_section(results);
+    html += diversity_section(results);
     html += notes_section(report, results);
   }
   html += "<footer><p class=\"caption\">Made by segue. This page is self-contained: no scripts, fonts or network "

@@ -90,6 +90,7 @@ struct Runner {
     context.seed = options.seed;
     context.dataset = &data;
     context.events = &split.train_events;
+    context.item_features = options.item_features;
     Trial trial;
     trial.spec = spec.to_string();
     trial.rung = rung;

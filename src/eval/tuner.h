@@ -16,6 +16,7 @@
 namespace segue {
 
 class ThreadPool;
+struct FeatureMatrix;
 
 // One searched parameter. Text form (one of a comma-separated list):
 //   key=lo:hi        uniform in [lo, hi] (integers for int parameters)
@@ -44,6 +45,8 @@ struct TuneOptions {
   double validation_fraction = 0.2;
   std::uint64_t seed = 42;
   ThreadPool* pool = nullptr;
+  // Item features for content-aware models (rows = data's item id space).
+  const FeatureMatrix* item_features = nullptr;
 };
 
 struct Trial {

@@ -10,12 +10,15 @@
 
 // Built-in models: one line per model file that uses SEGUE_REGISTER_MODEL.
 namespace segue::model_anchor {
+void blend();
 void bpr();
+void content();
 void ease();
 void hybrid();
 void ials();
 void itemknn();
 void pop();
+void mmr();
 void random();
 void rp3beta();
 void userknn();
@@ -53,12 +56,15 @@ void register_model(ModelInfo info) {
 void register_builtin_models() {
   static std::once_flag once;
   std::call_once(once, [] {
+    model_anchor::blend();
     model_anchor::bpr();
+    model_anchor::content();
     model_anchor::ease();
     model_anchor::hybrid();
     model_anchor::ials();
     model_anchor::itemknn();
     model_anchor::pop();
+    model_anchor::mmr();
     model_anchor::random();
     model_anchor::rp3beta();
     model_anchor::userknn();

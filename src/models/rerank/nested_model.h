@@ -1,0 +1,26 @@
+// Models that hold another registry model (blend's CF model, mmr's base model):
+// making it from a parameter, and saving it inside the outer model file as one
+// byte section holding the inner model's complete model file (its own magic,
+// version and crc), so the outer file stays one atomic, self-checked file and
+// the inner model's section names never collide with the outer ones.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "models/recommender.h"
+
+namespace segue {
+
+// The inner model's spec: `spec` with ';' read as ',' when non-empty (so it can
+// sit inside the outer spec: "ials:factors=64;reg=0.1"), else `name` (a model
+// name, default parameters). UsageError names the outer model and key.
+std::unique_ptr<Recommender> make_nested_model(const std::string& outer, const std::string& name_key,
+                                               const std::string& name, const std::string& spec);
+
+// Writes `model`'s model file into section `section` (as bytes).
+void save_nested_model(ModelWriter& out, const std::string& section, const Recommender& model);
+// Reads it back (InputError through in.fail naming the section on any defect).
+std::unique_ptr<Recommender> load_nested_model(const ModelReader& in, const std::string& section);
+
+}  // namespace segue
