@@ -128,7 +128,7 @@ void write_all_users(const Recommender& model, std::int32_t n, bool exclude_seen
   out.close();
   if (!out) throw UsageError("--out: cannot write '" + path + "'");
   std::fprintf(stderr, "top %d for %zu users in %.3f s (%s)%s -> %s\n", lists.n, users.size(), seconds,
-               model.params().to_string().c_str(),
+               model.params().to_short_string().c_str(),
                cold.empty() ? "" : (", " + std::to_string(cold.size()) + " users without history got the most popular items").c_str(),
                path.c_str());
 }
@@ -176,7 +176,7 @@ void add_recommend_command(CLI::App& app) {
         print_list(popularity_fallback(*model, args->n), names, *model, std::nullopt, args->json);
         return;
       }
-      if (!args->json) std::printf("top %d for user %s (%s):\n", args->n, args->user.c_str(), model->params().to_string().c_str());
+      if (!args->json) std::printf("top %d for user %s (%s):\n", args->n, args->user.c_str(), model->params().to_short_string().c_str());
       const auto items = model->recommend(user, args->n, !args->include_seen);
       print_list(items, names, *model, args->explain ? std::optional<std::int32_t>(user) : std::nullopt, args->json);
       return;
@@ -216,7 +216,7 @@ void add_similar_command(CLI::App& app) {
     const auto model = Recommender::load(args->model);
     const ItemNames names(*model, args->data);
     const std::int32_t item = find_item(*model, args->item, "--item");
-    if (!args->json) std::printf("items similar to %s (%s):\n", names.label(item).c_str(), model->params().to_string().c_str());
+    if (!args->json) std::printf("items similar to %s (%s):\n", names.label(item).c_str(), model->params().to_short_string().c_str());
     print_list(model->similar_items(item, args->n), names, *model, std::nullopt, args->json);
   });
 }

@@ -36,7 +36,8 @@ ModelInfo popularity_info() {
       "most popular items (by users, optionally time-decayed); the same list for everyone",
       {float_param("decay_days", 0.0, 0.0, 36500.0,
                    "0 = count users per item; > 0 = e-folding time in days of a user's last listen (needs timestamps)")},
-      &make_popularity};
+      &make_popularity,
+      "decay_days=1:3650:log"};
 }
 
 Popularity::Popularity(const ModelSpec& spec) : Recommender(spec), decay_days_(spec.get_float("decay_days")) {}

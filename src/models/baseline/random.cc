@@ -22,7 +22,7 @@ ModelInfo random_info() {
   return ModelInfo{"random",
                    "a random ranking per user (deterministic for a seed); the floor",
                    {int_param("seed", 42, 0, 9007199254740991.0, "seed of the per-(user, item) hash")},
-                   &make_random};
+                   &make_random, ""};
 }
 
 RandomRecommender::RandomRecommender(const ModelSpec& spec)
