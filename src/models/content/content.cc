@@ -148,6 +148,9 @@ std::vector<ParamDecl> content_params() {
                               "the skipped items' features are subtracted from the profile with this weight"));
   decls.push_back(float_param("pop_weight", 0.001, 0.0, 100.0,
                               "popularity prior added to the cosine: pop_weight * log1p(n_i)/log1p(max n) (tie-breaker)"));
+  decls.push_back(bool_param("cold_prior", false,
+                             "an item without training plays takes as n_i the best mean plays per item among its "
+                             "features (a new track of a popular artist), instead of 0"));
   return decls;
 }
 
@@ -171,6 +174,7 @@ ContentIndex::Params ContentIndex::params_from_spec(const ModelSpec& spec, const
   p.log_weights = hw == "log";
   p.skip_weight = static_cast<float>(spec.get_float("skip_weight"));
   p.pop_weight = static_cast<float>(spec.get_float("pop_weight"));
+  p.cold_prior = spec.get_bool("cold_prior");
   for (const std::string& group : raw.groups) {
     const auto& known = weighted_groups();
     const bool listed = std::find(known.begin(), known.end(), group) != known.end();
@@ -232,10 +236,30 @@ void ContentIndex::build(const FeatureMatrix& raw, const Params& params, const S
   popularity_.assign(static_cast<std::size_t>(m.n_rows), 0.0f);
   std::vector<std::int64_t> counts(static_cast<std::size_t>(m.n_rows), 0);
   for (std::int32_t item : history.indices) ++counts[static_cast<std::size_t>(item)];
-  const std::int64_t most = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+  std::vector<double> plays(counts.begin(), counts.end());
+  if (params.cold_prior) {
+    // Mean plays per featured training item, per feature; an item nobody
+    // played borrows the best of its features' means.
+    std::vector<double> sum(static_cast<std::size_t>(m.n_features), 0.0), items(static_cast<std::size_t>(m.n_features), 0.0);
+    for (std::int32_t i = 0; i < m.n_rows; ++i) {
+      if (counts[static_cast<std::size_t>(i)] == 0) continue;
+      for (const std::int32_t f : m.row_indices(i)) {
+        sum[static_cast<std::size_t>(f)] += static_cast<double>(counts[static_cast<std::size_t>(i)]);
+        items[static_cast<std::size_t>(f)] += 1.0;
+      }
+    }
+    for (std::int32_t i = 0; i < m.n_rows; ++i) {
+      if (counts[static_cast<std::size_t>(i)] != 0) continue;
+      double best = 0.0;
+      for (const std::int32_t f : m.row_indices(i))
+        if (items[static_cast<std::size_t>(f)] > 0) best = std::max(best, sum[static_cast<std::size_t>(f)] / items[static_cast<std::size_t>(f)]);
+      plays[static_cast<std::size_t>(i)] = best;
+    }
+  }
+  const double most = plays.empty() ? 0.0 : *std::max_element(plays.begin(), plays.end());
   if (most > 0)
-    for (std::size_t i = 0; i < counts.size(); ++i)
-      popularity_[i] = static_cast<float>(std::log1p(static_cast<double>(counts[i])) / std::log1p(static_cast<double>(most)));
+    for (std::size_t i = 0; i < plays.size(); ++i)
+      popularity_[i] = static_cast<float>(std::log1p(plays[i]) / std::log1p(most));
 }
 
 float ContentIndex::build_profile(std::span<const std::int32_t> pos_items, std::span<const float> pos_values,

@@ -42,6 +42,7 @@ class ContentIndex {
     bool log_weights = true;           // history_weight=log (else binary)
     float skip_weight = 0.5f;
     float pop_weight = 0.001f;
+    bool cold_prior = false;           // items without plays borrow their features' mean plays
   };
 
   // Reads the w_* / history_weight / skip_weight / pop_weight parameters of a
@@ -98,6 +99,9 @@ class ContentIndex {
 //   history_weight  log | binary, default log: c(v) = log1p(v) or 1
 //   skip_weight     float [0, 100], default 0.5: weight of the skipped items' features
 //   pop_weight      float [0, 100], default 0.001: popularity prior (tie-breaker)
+//   cold_prior      bool, default false: an item without training plays takes the best mean plays per
+//                   item among its features (e.g. its artist's) as its popularity, instead of 0
+//                   (off by default: on mpd-subset cold items it scored 0.2184 vs 0.2264 on validation)
 class ContentModel final : public Recommender {
  public:
   explicit ContentModel(const ModelSpec& spec);
