@@ -189,6 +189,16 @@ TEST(Cli, RecommendAllWritesARecsFileThatEvalReadsLikeTheModel) {
   const auto by_recs = nlohmann::json::parse(testing::read_file(dir.file("r.json")))["results"][0]["metrics"];
   for (const auto& item : by_recs.items())
     EXPECT_DOUBLE_EQ(item.value().get<double>(), by_model[item.key()].get<double>()) << item.key();
+  // --mood needs --user and --data, and names the known moods when unknown.
+  r = run("recommend --model " + dir.file("pop.model") + " --user u2 --mood calm");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--data"), std::string::npos) << r.out;
+  r = run("recommend --model " + dir.file("pop.model") + " --user u2 --mood nosuch --data " + store);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("known: calm"), std::string::npos) << r.out;
+  r = run("recommend --model " + dir.file("pop.model") + " --user u2 --mood calm --data " + store);
+  EXPECT_NE(r.code, 0);  // the fixture store has no audio features: the mood says which is missing
+  EXPECT_NE(r.out.find("energy"), std::string::npos) << r.out;
   // --all needs --out, and excludes --user.
   EXPECT_NE(run("recommend --model " + dir.file("pop.model") + " --all").code, 0);
   EXPECT_NE(run("recommend --model " + dir.file("pop.model") + " --all --user u1 --out " + dir.file("x.csv")).code, 0);

@@ -1,8 +1,10 @@
 // segue recommend / segue similar: top-n lists from a saved model, with item
 // names from a store (--data) and reasons (--explain) when asked.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -12,6 +14,7 @@
 #include "cli/commands.h"
 #include "data/error.h"
 #include "data/store.h"
+#include "context/moods.h"
 #include "models/batch_recommend.h"
 #include "models/recommender.h"
 #include "util/thread_pool.h"
@@ -25,6 +28,7 @@ class ItemNames {
   ItemNames(const Recommender& model, const std::string& data_dir) : model_(model) {
     if (!data_dir.empty()) data_ = load_dataset(data_dir);
   }
+  const Dataset* data() const { return data_ ? &*data_ : nullptr; }
   std::string label(std::int32_t item) const {
     const std::string_view id = model_.item_ids().name(item);
     if (!data_) return std::string(id);
@@ -133,11 +137,53 @@ void write_all_users(const Recommender& model, std::int32_t n, bool exclude_seen
                path.c_str());
 }
 
+// --mood: the user's whole score row, standardised (mean 0, sd 1, so the boost
+// means the same for every model), then filtered or boosted by the mood's
+// audio-feature ranges (context/moods.h) read from the --data store.
+std::vector<ScoredItem> recommend_in_mood(const Recommender& model, std::int32_t user, std::int32_t n,
+                                          bool exclude_seen, const std::string& mood_text, float boost,
+                                          const Dataset& data) {
+  const MoodRequest request = parse_mood_request(mood_text);
+  const MoodMatch match = match_mood(*request.mood, data.item_attributes, data.n_items());
+  std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
+  model.score_users(std::span<const std::int32_t>(&user, 1), scores.data());
+  double sum = 0, squares = 0;
+  for (const float x : scores) sum += x, squares += static_cast<double>(x) * x;
+  const double mean = sum / std::max<std::size_t>(scores.size(), 1);
+  const double sd = std::sqrt(std::max(squares / std::max<std::size_t>(scores.size(), 1) - mean * mean, 0.0));
+  // The mood match in the model's item order (items the store lacks match nothing).
+  MoodMatch by_model;
+  by_model.fraction.assign(scores.size(), 0.0f);
+  by_model.passes.assign(scores.size(), 0);
+  for (std::int32_t i = 0; i < model.n_items(); ++i) {
+    scores[static_cast<std::size_t>(i)] = static_cast<float>((scores[static_cast<std::size_t>(i)] - mean) / (sd > 0 ? sd : 1.0));
+    const std::int32_t row = data.items.find(model.item_ids().name(i));
+    if (row < 0) continue;
+    by_model.fraction[static_cast<std::size_t>(i)] = match.fraction[static_cast<std::size_t>(row)];
+    by_model.passes[static_cast<std::size_t>(i)] = match.passes[static_cast<std::size_t>(row)];
+  }
+  if (request.mode == MoodMode::kFilter) {
+    const std::int64_t passing = apply_mood_filter(scores, by_model);
+    std::printf("mood %s (filter): %lld of %d items meet every condition\n", request.mood->name.c_str(),
+                static_cast<long long>(passing), model.n_items());
+  } else {
+    apply_mood_boost(scores, by_model, boost);
+    std::printf("mood %s (boost %.2f on standardised scores)\n", request.mood->name.c_str(), boost);
+  }
+  const auto seen = exclude_seen ? model.history().row_indices(user) : std::span<const std::int32_t>();
+  std::vector<ScoredItem> out;
+  top_k(scores, seen, std::min(n, model.n_items()), out);
+  // A filter can leave fewer than n items: -inf scores are not recommendations.
+  while (!out.empty() && !(out.back().score > -std::numeric_limits<float>::infinity())) out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 void add_recommend_command(CLI::App& app) {
   struct Args {
-    std::string model, user, history, data, out;
+    std::string model, user, history, data, out, mood;
+    float mood_boost = 1.0f;
     int n = 10;
     int threads = 0;
     bool explain = false, json = false, include_seen = false, all = false;
@@ -151,6 +197,11 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "CSV file for --all");
   cmd->add_option("--n", args->n, "How many items")->capture_default_str();
   cmd->add_option("--data", args->data, "Store directory with item names (e.g. the one you imported)");
+  cmd->add_option("--mood", args->mood,
+                  "With --user and --data: calm, workout, focus, party, sad, happy, acoustic [:filter|:boost] "
+                  "(audio-feature ranges in docs/CONTEXT.md)");
+  cmd->add_option("--mood-boost", args->mood_boost, "--mood ...:boost: added per met condition share, in score sds")
+      ->capture_default_str();
   cmd->add_flag("--explain", args->explain, "Show the user's items that contributed most");
   cmd->add_flag("--include-seen", args->include_seen, "Do not exclude the user's training items");
   cmd->add_flag("--json", args->json, "Print JSON");
@@ -161,6 +212,7 @@ void add_recommend_command(CLI::App& app) {
       throw UsageError("give exactly one of --user ID, --history ID,ID,... or --all --out FILE");
     if (args->all == args->out.empty()) throw UsageError("--all and --out go together");
     if (args->n <= 0) throw UsageError("--n: must be at least 1, got " + std::to_string(args->n));
+    if (!args->mood.empty() && args->user.empty()) throw UsageError("--mood: goes with --user");
     const auto model = Recommender::load(args->model);
     if (args->all) {
       write_all_users(*model, args->n, !args->include_seen, args->out);
@@ -174,6 +226,13 @@ void add_recommend_command(CLI::App& app) {
       if (model->history().count(user) == 0) {
         if (!args->json) std::printf("user %s has no training history: most popular items instead\n", args->user.c_str());
         print_list(popularity_fallback(*model, args->n), names, *model, std::nullopt, args->json);
+        return;
+      }
+      if (!args->mood.empty()) {
+        if (names.data() == nullptr) throw UsageError("--mood: needs --data STORE (the items' audio features)");
+        const auto items = recommend_in_mood(*model, user, args->n, !args->include_seen, args->mood, args->mood_boost,
+                                             *names.data());
+        print_list(items, names, *model, args->explain ? std::optional<std::int32_t>(user) : std::nullopt, args->json);
         return;
       }
       if (!args->json) std::printf("top %d for user %s (%s):\n", args->n, args->user.c_str(), model->params().to_short_string().c_str());
