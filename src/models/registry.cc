@@ -14,6 +14,7 @@ void blend();
 void bpr();
 void content();
 void ease();
+void featureknn();
 void hybrid();
 void ials();
 void itemknn();
@@ -60,6 +61,7 @@ void register_builtin_models() {
     model_anchor::bpr();
     model_anchor::content();
     model_anchor::ease();
+    model_anchor::featureknn();
     model_anchor::hybrid();
     model_anchor::ials();
     model_anchor::itemknn();
