@@ -5,31 +5,13 @@
 #include <string>
 
 #include "data/error.h"
+#include "util/rng.h"
 #include "util/thread_pool.h"
 
 namespace segue {
 namespace {
 
 std::unique_ptr<Recommender> make_bpr(const ModelSpec& spec) { return std::make_unique<Bpr>(spec); }
-
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// splitmix64: small, fast, and good enough for sampling indices.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : state_(mix(seed + 0x9E3779B97F4A7C15ull)) {}
-  std::uint64_t next() { return mix(state_ += 0x9E3779B97F4A7C15ull); }
-  // Uniform in [0, n) for n < 2^32 (multiply-shift; bias < n / 2^32).
-  std::uint32_t below(std::uint64_t n) { return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32); }
-  float unit() { return static_cast<float>(next() >> 40) * 0x1.0p-24f; }  // [0, 1)
-
- private:
-  std::uint64_t state_;
-};
 
 // Walker/Vose alias table: O(1) draws from a discrete distribution.
 class AliasTable {
@@ -224,7 +206,8 @@ void Bpr::fit_model(const FeedbackMatrix& train, const FitContext& context) {
       // One chunk per thread, each with its own sample stream: with one thread
       // the chunks run in order, so the fit is deterministic under the seed.
       pool.parallel_for(0, parts, 1, [&](std::int64_t part, std::int64_t, int) {
-        Rng rng(mix(seed_ ^ mix(static_cast<std::uint64_t>(epoch) * 1000003u + static_cast<std::uint64_t>(part) + 1)));
+        const std::uint64_t stream = static_cast<std::uint64_t>(epoch) * 1000003u + static_cast<std::uint64_t>(part) + 1;
+        Rng rng(splitmix64_mix(seed_ ^ splitmix64_mix(stream)));
         const std::int64_t samples = nnz / parts + (part < nnz % parts ? 1 : 0);
         // Draws (user, positive, negative); j = -1 when no negative was found.
         const auto draw = [&](std::int32_t& u, std::int32_t& i, std::int32_t& j) {
@@ -301,7 +284,7 @@ void Bpr::fold_in(std::span<const std::int32_t> items, std::span<const float> we
   // As many draws per positive as the training gave an average user's positive.
   const std::int64_t steps = static_cast<std::int64_t>(epochs_) * static_cast<std::int64_t>(liked.size());
   std::vector<float> vi(ds), vj(ds);
-  Rng rng(mix(seed_ + 0x5EED));
+  Rng rng(splitmix64_mix(seed_ + 0x5EED));
   const float* v = item_factors().data();
   for (std::int64_t s = 0; s < steps; ++s) {
     const std::int32_t i = liked[rng.below(liked.size())];

@@ -11,30 +11,13 @@
 
 #include "data/error.h"
 #include "models/model_file.h"
+#include "util/rng.h"
 #include "util/thread_pool.h"
 
 namespace segue {
 namespace {
 
 std::unique_ptr<Recommender> make_hybrid(const ModelSpec& spec) { return std::make_unique<Hybrid>(spec); }
-
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// splitmix64, as in bpr.cc.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : state_(mix(seed + 0x9E3779B97F4A7C15ull)) {}
-  std::uint64_t next() { return mix(state_ += 0x9E3779B97F4A7C15ull); }
-  std::uint32_t below(std::uint64_t n) { return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32); }
-  float unit() { return static_cast<float>(next() >> 40) * 0x1.0p-24f; }  // [0, 1)
-
- private:
-  std::uint64_t state_;
-};
 
 bool contains(const std::int32_t* first, const std::int32_t* last, std::int32_t item) {
   return std::binary_search(first, last, item);
@@ -452,7 +435,7 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
     net.adagrad = adagrad_;
     net.warp = warp_;
     for (std::int32_t epoch = 0; epoch < epochs_; ++epoch) {
-      Rng rng(mix(seed_ ^ mix(static_cast<std::uint64_t>(epoch) + 0x51ED)));
+      Rng rng(splitmix64_mix(seed_ ^ splitmix64_mix(static_cast<std::uint64_t>(epoch) + 0x51ED)));
       for (std::int64_t k = 0; k < nnz; ++k) shuffled[k] = k;
       for (std::int64_t k = nnz - 1; k > 0; --k) std::swap(shuffled[k], shuffled[rng.below(k + 1)]);
       for (std::int32_t u = 0; u < n_users; ++u) user_order[u] = u;
@@ -472,7 +455,7 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
       pool.parallel_for(0, parts, 1, [&](std::int64_t part, std::int64_t, int) {
         train_chunk(net, owner.data(), train.indices.data(), order.data() + starts[part],
                     starts[part + 1] - starts[part],
-                    mix(seed_ ^ mix(static_cast<std::uint64_t>(epoch) * 1000003u + static_cast<std::uint64_t>(part) + 1)),
+                    splitmix64_mix(seed_ ^ splitmix64_mix(static_cast<std::uint64_t>(epoch) * 1000003u + static_cast<std::uint64_t>(part) + 1)),
                     scratch.data() + static_cast<std::size_t>(part) * 4 * (fs + 1));
       });
       if (!all_finite(emb) || !all_finite(bias) || !all_finite(user))
@@ -538,7 +521,7 @@ void Hybrid::fold_in(std::span<const std::int32_t> items, std::span<const float>
     return static_cast<float>(s);
   };
   const std::int64_t steps = static_cast<std::int64_t>(epochs_) * static_cast<std::int64_t>(liked.size());
-  Rng rng(mix(seed_ + 0x5EED));
+  Rng rng(splitmix64_mix(seed_ + 0x5EED));
   const auto is_liked = [&](std::int32_t c) { return std::binary_search(liked.begin(), liked.end(), c); };
   const bool pool = !negative_items_.empty();
   const std::int32_t n_candidates = pool ? static_cast<std::int32_t>(negative_items_.size()) : n_items();
