@@ -16,6 +16,8 @@
 #include "data/store.h"
 #include "context/moods.h"
 #include "models/batch_recommend.h"
+#include "models/content/title.h"
+#include "data/csv_reader.h"
 #include "models/recommender.h"
 #include "util/thread_pool.h"
 
@@ -178,11 +180,49 @@ std::vector<ScoredItem> recommend_in_mood(const Recommender& model, std::int32_t
   return out;
 }
 
+// --title TEXT / --titles FILE: the title model's lists for playlists given by
+// their title alone (FILE: user_id,name columns, e.g. test_playlists.csv),
+// written as a recs file for `segue eval --recs`.
+const TitleModel& title_model(const Recommender& model) {
+  const auto* title = dynamic_cast<const TitleModel*>(&model);
+  if (title == nullptr) throw UsageError("--title/--titles: needs a model trained with --model title (this is '" + model.name() + "')");
+  return *title;
+}
+
+std::vector<ScoredItem> recommend_title(const TitleModel& model, std::string_view title, std::int32_t n) {
+  std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
+  model.score_title(title, scores.data());
+  std::vector<ScoredItem> out;
+  top_k(scores, {}, std::min(n, model.n_items()), out);
+  return out;
+}
+
+void write_titles(const TitleModel& model, const std::string& titles_csv, std::int32_t n, const std::string& path) {
+  CsvReader csv(titles_csv);
+  const int id_col = csv.require_column("user_id", "the playlist id column");
+  const int name_col = csv.require_column("name", "the playlist title column");
+  std::ofstream out(path);
+  if (!out) throw UsageError("--out: cannot write '" + path + "'");
+  out << "user_id,item_id,rank,score\n";
+  std::int64_t rows = 0;
+  while (csv.next()) {
+    ++rows;
+    const std::string id(csv.field(id_col));
+    const auto list = recommend_title(model, csv.field(name_col), n);
+    for (std::size_t r = 0; r < list.size(); ++r)
+      out << id << ',' << model.item_ids().name(list[r].item) << ',' << r + 1 << ',' << list[r].score << '\n';
+  }
+  out.close();
+  if (!out) throw UsageError("--out: cannot write '" + path + "'");
+  std::fprintf(stderr, "top %d for %lld titles from %s -> %s\n", n, static_cast<long long>(rows), titles_csv.c_str(),
+               path.c_str());
+}
+
 }  // namespace
 
 void add_recommend_command(CLI::App& app) {
   struct Args {
-    std::string model, user, history, data, out, mood;
+    std::string model, user, history, data, out, mood, title, titles;
     float mood_boost = 1.0f;
     int n = 10;
     int threads = 0;
@@ -197,6 +237,8 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "CSV file for --all");
   cmd->add_option("--n", args->n, "How many items")->capture_default_str();
   cmd->add_option("--data", args->data, "Store directory with item names (e.g. the one you imported)");
+  cmd->add_option("--title", args->title, "Or: a new playlist's title (title model)");
+  cmd->add_option("--titles", args->titles, "Or: CSV user_id,name of playlists by title alone, written to --out");
   cmd->add_option("--mood", args->mood,
                   "With --user and --data: calm, workout, focus, party, sad, happy, acoustic [:filter|:boost] "
                   "(audio-feature ranges in docs/CONTEXT.md)");
@@ -208,9 +250,11 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->callback([args] {
     set_default_threads(args->threads);
-    if (static_cast<int>(!args->user.empty()) + static_cast<int>(!args->history.empty()) + static_cast<int>(args->all) != 1)
-      throw UsageError("give exactly one of --user ID, --history ID,ID,... or --all --out FILE");
-    if (args->all == args->out.empty()) throw UsageError("--all and --out go together");
+    if (static_cast<int>(!args->user.empty()) + static_cast<int>(!args->history.empty()) + static_cast<int>(args->all) +
+            static_cast<int>(!args->title.empty()) + static_cast<int>(!args->titles.empty()) != 1)
+      throw UsageError("give exactly one of --user ID, --history ID,ID,..., --title TEXT, --titles FILE or --all");
+    if ((args->all || !args->titles.empty()) == args->out.empty())
+      throw UsageError("--out goes with --all or --titles (and only with them)");
     if (args->n <= 0) throw UsageError("--n: must be at least 1, got " + std::to_string(args->n));
     if (!args->mood.empty() && args->user.empty()) throw UsageError("--mood: goes with --user");
     const auto model = Recommender::load(args->model);
@@ -218,7 +262,16 @@ void add_recommend_command(CLI::App& app) {
       write_all_users(*model, args->n, !args->include_seen, args->out);
       return;
     }
+    if (!args->titles.empty()) {
+      write_titles(title_model(*model), args->titles, args->n, args->out);
+      return;
+    }
     const ItemNames names(*model, args->data);
+    if (!args->title.empty()) {
+      if (!args->json) std::printf("top %d for a new playlist titled \"%s\":\n", args->n, args->title.c_str());
+      print_list(recommend_title(title_model(*model), args->title, args->n), names, *model, std::nullopt, args->json);
+      return;
+    }
     if (!args->user.empty()) {
       const std::int32_t user = model->user_ids().find(args->user);
       if (user == IdMap::kMissing)

@@ -15,7 +15,7 @@ namespace segue::cli {
 void add_train_command(CLI::App& app) {
   struct Args {
     TrainingInput input;
-    std::string model, out, on_error = "fail", items_csv;
+    std::string model, out, on_error = "fail", items_csv, user_names;
     int threads = 0;
     std::uint64_t seed = 42;
   };
@@ -30,6 +30,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--seed", args->seed, "Seed for models that draw random numbers")->capture_default_str();
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
+  cmd->add_option("--user-names", args->user_names,
+                  "CSV user_id,name: playlist titles for the title model (e.g. a split's test_playlists.csv "
+                  "or an export of the store's playlists)");
   cmd->add_option("--items", args->items_csv,
                   "Item features CSV (item_id + artist, name, album, genre, year, tags, text, numeric columns); "
                   "its items without interactions join the catalogue (docs/FEATURES.md)");
@@ -39,6 +42,12 @@ void add_train_command(CLI::App& app) {
     IssueLog issues(parse_on_error(args->on_error));
     Dataset data = load_training(args->input, issues);
     print_issues(issues);
+    if (!args->user_names.empty()) {
+      const UserNamesReport names = load_user_names(args->user_names, data);
+      std::printf("user names: %lld rows from %s; %lld training users named, %lld ids not in the training data\n",
+                  static_cast<long long>(names.rows), args->user_names.c_str(), static_cast<long long>(names.named),
+                  static_cast<long long>(names.unknown_ids));
+    }
     ItemFeatureInput item_features;
     if (!args->items_csv.empty()) {
       item_features = load_item_features(args->items_csv, data);  // extends data's items by the catalogue

@@ -1,5 +1,7 @@
 #include "cli/training_input.h"
 
+#include "data/csv_reader.h"
+
 #include <cstdio>
 #include <limits>
 
@@ -37,6 +39,36 @@ ItemFeatureInput load_item_features(const std::string& items_csv, Dataset& train
 void print_issues(const IssueLog& issues) {
   for (const auto& note : issues.notes()) std::printf("note: %s\n", note.c_str());
   if (issues.skipped() > 0) std::fprintf(stderr, "warning: %s\n", issues.summary().c_str());
+}
+
+}  // namespace segue::cli
+
+namespace segue::cli {
+
+UserNamesReport load_user_names(const std::string& path, Dataset& data) {
+  CsvReader csv(path);
+  const int id_col = csv.require_column("user_id", "the user id column");
+  const int name_col = csv.require_column("name", "the user name (title) column");
+  StringColumn* column = nullptr;
+  for (StringColumn& c : data.user_attributes.strings)
+    if (c.name == "name") column = &c;
+  if (column == nullptr) {
+    data.user_attributes.strings.push_back({"name", {}});
+    column = &data.user_attributes.strings.back();
+  }
+  column->values.resize(static_cast<std::size_t>(data.n_users()));
+  UserNamesReport report;
+  while (csv.next()) {
+    ++report.rows;
+    const std::int32_t user = data.users.find(csv.field(id_col));
+    if (user == IdMap::kMissing) {
+      ++report.unknown_ids;
+      continue;
+    }
+    column->values[static_cast<std::size_t>(user)] = std::string(csv.field(name_col));
+    ++report.named;
+  }
+  return report;
 }
 
 }  // namespace segue::cli

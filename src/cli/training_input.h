@@ -37,3 +37,16 @@ ItemFeatureInput load_item_features(const std::string& items_csv, Dataset& train
 void print_issues(const IssueLog& issues);
 
 }  // namespace segue::cli
+
+namespace segue::cli {
+
+// --user-names FILE: a CSV with header user_id,name (other columns ignored, e.g.
+// test_playlists.csv) sets the "name" user attribute (playlist titles) of the
+// data's users; ids the data does not have are counted, not errors. InputError
+// naming the file and line for a missing column or a malformed row.
+struct UserNamesReport {
+  std::int64_t rows = 0, named = 0, unknown_ids = 0;
+};
+UserNamesReport load_user_names(const std::string& path, Dataset& data);
+
+}  // namespace segue::cli

@@ -22,6 +22,7 @@ void pop();
 void mmr();
 void random();
 void rp3beta();
+void title();
 void userknn();
 }  // namespace segue::model_anchor
 
@@ -69,6 +70,7 @@ void register_builtin_models() {
     model_anchor::mmr();
     model_anchor::random();
     model_anchor::rp3beta();
+    model_anchor::title();
     model_anchor::userknn();
   });
 }
