@@ -199,6 +199,17 @@ TEST(Cli, RecommendAllWritesARecsFileThatEvalReadsLikeTheModel) {
   r = run("recommend --model " + dir.file("pop.model") + " --user u2 --mood calm --data " + store);
   EXPECT_NE(r.code, 0);  // the fixture store has no audio features: the mood says which is missing
   EXPECT_NE(r.out.find("energy"), std::string::npos) << r.out;
+  // --title needs a title model; a title model trains from --user-names.
+  r = run("recommend --model " + dir.file("pop.model") + " --title rock");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--model title"), std::string::npos) << r.out;
+  const std::string names = dir.write("names.csv", "user_id,name\nu0,Rock Mix\nu1,rock party\nu2,Jazz\nghost,x\n");
+  r = run("train --train " + train + " --model title:min_df=1 --user-names " + names + " --out " + dir.file("t.model"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("1 ids not in the training data"), std::string::npos) << r.out;
+  r = run("recommend --model " + dir.file("t.model") + " --title 'rock' --n 2 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out).size(), 2u) << r.out;
   // --all needs --out, and excludes --user.
   EXPECT_NE(run("recommend --model " + dir.file("pop.model") + " --all").code, 0);
   EXPECT_NE(run("recommend --model " + dir.file("pop.model") + " --all --user u1 --out " + dir.file("x.csv")).code, 0);
