@@ -161,7 +161,7 @@ TEST(Cli, RecommendAllWritesARecsFileThatEvalReadsLikeTheModel) {
   testing::TempDir dir;
   const std::string log = dir.write("log.csv", listening_log());
   const std::string store = dir.file("store");
-  ASSERT_EQ(run("import --format csv --input " + log + " --out " + store + " --weight-col weight").code, 0);
+  ASSERT_EQ(run("import --format csv --input " + log + " --out " + store + " --weight-col weight --time-col timestamp").code, 0);
   ASSERT_EQ(run("split " + store + " --method leave-last --seed 3 --out " + dir.file("split")).code, 0);
   const std::string train = dir.file("split/train.csv"), test = dir.file("split/test.csv");
   ASSERT_EQ(run("train --train " + train + " --model pop --out " + dir.file("pop.model")).code, 0);
@@ -199,6 +199,16 @@ TEST(Cli, RecommendAllWritesARecsFileThatEvalReadsLikeTheModel) {
   r = run("recommend --model " + dir.file("pop.model") + " --user u2 --mood calm --data " + store);
   EXPECT_NE(r.code, 0);  // the fixture store has no audio features: the mood says which is missing
   EXPECT_NE(r.out.find("energy"), std::string::npos) << r.out;
+  // --hour: needs --data with timestamps (the fixture has them: every event in
+  // one hour, so that hour's affinity is above 1 for every played item).
+  r = run("recommend --model " + dir.file("pop.model") + " --user u2 --hour 25 --data " + store);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("0..23"), std::string::npos) << r.out;
+  r = run("recommend --model " + dir.file("pop.model") + " --user u2 --hour 7");
+  EXPECT_NE(r.code, 0);
+  r = run("recommend --model " + dir.file("pop.model") + " --user u2 --hour 12 --n 3 --data " + store);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("timed events"), std::string::npos) << r.out;
   // --title needs a title model; a title model trains from --user-names.
   r = run("recommend --model " + dir.file("pop.model") + " --title rock");
   EXPECT_NE(r.code, 0);

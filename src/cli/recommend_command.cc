@@ -180,6 +180,37 @@ std::vector<ScoredItem> recommend_in_mood(const Recommender& model, std::int32_t
   return out;
 }
 
+// --hour H: the user's standardised score row plus hour_weight · log of each
+// item's listening affinity at hour H (context/moods.h hour_profiles, from the
+// --data store's timestamped events): tracks people play at that hour rise.
+std::vector<ScoredItem> recommend_at_hour(const Recommender& model, std::int32_t user, std::int32_t n,
+                                          bool exclude_seen, int hour, float weight, const Dataset& data) {
+  if (hour < 0 || hour > 23) throw UsageError("--hour: must be 0..23, got " + std::to_string(hour));
+  const HourProfiles profiles = hour_profiles(data);
+  std::int64_t timed = 0;
+  for (const std::int64_t e : profiles.item_events) timed += e;
+  if (timed == 0) throw UsageError("--hour: the --data store has no timestamped events to learn listening hours from");
+  std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
+  model.score_users(std::span<const std::int32_t>(&user, 1), scores.data());
+  double sum = 0, squares = 0;
+  for (const float x : scores) sum += x, squares += static_cast<double>(x) * x;
+  const double count = static_cast<double>(std::max<std::size_t>(scores.size(), 1));
+  const double mean = sum / count;
+  const double sd = std::sqrt(std::max(squares / count - mean * mean, 0.0));
+  for (std::int32_t i = 0; i < model.n_items(); ++i) {
+    float& x = scores[static_cast<std::size_t>(i)];
+    x = static_cast<float>((x - mean) / (sd > 0 ? sd : 1.0));
+    const std::int32_t row = data.items.find(model.item_ids().name(i));
+    if (row >= 0) x += weight * std::log(hour_affinity(profiles.items[static_cast<std::size_t>(row)], hour));
+  }
+  std::printf("hour %d: scores + %.2f x log(listening affinity at that hour) from %lld timed events\n", hour, weight,
+              static_cast<long long>(timed));
+  const auto seen = exclude_seen ? model.history().row_indices(user) : std::span<const std::int32_t>();
+  std::vector<ScoredItem> out;
+  top_k(scores, seen, std::min(n, model.n_items()), out);
+  return out;
+}
+
 // --title TEXT / --titles FILE: the title model's lists for playlists given by
 // their title alone (FILE: user_id,name columns, e.g. test_playlists.csv),
 // written as a recs file for `segue eval --recs`.
@@ -223,6 +254,8 @@ void write_titles(const TitleModel& model, const std::string& titles_csv, std::i
 void add_recommend_command(CLI::App& app) {
   struct Args {
     std::string model, user, history, data, out, mood, title, titles;
+    std::optional<int> hour;
+    float hour_weight = 1.0f;
     float mood_boost = 1.0f;
     int n = 10;
     int threads = 0;
@@ -237,6 +270,9 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "CSV file for --all");
   cmd->add_option("--n", args->n, "How many items")->capture_default_str();
   cmd->add_option("--data", args->data, "Store directory with item names (e.g. the one you imported)");
+  cmd->add_option("--hour", args->hour, "With --user and --data: favour tracks listened to at this hour (0..23, UTC)");
+  cmd->add_option("--hour-weight", args->hour_weight, "--hour: weight of the log hour affinity, in score sds")
+      ->capture_default_str();
   cmd->add_option("--title", args->title, "Or: a new playlist's title (title model)");
   cmd->add_option("--titles", args->titles, "Or: CSV user_id,name of playlists by title alone, written to --out");
   cmd->add_option("--mood", args->mood,
@@ -257,6 +293,8 @@ void add_recommend_command(CLI::App& app) {
       throw UsageError("--out goes with --all or --titles (and only with them)");
     if (args->n <= 0) throw UsageError("--n: must be at least 1, got " + std::to_string(args->n));
     if (!args->mood.empty() && args->user.empty()) throw UsageError("--mood: goes with --user");
+    if (args->hour && args->user.empty()) throw UsageError("--hour: goes with --user");
+    if (args->hour && !args->mood.empty()) throw UsageError("--hour and --mood: one context at a time");
     const auto model = Recommender::load(args->model);
     if (args->all) {
       write_all_users(*model, args->n, !args->include_seen, args->out);
@@ -279,6 +317,13 @@ void add_recommend_command(CLI::App& app) {
       if (model->history().count(user) == 0) {
         if (!args->json) std::printf("user %s has no training history: most popular items instead\n", args->user.c_str());
         print_list(popularity_fallback(*model, args->n), names, *model, std::nullopt, args->json);
+        return;
+      }
+      if (args->hour) {
+        if (names.data() == nullptr) throw UsageError("--hour: needs --data STORE (timestamped listening events)");
+        const auto items = recommend_at_hour(*model, user, args->n, !args->include_seen, *args->hour, args->hour_weight,
+                                             *names.data());
+        print_list(items, names, *model, args->explain ? std::optional<std::int32_t>(user) : std::nullopt, args->json);
         return;
       }
       if (!args->mood.empty()) {
