@@ -83,6 +83,36 @@ TEST(Candidates, MetricsAreOverTheCandidatesOnly) {
   EXPECT_THROW(evaluate_sampled(model, train, test, {}, options), UsageError);
 }
 
+// A recs file made without the restriction: its non-candidates drop out and the
+// ranks close up, giving the numbers of the restricted model path.
+TEST(Candidates, RecsListsAreFilteredToTheCandidates) {
+  const std::vector<FeedbackEntry> tr{{0, 0, 1.0f}, {1, 3, 1.0f}, {2, 1, 1.0f}};
+  const std::vector<FeedbackEntry> te{{0, 3, 1.0f}, {0, 5, 1.0f}, {1, 4, 1.0f}, {2, 2, 1.0f}};
+  const FeedbackMatrix train = build_feedback(3, 8, tr), test = build_feedback(3, 8, te);
+  FixedRanking model;
+  model.fit(train);
+  const std::vector<std::uint8_t> mask{0, 0, 0, 1, 1, 1, 0, 0};
+  EvalOptions options;
+  options.metrics = {"ndcg@3", "recall@3", "precision@3", "coverage@3"};
+  options.candidates = &mask;
+  const EvalResult by_model = evaluate(model, train, test, options);
+  // The lists a recommender excluding training items would write, over all items.
+  RankedLists lists;
+  lists.n_users = 3;
+  const std::vector<std::vector<std::int32_t>> rows{{1, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 4, 5, 6, 7}, {0, 2, 3, 4}};
+  for (const auto& row : rows) {
+    lists.items.insert(lists.items.end(), row.begin(), row.end());
+    lists.indptr.push_back(static_cast<std::int64_t>(lists.items.size()));
+  }
+  const EvalResult by_recs = evaluate_lists(lists, train, test, options, "recs");
+  ASSERT_EQ(by_recs.evaluated_users, by_model.evaluated_users);
+  EXPECT_EQ(by_recs.candidate_items, 3);
+  for (std::size_t m = 0; m < by_model.metrics.size(); ++m) {
+    EXPECT_EQ(by_recs.metrics[m].values, by_model.metrics[m].values) << by_model.metrics[m].name;
+    EXPECT_DOUBLE_EQ(by_recs.metrics[m].mean, by_model.metrics[m].mean) << by_model.metrics[m].name;
+  }
+}
+
 TEST(Candidates, FileReadsIdsAndCountsUnknowns) {
   TempDir dir;
   IdMap items;
