@@ -78,17 +78,21 @@ std::vector<ScoredItem> Recommender::recommend(std::int32_t user, std::int32_t n
   return out;
 }
 
-std::vector<ScoredItem> Recommender::recommend_from_history(std::span<const std::int32_t> items,
-                                                            std::span<const float> weights, std::int32_t n,
-                                                            bool exclude_history) const {
+void Recommender::check_history(std::span<const std::int32_t> items, std::span<const float> weights) const {
   check_fitted();
-  check_count(n);
   if (!weights.empty() && weights.size() != items.size())
     throw UsageError("weights: " + std::to_string(weights.size()) + " weights for " + std::to_string(items.size()) +
                      " items");
   for (std::int32_t item : items) check_item(item, "items");
   for (float w : weights)
     if (!std::isfinite(w)) throw UsageError("weights: every weight must be a finite number");
+}
+
+std::vector<ScoredItem> Recommender::recommend_from_history(std::span<const std::int32_t> items,
+                                                            std::span<const float> weights, std::int32_t n,
+                                                            bool exclude_history) const {
+  check_history(items, weights);
+  check_count(n);
   std::vector<float> ones;
   if (weights.empty()) {
     ones.assign(items.size(), 1.0f);

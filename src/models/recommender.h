@@ -145,6 +145,9 @@ class Recommender {
   void check_fitted() const;
   void check_user(std::int32_t user) const;
   void check_item(std::int32_t item, std::string_view argument = "item") const;
+  // A fold-in history: fitted, weights empty or one per item and finite, every
+  // item in range (UsageError naming the argument).
+  void check_history(std::span<const std::int32_t> items, std::span<const float> weights) const;
   static void check_count(std::int32_t n);
 
  private:

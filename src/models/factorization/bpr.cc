@@ -263,15 +263,11 @@ void Bpr::fit_model(const FeedbackMatrix& train, const FitContext& context) {
 }
 
 void Bpr::fold_in(std::span<const std::int32_t> items, std::span<const float> weights, std::span<float> out) const {
-  check_fitted();
-  if (!weights.empty() && weights.size() != items.size())
-    throw UsageError("weights: " + std::to_string(weights.size()) + " weights for " + std::to_string(items.size()) +
-                     " items");
+  check_history(items, weights);
   const std::int32_t dim = factors();
   const auto ds = static_cast<std::size_t>(dim);
   if (out.size() != ds)
     throw UsageError("out: " + std::to_string(out.size()) + " floats for " + std::to_string(dim) + " factors");
-  for (std::int32_t item : items) check_item(item, "items");
   std::vector<std::int32_t> liked;
   for (std::size_t j = 0; j < items.size(); ++j)
     if (weights.empty() || weights[j] > 0) liked.push_back(items[j]);

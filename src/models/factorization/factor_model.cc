@@ -119,15 +119,11 @@ void FactorModel::score_vector(std::span<const float> user_vector, float* out) c
 
 void FactorModel::fold_in_least_squares(std::span<const std::int32_t> items, std::span<const float> weights, float reg,
                                         std::span<float> out) const {
-  check_fitted();
+  check_history(items, weights);
   if (!(reg > 0)) throw UsageError("reg: the fold-in regularisation must be > 0, got " + std::to_string(reg));
-  if (!weights.empty() && weights.size() != items.size())
-    throw UsageError("weights: " + std::to_string(weights.size()) + " weights for " + std::to_string(items.size()) +
-                     " items");
   const auto f = static_cast<std::size_t>(factors_);
   if (out.size() != f)
     throw UsageError("out: " + std::to_string(out.size()) + " floats for " + std::to_string(f) + " factors");
-  for (std::int32_t item : items) check_item(item, "items");
   std::vector<double> a(f * f, 0.0);
   std::vector<double> b(f, 0.0);
   for (std::size_t j = 0; j < items.size(); ++j) {

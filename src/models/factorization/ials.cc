@@ -322,14 +322,10 @@ void ImplicitAls::load_model(const ModelReader& in) {
 
 void ImplicitAls::fold_in(std::span<const std::int32_t> items, std::span<const float> weights,
                           std::span<float> out) const {
-  check_fitted();
-  if (!weights.empty() && weights.size() != items.size())
-    throw UsageError("weights: " + std::to_string(weights.size()) + " weights for " + std::to_string(items.size()) +
-                     " items");
+  check_history(items, weights);
   const auto f = static_cast<std::size_t>(factors());
   if (out.size() != f)
     throw UsageError("out: " + std::to_string(out.size()) + " floats for " + std::to_string(f) + " factors");
-  for (std::int32_t item : items) check_item(item, "items");
   std::vector<double> a(gram_.begin(), gram_.end());
   std::vector<double> b(f, 0.0);
   std::int64_t observed = 0;

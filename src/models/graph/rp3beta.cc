@@ -163,11 +163,7 @@ void Rp3Beta::score_users(std::span<const std::int32_t> users, float* out) const
 }
 
 void Rp3Beta::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
-  check_fitted();
-  if (!weights.empty() && weights.size() != items.size())
-    throw UsageError("weights: " + std::to_string(weights.size()) + " weights for " + std::to_string(items.size()) +
-                     " items");
-  for (std::int32_t item : items) check_item(item, "items");
+  check_history(items, weights);
   std::vector<float> ones;
   if (weights.empty()) {
     ones.assign(items.size(), 1.0f);
