@@ -14,6 +14,7 @@
 #include "context/moods.h"
 #include "data/error.h"
 #include "eval/skip_metrics.h"
+#include "util/cholesky.h"
 
 namespace segue {
 
@@ -304,33 +305,6 @@ double SkipModel::probability(std::span<const float> x) const {
 // ---------------------------------------------------------------- fitting
 
 namespace {
-
-// Cholesky solve of the symmetric positive-definite system A·s = b (A is n×n, row-major; overwritten).
-bool cholesky_solve(std::vector<double>& a, std::vector<double>& b, std::size_t n) {
-  for (std::size_t j = 0; j < n; ++j) {
-    double diagonal = a[j * n + j];
-    for (std::size_t k = 0; k < j; ++k) diagonal -= a[j * n + k] * a[j * n + k];
-    if (!(diagonal > 0.0)) return false;
-    const double root = std::sqrt(diagonal);
-    a[j * n + j] = root;
-    for (std::size_t i = j + 1; i < n; ++i) {
-      double value = a[i * n + j];
-      for (std::size_t k = 0; k < j; ++k) value -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = value / root;
-    }
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    double value = b[i];
-    for (std::size_t k = 0; k < i; ++k) value -= a[i * n + k] * b[k];
-    b[i] = value / a[i * n + i];
-  }
-  for (std::size_t i = n; i-- > 0;) {
-    double value = b[i];
-    for (std::size_t k = i + 1; k < n; ++k) value -= a[k * n + i] * b[k];
-    b[i] = value / a[i * n + i];
-  }
-  return true;
-}
 
 // log(1 + exp(z)) without overflow.
 double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }

@@ -10,39 +10,9 @@
 
 #include "data/error.h"
 #include "models/model_file.h"
+#include "util/cholesky.h"
 
 namespace segue {
-namespace {
-
-// Solves A x = b in place (b becomes x) for a symmetric positive definite
-// n × n row-major A, by Cholesky. False when A is not positive definite.
-bool cholesky_solve(std::vector<double>& a, std::vector<double>& b, std::size_t n) {
-  for (std::size_t j = 0; j < n; ++j) {
-    double d = a[j * n + j];
-    for (std::size_t k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > 0)) return false;
-    d = std::sqrt(d);
-    a[j * n + j] = d;
-    for (std::size_t i = j + 1; i < n; ++i) {
-      double s = a[i * n + j];
-      for (std::size_t k = 0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / d;
-    }
-  }
-  for (std::size_t i = 0; i < n; ++i) {  // L y = b
-    double s = b[i];
-    for (std::size_t k = 0; k < i; ++k) s -= a[i * n + k] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  for (std::size_t i = n; i-- > 0;) {  // Lᵀ x = y
-    double s = b[i];
-    for (std::size_t k = i + 1; k < n; ++k) s -= a[k * n + i] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  return true;
-}
-
-}  // namespace
 
 // Parallelism comes from segue's thread pool, one block of users per thread,
 // because the evaluator runs the block's top-k on the same thread right after

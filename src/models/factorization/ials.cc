@@ -11,6 +11,7 @@
 #include "data/error.h"
 #include "models/model_file.h"
 #include "util/thread_pool.h"
+#include "util/cholesky.h"
 
 // The CG row solver is compiled twice on x86-64 (AVX + FMA and baseline) and
 // picked once at run time, so a default build still runs 256-bit FMAs: the
@@ -188,32 +189,6 @@ float uniform_pm1(std::uint64_t seed, std::uint64_t index) {
 void init_factors(std::vector<float>& v, std::uint64_t seed, float std) {
   const float half_width = std * std::sqrt(3.0f);
   for (std::size_t k = 0; k < v.size(); ++k) v[k] = half_width * uniform_pm1(seed, k);
-}
-
-bool cholesky_solve(std::vector<double>& a, std::vector<double>& b, std::size_t n) {
-  for (std::size_t j = 0; j < n; ++j) {
-    double d = a[j * n + j];
-    for (std::size_t k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > 0)) return false;
-    d = std::sqrt(d);
-    a[j * n + j] = d;
-    for (std::size_t i = j + 1; i < n; ++i) {
-      double s = a[i * n + j];
-      for (std::size_t k = 0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / d;
-    }
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    double s = b[i];
-    for (std::size_t k = 0; k < i; ++k) s -= a[i * n + k] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  for (std::size_t i = n; i-- > 0;) {
-    double s = b[i];
-    for (std::size_t k = i + 1; k < n; ++k) s -= a[k * n + i] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  return true;
 }
 
 }  // namespace
