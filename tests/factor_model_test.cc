@@ -44,7 +44,7 @@ class HandFactors final : public FactorModel {
 std::unique_ptr<Recommender> make_hand_factors(const ModelSpec& spec) { return std::make_unique<HandFactors>(spec); }
 
 void register_hand_factors() {
-  register_model(ModelInfo{"test_hand_factors", "factors given by hand (tests only)", {}, &make_hand_factors});
+  register_model(ModelInfo{"test_hand_factors", "factors given by hand (tests only)", {}, &make_hand_factors, ""});
 }
 
 // U = [1 0; 0 1; 1 1], V = [1 0; 0 2; 3 1; -1 1], so the scores U·Vᵀ are

@@ -6,35 +6,6 @@
 #include "models/model_file.h"
 
 namespace segue {
-namespace {
-
-// Strings as one byte blob plus offsets, so any byte (newlines included) survives.
-void put_strings(ModelWriter& out, const std::string& name, const std::vector<std::string>& strings) {
-  std::vector<std::int64_t> offsets{0};
-  std::string blob;
-  for (const std::string& s : strings) {
-    blob += s;
-    offsets.push_back(static_cast<std::int64_t>(blob.size()));
-  }
-  out.put(name + ".offsets", offsets);
-  out.put_string(name + ".bytes", blob);
-}
-
-std::vector<std::string> get_strings(const ModelReader& in, const std::string& name) {
-  const std::vector<std::int64_t> offsets = in.get<std::int64_t>(name + ".offsets");
-  const std::string blob = in.get_string(name + ".bytes");
-  if (offsets.empty() || offsets.front() != 0 || offsets.back() != static_cast<std::int64_t>(blob.size()))
-    in.fail(name + ".offsets", "do not match the string bytes");
-  std::vector<std::string> strings;
-  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
-    if (offsets[i + 1] < offsets[i]) in.fail(name + ".offsets", "are not ascending");
-    strings.push_back(blob.substr(static_cast<std::size_t>(offsets[i]), static_cast<std::size_t>(offsets[i + 1] - offsets[i])));
-  }
-  return strings;
-}
-
-}  // namespace
-
 void FeatureMatrix::validate() const {
   if (n_rows < 0 || n_features < 0) throw std::invalid_argument("features: negative shape");
   if (indptr.size() != static_cast<std::size_t>(n_rows) + 1 || indptr.front() != 0 ||
@@ -66,8 +37,8 @@ void FeatureMatrix::save(ModelWriter& out, const std::string& prefix) const {
   out.put(prefix + ".values", values);
   out.put(prefix + ".group_of", std::vector<std::int32_t>(group_of.begin(), group_of.end()));
   out.put(prefix + ".described", std::vector<char>(described.begin(), described.end()));
-  put_strings(out, prefix + ".names", names);
-  put_strings(out, prefix + ".groups", groups);
+  out.put_strings(prefix + ".names", names);
+  out.put_strings(prefix + ".groups", groups);
 }
 
 FeatureMatrix FeatureMatrix::load(const ModelReader& in, const std::string& prefix) {
@@ -85,8 +56,8 @@ FeatureMatrix FeatureMatrix::load(const ModelReader& in, const std::string& pref
     m.group_of.push_back(static_cast<std::int16_t>(g));
   }
   for (const char d : in.get<char>(prefix + ".described")) m.described.push_back(d != 0 ? 1 : 0);
-  m.names = get_strings(in, prefix + ".names");
-  m.groups = get_strings(in, prefix + ".groups");
+  m.names = in.get_strings(prefix + ".names");
+  m.groups = in.get_strings(prefix + ".groups");
   try {
     m.validate();
   } catch (const std::invalid_argument& error) {

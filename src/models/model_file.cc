@@ -183,4 +183,29 @@ void ModelReader::fail(std::string_view section, const std::string& what) const 
   throw InputError(path_, 0, std::string(section), what);
 }
 
+// Strings as one byte blob plus offsets, so any byte (newlines included) survives.
+void ModelWriter::put_strings(const std::string& name, const std::vector<std::string>& strings) {
+  std::vector<std::int64_t> offsets{0};
+  std::string blob;
+  for (const std::string& s : strings) {
+    blob += s;
+    offsets.push_back(static_cast<std::int64_t>(blob.size()));
+  }
+  put(name + ".offsets", offsets);
+  put_string(name + ".bytes", blob);
+}
+
+std::vector<std::string> ModelReader::get_strings(const std::string& name) const {
+  const std::vector<std::int64_t> offsets = get<std::int64_t>(name + ".offsets");
+  const std::string blob = get_string(name + ".bytes");
+  if (offsets.empty() || offsets.front() != 0 || offsets.back() != static_cast<std::int64_t>(blob.size()))
+    fail(name + ".offsets", "do not match the string bytes");
+  std::vector<std::string> strings;
+  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
+    if (offsets[i + 1] < offsets[i]) fail(name + ".offsets", "are not ascending");
+    strings.push_back(blob.substr(static_cast<std::size_t>(offsets[i]), static_cast<std::size_t>(offsets[i + 1] - offsets[i])));
+  }
+  return strings;
+}
+
 }  // namespace segue

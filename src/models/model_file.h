@@ -59,6 +59,8 @@ class ModelWriter {
   void put_string(std::string_view name, std::string_view text) {
     put(name, std::span<const char>(text.data(), text.size()));
   }
+  // A list of strings (any bytes): sections "<name>.bytes" and "<name>.offsets".
+  void put_strings(const std::string& name, const std::vector<std::string>& strings);
 
   void commit();
   const std::string& path() const { return path_; }
@@ -111,6 +113,8 @@ class ModelReader {
     const Section& section = find(name, ModelDType::kBytes);
     return bytes_.substr(section.offset, section.count);
   }
+  // What put_strings wrote; fail()s on inconsistent offsets.
+  std::vector<std::string> get_strings(const std::string& name) const;
 
   // Throws InputError(path, 0, section, what): for models rejecting bad arrays.
   [[noreturn]] void fail(std::string_view section, const std::string& what) const;

@@ -223,9 +223,7 @@ Explanation FeatureKnn::explain(std::int32_t user, std::int32_t item) const {
 void FeatureKnn::save_model(ModelWriter& out) const {
   put_rows(out, "featureknn.item_features", item_features_);
   put_rows(out, "featureknn.similarity", similarity_);
-  std::string names;
-  for (const std::string& name : feature_names_) names += name + '\n';
-  out.put_string("featureknn.names", names);
+  out.put_strings("featureknn.names", feature_names_);
 }
 
 void FeatureKnn::load_model(const ModelReader& in) {
@@ -234,11 +232,7 @@ void FeatureKnn::load_model(const ModelReader& in) {
   if (item_features_.n_rows != n_items() || similarity_.n_rows != item_features_.n_cols ||
       similarity_.n_cols != item_features_.n_cols)
     in.fail("featureknn.similarity", "shapes do not match the items and features");
-  feature_names_.clear();
-  const std::string names = in.get_string("featureknn.names");
-  std::size_t start = 0;
-  for (std::size_t end; (end = names.find('\n', start)) != std::string::npos; start = end + 1)
-    feature_names_.push_back(names.substr(start, end - start));
+  feature_names_ = in.get_strings("featureknn.names");
   if (feature_names_.size() != static_cast<std::size_t>(item_features_.n_cols)) in.fail("featureknn.names", "count differs");
 }
 

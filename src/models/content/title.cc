@@ -14,23 +14,6 @@ namespace {
 
 std::unique_ptr<Recommender> make_title(const ModelSpec& spec) { return std::make_unique<TitleModel>(spec); }
 
-std::string join_lines(const std::vector<std::string>& strings) {
-  std::string out;
-  for (const std::string& s : strings) {
-    for (const char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;  // titles are one line
-    out += '\n';
-  }
-  return out;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
-    out.push_back(text.substr(start, end - start));
-  return out;
-}
-
 }  // namespace
 
 ModelInfo title_info() {
@@ -130,23 +113,23 @@ void TitleModel::score_history(std::span<const std::int32_t> items, std::span<co
 }
 
 void TitleModel::save_model(ModelWriter& out) const {
-  out.put_string("title.words", join_lines(words_));
+  out.put_strings("title.words", words_);
   out.put("title.idf", idf_);
   out.put("title.indptr", indptr_);
   out.put("title.items", items_);
   out.put("title.shares", shares_);
   out.put("title.popularity", popularity_);
-  out.put_string("title.user_titles", join_lines(user_titles_));
+  out.put_strings("title.user_titles", user_titles_);
 }
 
 void TitleModel::load_model(const ModelReader& in) {
-  words_ = split_lines(in.get_string("title.words"));
+  words_ = in.get_strings("title.words");
   idf_ = in.get<float>("title.idf", words_.size());
   indptr_ = in.get<std::int64_t>("title.indptr", words_.size() + 1);
   items_ = in.get<std::int32_t>("title.items");
   shares_ = in.get<float>("title.shares", items_.size());
   popularity_ = in.get<float>("title.popularity", static_cast<std::uint64_t>(n_items()));
-  user_titles_ = split_lines(in.get_string("title.user_titles"));
+  user_titles_ = in.get_strings("title.user_titles");
   if (user_titles_.size() != static_cast<std::size_t>(n_users())) in.fail("title.user_titles", "one per user expected");
   if (indptr_.front() != 0 || indptr_.back() != static_cast<std::int64_t>(items_.size()))
     in.fail("title.indptr", "does not match the items");
