@@ -33,7 +33,8 @@ namespace {
 struct EvalArgs {
   TrainingInput input;
   std::string test, json_path, report_path, recs, on_error = "fail";
-  std::string protocol = "full", items_csv, skips_csv, candidates_csv;
+  std::string protocol = "full", items_csv, users_csv, skips_csv, candidates_csv;
+  int text_dim = 0;
   int bootstrap = 1000;
   std::vector<std::string> models;
   std::vector<std::string> metrics{"ndcg@10", "recall@10", "recall@20", "precision@10", "map@10",
@@ -206,7 +207,7 @@ void run_eval(const EvalArgs& args) {
   // may name cold items too.
   const bool use_pipeline = !args.items_csv.empty() && has_train;
   if (use_pipeline) {
-    pipeline = load_item_features(args.items_csv, train_data);
+    pipeline = load_item_features(args.items_csv, train_data, item_feature_options(args.text_dim));
     std::printf("%s\n", pipeline.report.summary().c_str());
   }
   const FeedbackMatrix train = has_train ? build_feedback(train_data)
@@ -307,11 +308,17 @@ void run_eval(const EvalArgs& args) {
     options.require_train_items = has_train;
     results.push_back(evaluate_lists(recs.lists, train, test.feedback, options, args.recs));
   }
+  FeatureMatrix user_features;
+  if (!args.users_csv.empty() && !models.empty()) {
+    if (!has_train) throw UsageError("--users needs --train or --data");
+    user_features = load_user_features(args.users_csv, train_data);
+  }
   for (auto& model : models) {
     FitContext context;
     context.dataset = &train_data;
     context.seed = args.seed;
     if (use_pipeline) context.item_features = &pipeline.features;
+    if (!args.users_csv.empty()) context.user_features = &user_features;
     ProgressBar bar("fit " + model->name());
     context.progress = [&bar](const FitProgress& p) {
       if (p.total > 0) bar.update(static_cast<double>(p.done) / static_cast<double>(p.total));
@@ -440,6 +447,9 @@ void add_eval_command(CLI::App& app) {
                   "Item features CSV (item_id + artist, name, album, genre, year, tags, text, numeric columns): "
                   "with --model, the feature pipeline (docs/FEATURES.md; its catalogue items join the ranking); "
                   "also item vectors for ild@k");
+  cmd->add_option("--text-dim", args->text_dim,
+                  "With --items and --model: also fastText embeddings of the items' text, this many dimensions");
+  cmd->add_option("--users", args->users_csv, "User features CSV for models that use them (docs/FEATURES.md)");
   cmd->add_option("--candidates", args->candidates_csv,
                   "Restrict ranking to these items (one item id per line), e.g. the cold items of a split");
   cmd->add_option("--skips", args->skips_csv,

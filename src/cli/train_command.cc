@@ -15,8 +15,8 @@ namespace segue::cli {
 void add_train_command(CLI::App& app) {
   struct Args {
     TrainingInput input;
-    std::string model, out, on_error = "fail", items_csv, user_names;
-    int threads = 0;
+    std::string model, out, on_error = "fail", items_csv, user_names, users_csv;
+    int threads = 0, text_dim = 0;
     std::uint64_t seed = 42;
   };
   auto args = std::make_shared<Args>();
@@ -36,6 +36,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--items", args->items_csv,
                   "Item features CSV (item_id + artist, name, album, genre, year, tags, text, numeric columns); "
                   "its items without interactions join the catalogue (docs/FEATURES.md)");
+  cmd->add_option("--text-dim", args->text_dim,
+                  "With --items: also fastText embeddings of the items' text, this many dimensions (0 = off)");
+  cmd->add_option("--users", args->users_csv,
+                  "User features CSV (user_id + columns such as friends, country; docs/FEATURES.md)");
   cmd->callback([args] {
     set_default_threads(args->threads);
     auto model = make_recommender(args->model);  // bad specs fail before any data is read
@@ -50,12 +54,17 @@ void add_train_command(CLI::App& app) {
     }
     ItemFeatureInput item_features;
     if (!args->items_csv.empty()) {
-      item_features = load_item_features(args->items_csv, data);  // extends data's items by the catalogue
+      item_features = load_item_features(args->items_csv, data, item_feature_options(args->text_dim));  // extends data's items by the catalogue
       std::printf("%s\n", item_features.report.summary().c_str());
     }
     const FeedbackMatrix train = build_feedback(data);
     FitContext context;
     if (!args->items_csv.empty()) context.item_features = &item_features.features;
+    FeatureMatrix user_features;
+    if (!args->users_csv.empty()) {
+      user_features = load_user_features(args->users_csv, data);
+      context.user_features = &user_features;
+    }
     context.dataset = &data;
     context.seed = args->seed;
     ProgressBar bar("fit " + model->name());

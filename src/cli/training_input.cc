@@ -36,6 +36,20 @@ ItemFeatureInput load_item_features(const std::string& items_csv, Dataset& train
   return out;
 }
 
+FeatureMatrix load_user_features(const std::string& users_csv, const Dataset& train) {
+  UserFeatureReport report;
+  FeatureMatrix features = build_user_features(users_csv, train.users, &report);
+  std::printf("%s\n", report.summary().c_str());
+  return features;
+}
+
+ItemFeatureOptions item_feature_options(int text_dim) {
+  if (text_dim < 0 || text_dim > 1024) throw UsageError("--text-dim: expected 0 (off) .. 1024, got " + std::to_string(text_dim));
+  ItemFeatureOptions options;
+  options.text_dim = text_dim;
+  return options;
+}
+
 void print_issues(const IssueLog& issues) {
   for (const auto& note : issues.notes()) std::printf("note: %s\n", note.c_str());
   if (issues.skipped() > 0) std::fprintf(stderr, "warning: %s\n", issues.summary().c_str());

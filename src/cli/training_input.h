@@ -8,6 +8,7 @@
 #include "data/error.h"
 #include "features/feature_matrix.h"
 #include "features/item_features.h"
+#include "features/user_features.h"
 
 namespace segue::cli {
 
@@ -32,6 +33,13 @@ struct ItemFeatureInput {
 };
 ItemFeatureInput load_item_features(const std::string& items_csv, Dataset& train,
                                     const ItemFeatureOptions& options = {});
+
+// --users USERS.csv on train/eval/tune: user features over `train`'s users
+// (features/user_features.h); prints the report's summary.
+FeatureMatrix load_user_features(const std::string& users_csv, const Dataset& train);
+
+// ItemFeatureOptions from the CLI flags (--text-dim N: fastText text embeddings).
+ItemFeatureOptions item_feature_options(int text_dim);
 
 // Prints what --on-error skip left out (stderr) and the importer's notes.
 void print_issues(const IssueLog& issues);

@@ -28,8 +28,8 @@ void add_tune_command(CLI::App& app) {
   struct Args {
     TrainingInput input;
     TuneOptions tune;
-    std::string out, json_path, items_csv, on_error = "fail";
-    int threads = 0;
+    std::string out, json_path, items_csv, users_csv, on_error = "fail";
+    int threads = 0, text_dim = 0;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -52,6 +52,9 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Write the best spec to this file");
   cmd->add_option("--json", args->json_path, "Write every trial as JSON to this path");
   cmd->add_option("--items", args->items_csv, "Item features for content-aware models (see docs/FEATURES.md)");
+  cmd->add_option("--text-dim", args->text_dim,
+                  "With --items: also fastText embeddings of the items' text, this many dimensions (0 = off)");
+  cmd->add_option("--users", args->users_csv, "User features CSV (docs/FEATURES.md)");
   cmd->add_option("--signal", args->input.signal, "Event type -> signal for CSV event names (as in import)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
@@ -63,9 +66,14 @@ void add_tune_command(CLI::App& app) {
     print_issues(issues);
     ItemFeatureInput features;
     if (!args->items_csv.empty()) {
-      features = load_item_features(args->items_csv, data);
+      features = load_item_features(args->items_csv, data, item_feature_options(args->text_dim));
       std::printf("%s\n", features.report.summary().c_str());
       args->tune.item_features = &features.features;
+    }
+    FeatureMatrix user_features;
+    if (!args->users_csv.empty()) {
+      user_features = load_user_features(args->users_csv, data);
+      args->tune.user_features = &user_features;
     }
     std::printf("%-4s %-5s %10s %8s %8s  %s\n", "#", "rung", args->tune.metric.c_str(), "fit s", "eval s", "spec");
     int index = 0;

@@ -91,6 +91,7 @@ struct Runner {
     context.dataset = &data;
     context.events = &split.train_events;
     context.item_features = options.item_features;
+    context.user_features = options.user_features;
     Trial trial;
     trial.spec = spec.to_string();
     trial.rung = rung;

@@ -47,6 +47,8 @@ struct TuneOptions {
   ThreadPool* pool = nullptr;
   // Item features for content-aware models (rows = data's item id space).
   const FeatureMatrix* item_features = nullptr;
+  // User features (rows = data's user id space).
+  const FeatureMatrix* user_features = nullptr;
 };
 
 struct Trial {

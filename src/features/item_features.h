@@ -36,6 +36,13 @@ struct ItemFeatureOptions {
   // Items in the file but not in the id map are added to it (catalogue items
   // without interactions). false: their rows are ignored (counted).
   bool extend_catalogue = true;
+  // Dense text embeddings trained with fastText (libfasttext) on the file's own
+  // text (name, text, tags and other text columns): group "text", columns
+  // "text:0" .. "text:<text_dim-1>", an item's row = the mean of its words'
+  // vectors (features/text_embeddings.h). 0 = off (`--text-dim N` on the CLI).
+  std::int32_t text_dim = 0;
+  std::int32_t text_epochs = 10;    // fastText passes over the corpus
+  std::uint64_t text_seed = 42;     // with one thread the embeddings are deterministic
   // Columns never read (ids and links say nothing about the music).
   std::vector<std::string> ignore_columns{"url", "uri", "key_name"};
 };

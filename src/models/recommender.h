@@ -43,6 +43,10 @@ struct FitContext {
   // Content-aware models require them (UsageError naming --items otherwise)
   // and save the rows they need with the model.
   const FeatureMatrix* item_features = nullptr;
+  // User features (features/user_features.h, `--users USERS.csv`), rows in the
+  // feedback's user id space; null when none were given. Models that can use
+  // them (hybrid) do; the others ignore them.
+  const FeatureMatrix* user_features = nullptr;
   std::function<void(const FitProgress&)> progress;  // called from the fitting thread
 
   void report(std::string_view stage, std::int64_t done, std::int64_t total) const {
