@@ -74,6 +74,12 @@ void print_table(const std::vector<EvalResult>& results, const std::vector<std::
     }
     std::printf(" %8.2f %8.2f\n", r.fit_seconds, r.eval_seconds);
   }
+  for (const auto& r : results) {
+    if (r.fit_stats.empty()) continue;
+    std::printf("%s:", table_label(r.model).c_str());
+    for (const auto& [name, value] : r.fit_stats) std::printf(" %s %g", name.c_str(), value);
+    std::printf("\n");
+  }
 }
 
 // "full" -> 0; "sampled:N" -> N (>= 1); anything else is a UsageError.
@@ -320,9 +326,7 @@ void run_eval(const EvalArgs& args) {
     if (use_pipeline) context.item_features = &pipeline.features;
     if (!args.users_csv.empty()) context.user_features = &user_features;
     ProgressBar bar("fit " + model->name());
-    context.progress = [&bar](const FitProgress& p) {
-      if (p.total > 0) bar.update(static_cast<double>(p.done) / static_cast<double>(p.total));
-    };
+    context.progress = fit_progress(bar);
     model->fit(train, context);
     bar.finish();
     if (sampled > 0) results.push_back(evaluate_sampled(*model, train, test.feedback, {sampled, args.seed}, options));

@@ -104,6 +104,7 @@ nlohmann::json eval_json(const std::vector<EvalResult>& results, const FeedbackM
                             {"metrics", metrics},
                             {"fit_seconds", r.fit_seconds},
                             {"eval_seconds", r.eval_seconds}};
+    for (const auto& [name, value] : r.fit_stats) entry[name] = value;  // e.g. "epochs" of early-stopped models
     if (r.sampled_negatives > 0) {
       entry["sampled_negatives"] = r.sampled_negatives;
       entry["sampled_short_users"] = r.sampled_short_users;

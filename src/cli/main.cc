@@ -5,8 +5,14 @@
 
 #include "cli/commands.h"
 #include "data/error.h"
+#ifdef SEGUE_WITH_TORCH
+#include "deep/torch_model.h"
+#endif
 
 int main(int argc, char** argv) {
+#ifdef SEGUE_WITH_TORCH
+  segue::register_deep_models();
+#endif
   CLI::App app{"segue: music recommendation engine — import listening data, split, train, evaluate, recommend"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "segue 0.1.0");

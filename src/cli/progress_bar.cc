@@ -12,7 +12,7 @@ ProgressBar::ProgressBar(std::string label)
 
 ProgressBar::~ProgressBar() { finish(); }
 
-void ProgressBar::update(double fraction) {
+void ProgressBar::update(double fraction, std::string_view detail) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   // Nothing for the first second: fast commands stay quiet.
@@ -26,7 +26,8 @@ void ProgressBar::update(double fraction) {
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(kWidth - filled), '.');
-  std::fprintf(stderr, "\r%s [%s] %3.0f%% %.1fs", label_.c_str(), bar.c_str(), fraction * 100.0, elapsed);
+  std::fprintf(stderr, "\r\033[K%s [%s] %3.0f%% %.1fs %.*s", label_.c_str(), bar.c_str(), fraction * 100.0, elapsed,
+               static_cast<int>(detail.size()), detail.data());
   std::fflush(stderr);
 }
 
@@ -35,6 +36,21 @@ void ProgressBar::finish() {
   drawn_ = false;
   std::fprintf(stderr, "\r\033[K");
   std::fflush(stderr);
+}
+
+void ProgressBar::note(std::string_view line) {
+  if (drawn_) std::fprintf(stderr, "\r\033[K");
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+std::function<void(const FitProgress&)> fit_progress(ProgressBar& bar) {
+  return [&bar](const FitProgress& p) {
+    if (p.stage == "epoch" && !p.detail.empty())
+      bar.note("  epoch " + std::to_string(p.done) + "/" + std::to_string(p.total) + "  " + std::string(p.detail));
+    if (p.total > 0) bar.update(static_cast<double>(p.done) / static_cast<double>(p.total), p.detail);
+  };
 }
 
 }  // namespace segue::cli

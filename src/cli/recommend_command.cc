@@ -1,5 +1,6 @@
 // segue recommend / segue similar: top-n lists from a saved model, with item
-// names from a store (--data) and reasons (--explain) when asked.
+// names from a store (--data) and reasons (--explain) when asked; context
+// re-ranking by --mood, --hour and --skip-model (docs/CONTEXT.md).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include "data/error.h"
 #include "data/store.h"
 #include "context/moods.h"
+#include "context/skip_rerank.h"
 #include "models/batch_recommend.h"
 #include "models/content/title.h"
 #include "data/csv_reader.h"
@@ -63,14 +65,27 @@ std::vector<std::string> split_ids(const std::string& text) {
   return out;
 }
 
-// Users without training history get the most popular training items.
-std::vector<ScoredItem> popularity_fallback(const Recommender& model, std::int32_t n) {
+// Users without training history get the most popular training items
+// (penalised by P(skip) too under --skip-model; `shift` receives the shift).
+std::vector<ScoredItem> popularity_fallback(const Recommender& model, std::int32_t n,
+                                            const ItemSkipPenalty* skips = nullptr, float* shift = nullptr) {
   std::vector<float> counts(static_cast<std::size_t>(model.n_items()), 0.0f);
   for (std::int32_t item : model.history().indices) counts[item] += 1.0f;
+  const float applied = skips != nullptr ? penalise_row(counts, *skips) : 0.0f;
+  if (shift != nullptr) *shift = applied;
   std::vector<ScoredItem> out(static_cast<std::size_t>(std::min(n, model.n_items())));
   out.resize(static_cast<std::size_t>(top_k(counts, {}, n, out.data())));
   return out;
 }
+
+// --skip-model: what a printed list adds. `shift` is what the list's row lost
+// per unit of P(skip) (penalty × the row's score sd); `header` is the request's
+// context for --json.
+struct SkipView {
+  const ItemSkipPenalty& skips;
+  float shift = 0.0f;
+  nlohmann::json header;
+};
 
 // printf pads bytes, not characters: "Beyoncé" would end one column short.
 std::string pad_to_columns(const std::string& text, std::size_t columns) {
@@ -79,8 +94,12 @@ std::string pad_to_columns(const std::string& text, std::size_t columns) {
   return characters >= columns ? text : text + std::string(columns - characters, ' ');
 }
 
+// With `skip` (--skip-model): --explain adds P(skip) to each line and --json
+// wraps the list as {context..., "recommendations": [...]} with each pick's
+// skip_probability (null: no skip-model features) and model_score.
 void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, const Recommender& model,
-                const std::optional<std::int32_t>& explain_user, bool json) {
+                const std::optional<std::int32_t>& explain_user, bool json, const SkipView* skip = nullptr,
+                bool explain_skip = false) {
   nlohmann::json out = nlohmann::json::array();
   for (std::size_t r = 0; r < items.size(); ++r) {
     const std::int32_t item = items[r].item;
@@ -88,7 +107,20 @@ void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, co
                           {"item_id", model.item_ids().name(item)},
                           {"name", names.label(item)},
                           {"score", items[r].score}};
-    if (!json) std::printf("%3zu. %s %10.4f\n", r + 1, pad_to_columns(names.label(item), 50).c_str(), items[r].score);
+    std::string skip_text;
+    if (skip != nullptr) {
+      const float p = skip->skips.probability[static_cast<std::size_t>(item)];
+      const bool known = !std::isnan(p);
+      row["skip_probability"] = known ? nlohmann::json(p) : nlohmann::json(nullptr);
+      row["model_score"] = known ? items[r].score + skip->shift * p : items[r].score;
+      char text[64];
+      std::snprintf(text, sizeof text, known ? "   P(skip) %.3f" : "   P(skip) -  (no skip-model features)",
+                    static_cast<double>(p));
+      if (explain_skip) skip_text = text;
+    }
+    if (!json)
+      std::printf("%3zu. %s %10.4f%s\n", r + 1, pad_to_columns(names.label(item), 50).c_str(), items[r].score,
+                  skip_text.c_str());
     if (explain_user) {
       const Explanation why = model.explain(*explain_user, item);
       nlohmann::json because = nlohmann::json::array();
@@ -109,18 +141,28 @@ void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, co
     }
     out.push_back(row);
   }
-  if (json) std::printf("%s\n", out.dump(2).c_str());
+  if (!json) return;
+  if (skip != nullptr) {
+    nlohmann::json wrapped = skip->header;
+    wrapped["recommendations"] = out;
+    std::printf("%s\n", wrapped.dump(2).c_str());
+    return;
+  }
+  std::printf("%s\n", out.dump(2).c_str());
 }
 
 // --all --out RECS.csv: every training user's list, in the recs format that
 // `segue eval --recs` reads (user_id,item_id,rank) plus the score.
-void write_all_users(const Recommender& model, std::int32_t n, bool exclude_seen, const std::string& path) {
+// With `skips` (--skip-model), every list is the penalised one.
+void write_all_users(const Recommender& model, std::int32_t n, bool exclude_seen, const std::string& path,
+                     const ItemSkipPenalty* skips = nullptr) {
   std::vector<std::int32_t> users, cold;
   for (std::int32_t u = 0; u < model.n_users(); ++u) (model.history().count(u) > 0 ? users : cold).push_back(u);
   const auto start = std::chrono::steady_clock::now();
-  const BatchLists lists = recommend_batch(model, users, n, exclude_seen);
+  const BatchLists lists = skips != nullptr ? recommend_batch_with_skip_penalty(model, users, n, exclude_seen, *skips)
+                                            : recommend_batch(model, users, n, exclude_seen);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::vector<ScoredItem> popular = popularity_fallback(model, n);
+  const std::vector<ScoredItem> popular = popularity_fallback(model, n, skips);
   std::ofstream out(path);
   if (!out) throw UsageError("--out: cannot write '" + path + "'");
   out << "user_id,item_id,rank,score\n";
@@ -253,8 +295,12 @@ void write_titles(const TitleModel& model, const std::string& titles_csv, std::i
 
 void add_recommend_command(CLI::App& app) {
   struct Args {
-    std::string model, user, history, data, out, mood, title, titles;
+    std::string model, user, history, data, out, mood, title, titles, skip_model;
     std::optional<int> hour;
+    // --skip-model: the session slot being filled and the penalty's weight.
+    float skip_penalty = 1.0f;
+    std::optional<int> position, session_length, previous_skip;
+    std::optional<std::string> context_type;
     float hour_weight = 1.0f;
     float mood_boost = 1.0f;
     int n = 10;
@@ -270,7 +316,9 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "CSV file for --all");
   cmd->add_option("--n", args->n, "How many items")->capture_default_str();
   cmd->add_option("--data", args->data, "Store directory with item names (e.g. the one you imported)");
-  cmd->add_option("--hour", args->hour, "With --user and --data: favour tracks listened to at this hour (0..23, UTC)");
+  cmd->add_option("--hour", args->hour,
+                  "With --user and --data: favour tracks listened to at this hour (0..23, UTC); with --skip-model: "
+                  "the session's hour for P(skip) instead");
   cmd->add_option("--hour-weight", args->hour_weight, "--hour: weight of the log hour affinity, in score sds")
       ->capture_default_str();
   cmd->add_option("--title", args->title, "Or: a new playlist's title (title model)");
@@ -280,11 +328,22 @@ void add_recommend_command(CLI::App& app) {
                   "(audio-feature ranges in docs/CONTEXT.md)");
   cmd->add_option("--mood-boost", args->mood_boost, "--mood ...:boost: added per met condition share, in score sds")
       ->capture_default_str();
-  cmd->add_flag("--explain", args->explain, "Show the user's items that contributed most");
+  cmd->add_option("--skip-model", args->skip_model,
+                  "Skip model from `segue skips train`: scores -= penalty x score sd x P(skip | slot, track); "
+                  "needs --data with the tracks' features (docs/CONTEXT.md)");
+  CLI::Option* penalty_option =
+      cmd->add_option("--skip-penalty", args->skip_penalty, "--skip-model: score sds lost at P(skip) = 1 (>= 0)")
+          ->capture_default_str();
+  cmd->add_option("--position", args->position, "--skip-model: 1-based position of the slot in the session (default 1)");
+  cmd->add_option("--session-length", args->session_length, "--skip-model: session length (default max(20, position))");
+  cmd->add_option("--context-type", args->context_type,
+                  "--skip-model: the session's context_type (e.g. radio, editorial_playlist; the model's levels)");
+  cmd->add_option("--previous-skip", args->previous_skip, "--skip-model: 1 if the previous track was skipped, 0 if not");
+  cmd->add_flag("--explain", args->explain, "Show the user's items that contributed most (and P(skip) with --skip-model)");
   cmd->add_flag("--include-seen", args->include_seen, "Do not exclude the user's training items");
   cmd->add_flag("--json", args->json, "Print JSON");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
-  cmd->callback([args] {
+  cmd->callback([args, penalty_option] {
     set_default_threads(args->threads);
     if (static_cast<int>(!args->user.empty()) + static_cast<int>(!args->history.empty()) + static_cast<int>(args->all) +
             static_cast<int>(!args->title.empty()) + static_cast<int>(!args->titles.empty()) != 1)
@@ -293,18 +352,88 @@ void add_recommend_command(CLI::App& app) {
       throw UsageError("--out goes with --all or --titles (and only with them)");
     if (args->n <= 0) throw UsageError("--n: must be at least 1, got " + std::to_string(args->n));
     if (!args->mood.empty() && args->user.empty()) throw UsageError("--mood: goes with --user");
-    if (args->hour && args->user.empty()) throw UsageError("--hour: goes with --user");
+    const bool skip_mode = !args->skip_model.empty();
+    if (args->hour && args->user.empty() && !skip_mode) throw UsageError("--hour: goes with --user");
     if (args->hour && !args->mood.empty()) throw UsageError("--hour and --mood: one context at a time");
+    // --skip-model: checked and loaded before the recommender, so a bad flag fails fast.
+    if (!skip_mode && (args->position || args->session_length || args->context_type || args->previous_skip ||
+                       penalty_option->count() > 0))
+      throw UsageError("--position, --session-length, --context-type, --previous-skip and --skip-penalty go with "
+                       "--skip-model");
+    std::optional<SkipModel> skip_model;
+    SessionSlot slot;
+    SkipContext context;
+    if (skip_mode) {
+      if (args->data.empty())
+        throw UsageError("--skip-model: needs --data STORE (the tracks' features, matched to the model's items by id)");
+      if (!args->mood.empty()) throw UsageError("--skip-model and --mood: one at a time");
+      if (!args->title.empty() || !args->titles.empty())
+        throw UsageError("--skip-model: goes with --user, --history or --all");
+      if (!std::isfinite(args->skip_penalty) || args->skip_penalty < 0.0f) {
+        char value[32];
+        std::snprintf(value, sizeof value, "%g", static_cast<double>(args->skip_penalty));
+        throw UsageError(std::string("--skip-penalty: must be a finite number >= 0, got ") + value);
+      }
+      skip_model = SkipModel::load(args->skip_model);
+      slot.position = args->position.value_or(1);
+      slot.session_length = args->session_length;
+      slot.hour = args->hour;
+      slot.previous_skip = args->previous_skip;
+      slot.context_type = args->context_type;
+      context = skip_context_for(*skip_model, slot);
+    }
     const auto model = Recommender::load(args->model);
+    // --all reads the store only for --skip-model (item names are not written).
+    const ItemNames names(*model, args->all && !skip_mode ? std::string() : args->data);
+    std::optional<ItemSkipPenalty> skips;
+    nlohmann::json skip_header;
+    if (skip_mode) {
+      skips = item_skip_penalty(*skip_model, *names.data(), model->item_ids(), context, args->skip_penalty);
+      std::string note;
+      if (skip_model->track_features().empty())
+        note = "the skip model has no track features: every item gets the same P(skip), so the order does not change";
+      else if (skips->without_features == model->n_items())
+        note = "no item of the model has skip-model features in --data (ids must match): nothing is penalised";
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    "skip penalty %g score sd x P(skip) at %s; %d of %d items have no skip-model features (no penalty)",
+                    static_cast<double>(args->skip_penalty), describe(slot).c_str(), skips->without_features,
+                    model->n_items());
+      // --all prints to stderr (stdout may be piped); the lists print it on stdout unless --json.
+      if (args->all) {
+        std::fprintf(stderr, "%s\n", line);
+        if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+      } else if (!args->json) {
+        std::printf("%s\n", line);
+        if (!note.empty()) std::printf("note: %s\n", note.c_str());
+      }
+      const auto optional_json = [](const auto& value) { return value ? nlohmann::json(*value) : nlohmann::json(nullptr); };
+      skip_header = {{"skip_model", args->skip_model},
+                     {"skip_penalty", args->skip_penalty},
+                     {"context",
+                      {{"position", slot.position},
+                       {"session_length", static_cast<int>(context.session_length)},
+                       {"context_type", optional_json(slot.context_type)},
+                       {"hour", optional_json(slot.hour)},
+                       {"previous_skip", optional_json(slot.previous_skip)}}},
+                     {"items", model->n_items()},
+                     {"items_without_skip_features", skips->without_features}};
+      if (!note.empty()) skip_header["note"] = note;
+    }
+    const ItemSkipPenalty* penalty = skips ? &*skips : nullptr;
+    const auto skip_view = [&](float shift) {
+      SkipView view{*skips, shift, skip_header};
+      view.header["shift_per_unit_probability"] = shift;
+      return view;
+    };
     if (args->all) {
-      write_all_users(*model, args->n, !args->include_seen, args->out);
+      write_all_users(*model, args->n, !args->include_seen, args->out, penalty);
       return;
     }
     if (!args->titles.empty()) {
       write_titles(title_model(*model), args->titles, args->n, args->out);
       return;
     }
-    const ItemNames names(*model, args->data);
     if (!args->title.empty()) {
       if (!args->json) std::printf("top %d for a new playlist titled \"%s\":\n", args->n, args->title.c_str());
       print_list(recommend_title(title_model(*model), args->title, args->n), names, *model, std::nullopt, args->json);
@@ -316,7 +445,25 @@ void add_recommend_command(CLI::App& app) {
         throw UsageError("--user: unknown user id '" + args->user + "' (not in the training data; use --history for a new user)");
       if (model->history().count(user) == 0) {
         if (!args->json) std::printf("user %s has no training history: most popular items instead\n", args->user.c_str());
-        print_list(popularity_fallback(*model, args->n), names, *model, std::nullopt, args->json);
+        float shift = 0.0f;
+        const auto items = popularity_fallback(*model, args->n, penalty, &shift);
+        if (penalty != nullptr) {
+          const SkipView view = skip_view(shift);
+          print_list(items, names, *model, std::nullopt, args->json, &view, args->explain);
+        } else {
+          print_list(items, names, *model, std::nullopt, args->json);
+        }
+        return;
+      }
+      if (penalty != nullptr) {
+        if (!args->json)
+          std::printf("top %d for user %s (%s), skip-penalised:\n", args->n, args->user.c_str(),
+                      model->params().to_short_string().c_str());
+        float shift = 0.0f;
+        const auto items = recommend_with_skip_penalty(*model, user, args->n, !args->include_seen, *penalty, &shift);
+        const SkipView view = skip_view(shift);
+        print_list(items, names, *model, args->explain ? std::optional<std::int32_t>(user) : std::nullopt, args->json,
+                   &view, args->explain);
         return;
       }
       if (args->hour) {
@@ -351,6 +498,13 @@ void add_recommend_command(CLI::App& app) {
     if (unknown > 0) std::fprintf(stderr, "warning: ignored %zu unknown item id(s) in --history\n", unknown);
     if (history.empty()) throw UsageError("--history: none of the item ids is in the training data");
     if (!args->json) std::printf("top %d for a new user with %zu seed items:\n", args->n, history.size());
+    if (penalty != nullptr) {
+      float shift = 0.0f;
+      const auto items = recommend_history_with_skip_penalty(*model, history, args->n, *penalty, &shift);
+      const SkipView view = skip_view(shift);
+      print_list(items, names, *model, std::nullopt, args->json, &view, args->explain);
+      return;
+    }
     print_list(model->recommend_from_history(history, {}, args->n), names, *model, std::nullopt, args->json);
   });
 }

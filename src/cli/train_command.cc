@@ -68,9 +68,7 @@ void add_train_command(CLI::App& app) {
     context.dataset = &data;
     context.seed = args->seed;
     ProgressBar bar("fit " + model->name());
-    context.progress = [&bar](const FitProgress& p) {
-      if (p.total > 0) bar.update(static_cast<double>(p.done) / static_cast<double>(p.total));
-    };
+    context.progress = fit_progress(bar);
     model->fit(train, context);
     bar.finish();
     model->set_id_maps(data.users, data.items);

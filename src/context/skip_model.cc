@@ -296,6 +296,19 @@ void SkipModel::build_names() {
   }
 }
 
+std::vector<std::string> SkipModel::track_features() const {
+  std::vector<std::string> out;
+  for (const Numeric& numeric : numeric_)
+    if (starts_with(numeric.name, kAudioPrefix)) out.push_back(numeric.name.substr(std::string_view(kAudioPrefix).size()));
+  return out;
+}
+
+std::vector<std::string> SkipModel::category_levels(std::string_view name) const {
+  for (const Categorical& categorical : categorical_)
+    if (categorical.name == name) return categorical.levels;
+  return {};
+}
+
 double SkipModel::probability(std::span<const float> x) const {
   double z = bias_;
   for (std::size_t j = 0; j < weights_.size(); ++j) z += weights_[j] * x[j];

@@ -108,6 +108,15 @@ class SkipModel {
   std::span<const double> weights() const { return weights_; }
   double bias() const { return bias_; }
   double test_fraction() const { return test_fraction_; }
+  // Whether the previous event's skip is a feature (false: trained with --no-previous-skip).
+  bool uses_previous_skip() const { return previous_skip_; }
+  // The item attributes (audio features) the model reads, without the
+  // "audio:" prefix: "acousticness", "energy", ... Empty for a model trained
+  // on a store without track features.
+  std::vector<std::string> track_features() const;
+  // The one-hot levels learned for a categorical ("context_type", ...), most
+  // frequent first; empty when the model has no such categorical.
+  std::vector<std::string> category_levels(std::string_view name) const;
   std::uint64_t seed() const { return seed_; }
 
   // Probability for a model-space feature vector (size feature_names()).

@@ -247,6 +247,7 @@ EvalResult evaluate(const Recommender& model, const FeedbackMatrix& train, const
   EvalResult result;
   result.model = model.params().to_string();
   result.fit_seconds = model.fit_seconds();
+  result.fit_stats = model.fit_stats();
   std::vector<std::int32_t> candidate_list;  // ascending
   if (options.candidates != nullptr) {
     if (options.candidates->size() != static_cast<std::size_t>(n_items))
@@ -446,6 +447,7 @@ EvalResult evaluate_sampled(const Recommender& model, const FeedbackMatrix& trai
   EvalResult result;
   result.model = model.params().to_string();
   result.fit_seconds = model.fit_seconds();
+  result.fit_stats = model.fit_stats();
   result.sampled_negatives = protocol.negatives;
   select_users(train, test, options, plan, result);
   const std::int64_t n_eval = result.evaluated_users;

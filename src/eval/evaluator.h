@@ -81,6 +81,7 @@ struct EvalResult {
   std::vector<std::int32_t> list_counts;
 
   double fit_seconds = 0.0;   // from the model (Recommender::fit_seconds)
+  std::vector<std::pair<std::string, double>> fit_stats;  // Recommender::fit_stats (e.g. epochs run)
   double eval_seconds = 0.0;
 
   // evaluate_sampled() only: negatives asked per user, and the evaluated users

@@ -36,6 +36,7 @@ IdMap load_ids(const ModelReader& in, const std::string& prefix, std::int32_t ex
 void Recommender::fit(const FeedbackMatrix& train, const FitContext& context) {
   const auto start = std::chrono::steady_clock::now();
   fitted_ = false;
+  fit_stats_.clear();
   history_ = train.positives();
   if (!user_ids_.empty() && user_ids_.size() != train.n_users) user_ids_.clear();
   if (!item_ids_.empty() && item_ids_.size() != train.n_items) item_ids_.clear();
@@ -146,8 +147,21 @@ void Recommender::set_id_maps(IdMap users, IdMap items) {
   item_ids_ = std::move(items);
 }
 
+void Recommender::set_fit_stat(const std::string& name, double value) {
+  for (auto& [key, stored] : fit_stats_)
+    if (key == name) {
+      stored = value;
+      return;
+    }
+  fit_stats_.emplace_back(name, value);
+}
+
 void Recommender::save(const std::string& path) const {
   check_fitted();
+  save_unchecked(path);
+}
+
+void Recommender::save_unchecked(const std::string& path) const {
   ModelWriter out(path);
   out.put_string("recommender.spec", spec_.to_string());
   out.put("recommender.shape", std::vector<std::int64_t>{n_users(), n_items()});

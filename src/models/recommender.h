@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "data/dataset.h"
@@ -27,6 +28,7 @@ struct FitProgress {
   std::string_view stage;  // "epoch", "items", ...
   std::int64_t done = 0;
   std::int64_t total = 0;
+  std::string_view detail;  // e.g. "loss 0.4123  val ndcg@10 0.2011" after an epoch
 };
 
 // What fit() may use besides the feedback. All optional.
@@ -50,7 +52,7 @@ struct FitContext {
   std::function<void(const FitProgress&)> progress;  // called from the fitting thread
 
   void report(std::string_view stage, std::int64_t done, std::int64_t total) const {
-    if (progress) progress(FitProgress{stage, done, total});
+    if (progress) progress(FitProgress{stage, done, total, {}});
   }
 };
 
@@ -86,6 +88,9 @@ class Recommender {
   std::int32_t n_users() const { return history_.n_rows; }
   std::int32_t n_items() const { return history_.n_cols; }
   double fit_seconds() const { return fit_seconds_; }
+  // Figures of the last fit beyond its time, e.g. {"epochs", 23} for models
+  // that stop early: reported by `segue eval` (table and JSON). Not saved.
+  const std::vector<std::pair<std::string, double>>& fit_stats() const { return fit_stats_; }
   // The training positives by user: what recommend() excludes.
   const SparseRows& history() const { return history_; }
 
@@ -153,6 +158,10 @@ class Recommender {
   // item in range (UsageError naming the argument).
   void check_history(std::span<const std::int32_t> items, std::span<const float> weights) const;
   static void check_count(std::int32_t n);
+  void set_fit_stat(const std::string& name, double value);
+  // The model file of the current state, fitted or not (training checkpoints):
+  // what save() writes, without its "fitted" check.
+  void save_unchecked(const std::string& path) const;
 
  private:
   ModelSpec spec_;
@@ -160,6 +169,7 @@ class Recommender {
   IdMap user_ids_;
   IdMap item_ids_;
   double fit_seconds_ = 0.0;
+  std::vector<std::pair<std::string, double>> fit_stats_;
   bool fitted_ = false;
 };
 

@@ -1,0 +1,51 @@
+// multvae / multdae (Liang et al. 2018): autoencoders over the user's item row
+// with a multinomial likelihood; see multvae.cc and docs/DEEP.md.
+#pragma once
+
+#include <memory>
+
+#include "deep/torch_model.h"
+#include "util/rng.h"
+
+namespace segue {
+
+class MultVae final : public TorchModel {
+ public:
+  MultVae(const ModelSpec& spec, bool variational);
+  ~MultVae() override;
+
+  void score_users(std::span<const std::int32_t> users, float* out) const override;
+  void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
+
+ protected:
+  void build(std::int32_t n_users, std::int32_t n_items) override;
+  torch::nn::Module& module() override;
+  void prepare(const FeedbackMatrix& train, const FitContext& context) override;
+  double train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) override;
+  void finish(const FeedbackMatrix& train, const FitContext& context) override;
+  void load_extra(const ModelReader& in) override;
+
+ private:
+  struct Net;
+  struct Batch {
+    torch::Tensor indices, offsets, weights;
+  };
+  Batch make_batch(std::span<const std::int32_t> users, double dropout, Rng* rng) const;
+  void append_row(std::span<const std::int32_t> items, std::span<const float> values, double dropout, Rng* rng,
+                  std::vector<std::int64_t>& indices, std::vector<float>& weights) const;
+
+  bool variational_;
+  std::int32_t hidden_;
+  double dropout_;
+  bool binary_input_;
+  double anneal_cap_;
+  std::int64_t anneal_steps_;
+  std::int64_t updates_ = 0;
+  SparseRows input_;  // the rows the encoder reads: the training part while fitting, then history()
+  std::unique_ptr<Net> net_;
+};
+
+ModelInfo multvae_info();
+ModelInfo multdae_info();
+
+}  // namespace segue

@@ -1,0 +1,112 @@
+// TorchModel: the shared training machinery of segue's libtorch models
+// (target segue_torch): device choice (CUDA when libtorch finds a GPU, else
+// CPU), threads from --threads, seeding, a validation carve from the training
+// data with early stopping, a progress line per epoch, NaN-loss detection,
+// checkpoints (resumable), and saving the torch module's tensors in the
+// model file. A model supplies its module, one training epoch and scoring.
+// docs/DEEP.md describes the common parameters and the loop.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/recommender.h"
+#include "models/registry.h"
+
+namespace segue {
+
+// The parameters every deep model declares (epochs, patience, validation,
+// batch_size, learning_rate, weight_decay, embedding, seed, device,
+// checkpoint, resume, max_validation_users), with per-model defaults.
+struct DeepDefaults {
+  std::int64_t epochs = 100;
+  std::int64_t batch_size = 2048;
+  double learning_rate = 1e-3;
+  std::int64_t embedding = 64;
+  std::int64_t patience = 5;
+  double validation = 0.1;
+};
+std::vector<ParamDecl> deep_common_params(const DeepDefaults& defaults);
+
+// Held-out validation data: for each validation user, the training items the
+// epoch loop hides (random share per user, or the last item of a sequence).
+struct Holdout {
+  FeedbackMatrix train;               // what the model trains on
+  std::vector<std::int32_t> users;    // validation users, ascending
+  std::vector<std::vector<std::int32_t>> targets;  // per validation user
+};
+
+// Thrown for a NaN or infinite loss: names the epoch and batch.
+class TrainingError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class TorchModel : public Recommender {
+ public:
+  explicit TorchModel(const ModelSpec& spec);
+
+  torch::Device device() const { return device_; }
+  std::int32_t epochs_run() const { return epochs_run_; }
+
+ protected:
+  // --- what a model supplies ---
+  // Builds the module (fresh parameters) for these dimensions; also called by load.
+  virtual void build(std::int32_t n_users, std::int32_t n_items) = 0;
+  virtual torch::nn::Module& module() = 0;
+  const torch::nn::Module& module() const { return const_cast<TorchModel*>(this)->module(); }
+  // Called once before the first epoch with the training part of the holdout.
+  virtual void prepare(const FeedbackMatrix& train, const FitContext& context) = 0;
+  // One pass over the training data; returns the mean loss. Call
+  // check_loss(loss, epoch, batch) on each batch's loss.
+  virtual double train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) = 0;
+  // Scores for validation users (n_items floats per row). The default is
+  // score_users; sequence models score from the truncated sequences.
+  virtual void score_validation(std::span<const std::int32_t> users, float* out) const;
+  // The holdout; the default hides a random `validation` share of each user's
+  // positives (users with at least 3; at most max_validation_users users).
+  virtual Holdout make_holdout(const FeedbackMatrix& train, std::uint64_t seed) const;
+  // Called after training (best parameters restored): e.g. switch from the
+  // truncated validation sequences to the full ones, or cache item vectors.
+  virtual void finish(const FeedbackMatrix& train, const FitContext& context);
+  // Extra model-file sections beyond the module's tensors.
+  virtual void save_extra(ModelWriter& out) const;
+  virtual void load_extra(const ModelReader& in);
+  // The optimiser (default: Adam with learning_rate and weight_decay).
+  virtual std::unique_ptr<torch::optim::Optimizer> make_optimizer();
+
+  // Throws TrainingError (after restoring the best parameters so far and
+  // writing them to the checkpoint, if any) when `loss` is not finite.
+  void check_loss(const torch::Tensor& loss, std::int32_t epoch, std::int64_t batch);
+
+  // Common parameters, read once in the constructor.
+  std::int32_t max_epochs_, patience_, batch_size_, embedding_, max_validation_users_;
+  double validation_share_, learning_rate_, weight_decay_;
+  std::uint64_t seed_;
+  std::string checkpoint_;
+  bool resume_;
+  torch::Device device_{torch::kCPU};
+
+ private:
+  void fit_model(const FeedbackMatrix& train, const FitContext& context) final;
+  void save_model(ModelWriter& out) const final;
+  void load_model(const ModelReader& in) final;
+
+  double validation_ndcg(const Holdout& holdout) const;
+  std::vector<torch::Tensor> snapshot() const;
+  void restore(const std::vector<torch::Tensor>& state);
+  void write_checkpoint(std::int32_t epoch) const;
+
+  std::int32_t epochs_run_ = 0;
+  std::int32_t best_epoch_ = 0;
+  std::int32_t model_users_ = 0, model_items_ = 0;
+  std::vector<torch::Tensor> best_state_;
+};
+
+// Deep models registered by this target (called by the CLI and the torch tests).
+void register_deep_models();
+
+}  // namespace segue
