@@ -7,9 +7,16 @@ bash scripts/install_deps.sh
 build=${SEGUE_TEST_BUILD:-build-test}
 # ccache hits across checkouts in different folders (CI clones afresh).
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+# The deep models (libtorch, itself not built with sanitizers) get their own
+# optimised build and test binary, run first; then the sanitized suite, whose
+# CTest summary closes the output.
+torch_build=${SEGUE_TORCH_TEST_BUILD:-build-test-torch}
+cmake -S . -B "$torch_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGUE_TORCH=ON -DSEGUE_BENCH=OFF >/dev/null
+cmake --build "$torch_build" --target segue_torch_tests
+"$torch_build/segue_torch_tests" --gtest_brief=1
 # -O1 without debug info: sanitizer builds stay quick to compile and to run.
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1" \
-  -DSEGUE_SANITIZE=ON -DSEGUE_BENCH=OFF >/dev/null
+  -DSEGUE_SANITIZE=ON -DSEGUE_TORCH=OFF -DSEGUE_BENCH=OFF >/dev/null
 cmake --build "$build"
 cd "$build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

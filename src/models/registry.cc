@@ -98,6 +98,11 @@ ModelSpec parse_spec(std::string_view text) {
   if (info == nullptr) {
     std::string known;
     for (const ModelInfo* model : list_models()) known += (known.empty() ? "" : ", ") + model->name;
+    static const char* const kDeep[] = {"multvae", "multdae", "lightgcn", "neumf", "gru4rec", "sasrec"};
+    for (const char* deep : kDeep)
+      if (parts.name == deep)
+        throw UsageError("model: '" + parts.name + "' is a deep model, and this segue was built without libtorch "
+                         "(apt-get install libtorch-dev, then cmake -DSEGUE_TORCH=ON; docs/DEEP.md)");
     throw UsageError("model: unknown model '" + parts.name + "' (known: " + known + ")");
   }
   return parse_params(parts, info->params);
