@@ -220,6 +220,16 @@ TEST(Cli, RecommendAllWritesARecsFileThatEvalReadsLikeTheModel) {
   r = run("recommend --model " + dir.file("t.model") + " --title 'rock' --n 2 --json");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out).size(), 2u) << r.out;
+  // --title with --title-model: the title model's seeds, continued by another model.
+  r = run("train --train " + train + " --model itemknn --out " + dir.file("knn.model"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("recommend --model " + dir.file("knn.model") + " --title rock --title-model " + dir.file("t.model") +
+          " --title-seeds 2 --n 3");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("continued from 2 title seeds"), std::string::npos) << r.out;
+  r = run("recommend --model " + dir.file("knn.model") + " --user u1 --title-model " + dir.file("t.model"));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--title-model goes with --title"), std::string::npos) << r.out;
   // --all needs --out, and excludes --user.
   EXPECT_NE(run("recommend --model " + dir.file("pop.model") + " --all").code, 0);
   EXPECT_NE(run("recommend --model " + dir.file("pop.model") + " --all --user u1 --out " + dir.file("x.csv")).code, 0);

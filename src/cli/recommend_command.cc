@@ -2,6 +2,7 @@
 // names from a store (--data) and reasons (--explain) when asked; context
 // re-ranking by --mood, --hour and --skip-model (docs/CONTEXT.md).
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -295,7 +296,8 @@ void write_titles(const TitleModel& model, const std::string& titles_csv, std::i
 
 void add_recommend_command(CLI::App& app) {
   struct Args {
-    std::string model, user, history, data, out, mood, title, titles, skip_model;
+    std::string model, user, history, data, out, mood, title, titles, skip_model, title_model;
+    int title_seeds = 5;
     std::optional<int> hour;
     // --skip-model: the session slot being filled and the penalty's weight.
     float skip_penalty = 1.0f;
@@ -323,6 +325,10 @@ void add_recommend_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--title", args->title, "Or: a new playlist's title (title model)");
   cmd->add_option("--titles", args->titles, "Or: CSV user_id,name of playlists by title alone, written to --out");
+  cmd->add_option("--title-model", args->title_model,
+                  "With --title and any other model (e.g. sasrec): a title model file whose top --title-seeds tracks "
+                  "seed the empty playlist, which --model then continues");
+  cmd->add_option("--title-seeds", args->title_seeds, "--title-model: how many seed tracks")->capture_default_str();
   cmd->add_option("--mood", args->mood,
                   "With --user and --data: calm, workout, focus, party, sad, happy, acoustic [:filter|:boost] "
                   "(audio-feature ranges in docs/CONTEXT.md)");
@@ -434,6 +440,30 @@ void add_recommend_command(CLI::App& app) {
       write_titles(title_model(*model), args->titles, args->n, args->out);
       return;
     }
+    if (!args->title.empty() && !args->title_model.empty()) {
+      // An empty playlist seeded by its title: the title model's top tracks,
+      // mapped by id into --model's items, are the history --model continues.
+      if (args->title_seeds < 1 || args->title_seeds > 1000)
+        throw UsageError("--title-seeds: expected 1..1000, got " + std::to_string(args->title_seeds));
+      const auto titles = Recommender::load(args->title_model);
+      std::vector<std::int32_t> seeds;
+      std::int32_t unknown = 0;
+      for (const ScoredItem& s : recommend_title(title_model(*titles), args->title, args->title_seeds)) {
+        const std::int32_t item = model->item_ids().find(titles->item_ids().name(s.item));
+        if (item == IdMap::kMissing) ++unknown;
+        else seeds.push_back(item);
+      }
+      std::reverse(seeds.begin(), seeds.end());  // the best seed last: sequence models weigh the latest track most
+      if (!args->json)
+        std::printf("top %d for a new playlist titled \"%s\", continued from %zu title seeds%s:\n", args->n,
+                    args->title.c_str(), seeds.size(),
+                    unknown > 0 ? (" (" + std::to_string(unknown) + " seeds unknown to --model)").c_str() : "");
+      const auto list = seeds.empty() ? std::vector<ScoredItem>{}
+                                      : model->recommend_from_history(seeds, {}, args->n, false);
+      print_list(list, names, *model, std::nullopt, args->json);
+      return;
+    }
+    if (!args->title_model.empty()) throw UsageError("--title-model goes with --title");
     if (!args->title.empty()) {
       if (!args->json) std::printf("top %d for a new playlist titled \"%s\":\n", args->n, args->title.c_str());
       print_list(recommend_title(title_model(*model), args->title, args->n), names, *model, std::nullopt, args->json);

@@ -83,6 +83,7 @@ std::unique_ptr<torch::optim::Optimizer> TorchModel::make_optimizer() {
 
 void TorchModel::score_validation(std::span<const std::int32_t> users, float* out) const { score_users(users, out); }
 
+void TorchModel::begin_fit(const FeedbackMatrix&, const FitContext&) {}
 void TorchModel::finish(const FeedbackMatrix&, const FitContext&) {}
 void TorchModel::save_extra(ModelWriter&) const {}
 void TorchModel::load_extra(const ModelReader&) {}
@@ -205,6 +206,7 @@ void TorchModel::fit_model(const FeedbackMatrix& train, const FitContext& contex
   if (device_.is_cuda()) torch::cuda::manual_seed_all(seed_);
   const int threads = context.pool != nullptr ? context.pool->size() : default_thread_pool().size();
   torch::set_num_threads(std::max(1, threads));
+  begin_fit(train, context);
 
   Holdout holdout;
   if (validation_share_ > 0) {

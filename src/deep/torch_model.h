@@ -58,6 +58,9 @@ class TorchModel : public Recommender {
   virtual void build(std::int32_t n_users, std::int32_t n_items) = 0;
   virtual torch::nn::Module& module() = 0;
   const torch::nn::Module& module() const { return const_cast<TorchModel*>(this)->module(); }
+  // Called first in fit, before make_holdout, with the whole training data and
+  // the context (sequence models build their event sequences here). Default: nothing.
+  virtual void begin_fit(const FeedbackMatrix& train, const FitContext& context);
   // Called once before the first epoch with the training part of the holdout.
   virtual void prepare(const FeedbackMatrix& train, const FitContext& context) = 0;
   // One pass over the training data; returns the mean loss. Call

@@ -1,0 +1,144 @@
+// Item sequences for segue's sequence models (sasrec, gru4rec), and the
+// machinery they share (SequenceModel): building each user's training
+// sequence from the events, the leave-last validation carve, padded batches,
+// the next-item losses, and scoring from an ordered history. docs/DEEP.md.
+//
+// A user's sequence holds the training events whose (user, item) pair is a
+// training positive, oldest first: ordered by position when the data has
+// positions (playlists: position first, then timestamp), else by timestamp,
+// else in event (import) order; ties keep event order. Events with a negative
+// signal (skips) are left out of the input sequence (counted in the fit stat
+// `sequence_skips`; not used as negatives). A repeated (user, item) event
+// appears as often as it was played. Without FitContext::dataset (a plain
+// FeedbackMatrix) the sequence is the user's positives in item-id order, and
+// the fit stat `sequence_item_id_order` is 1. Models keep the most recent
+// max_len items (truncate()).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "deep/torch_model.h"
+#include "util/rng.h"
+
+namespace segue {
+
+// Sequences in CSR by user, oldest item first.
+struct Sequences {
+  std::vector<std::int64_t> indptr{0};
+  std::vector<std::int32_t> items;
+
+  std::int32_t n_rows() const { return static_cast<std::int32_t>(indptr.size()) - 1; }
+  std::int64_t length(std::int32_t row) const { return indptr[row + 1] - indptr[row]; }
+  std::span<const std::int32_t> of(std::int32_t row) const {
+    return {items.data() + indptr[row], static_cast<std::size_t>(length(row))};
+  }
+  void append(std::span<const std::int32_t> row) {
+    items.insert(items.end(), row.begin(), row.end());
+    indptr.push_back(static_cast<std::int64_t>(items.size()));
+  }
+};
+
+enum class SequenceOrder { kPosition, kTimestamp, kEventOrder, kItemId };
+const char* to_string(SequenceOrder order);
+
+struct SequenceData {
+  Sequences sequences;  // one row per user of the feedback
+  SequenceOrder order = SequenceOrder::kItemId;
+  std::int64_t skips = 0;  // negative-signal training events left out
+};
+
+// The users' training sequences (see the file comment). The dataset's ids must
+// be the feedback's (FitContext); when they are not, or there is no dataset,
+// the item-id order fallback is used.
+SequenceData build_sequences(const FeedbackMatrix& train, const FitContext& context);
+
+// The last (most recent) max_len items of each row.
+Sequences truncate(const Sequences& sequences, std::int32_t max_len);
+
+// Each row restricted to the items that are positives of `train` (the
+// sequences a holdout's training part leaves: hidden last items drop out).
+Sequences restrict_to(const Sequences& sequences, const FeedbackMatrix& train);
+
+// Leave-last validation: a seeded sample of at most max_users users (share of
+// the eligible users: those with at least 3 items whose last item occurs once
+// in the sequence) has its last item hidden: removed from the training
+// positives and made the validation target.
+Holdout leave_last_holdout(const Sequences& sequences, const FeedbackMatrix& train, double share,
+                           std::int32_t max_users, std::uint64_t seed);
+
+// The parameters both sequence models declare, besides deep_common_params.
+struct SequenceDefaults {
+  DeepDefaults deep;
+  std::int64_t max_len = 50;
+  std::string loss = "sampled";
+  std::int64_t negatives = 512;
+  double dropout = 0.2;
+};
+std::vector<ParamDecl> sequence_params(const SequenceDefaults& defaults);
+
+// A next-item model over padded item sequences. Subclasses supply the network
+// (encode: [B, L] item ids + 1, 0 = padding -> [B, L, d] hidden states) and the
+// output item vectors; this class does the rest. Training: each user's last
+// max_len + 1 items, next-item prediction at every position, batches of
+// batch_size sequences. Losses (param loss):
+//   ce       softmax cross-entropy over the whole catalogue ([positions x items] logits: memory!)
+//   sampled  softmax cross-entropy over the batch's target items plus `negatives` uniform samples
+//   bce      the SASRec paper's: sigmoid on the target and one uniform negative per position
+//   bpr-max  GRU4Rec's (Hidasi & Karatzoglou 2018) over the same candidates as sampled, + bpreg
+// Scoring: the hidden state at the last item dotted with every item vector.
+// An empty sequence (a user without positives, an empty or all-non-positive
+// history) is scored by item popularity (training users per item): no
+// all-zero rows.
+class SequenceModel : public TorchModel {
+ public:
+  SequenceModel(const ModelSpec& spec, bool left_padded);
+
+  void score_users(std::span<const std::int32_t> users, float* out) const override;
+  void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
+
+  std::int32_t max_len() const { return max_len_; }
+  // The sequences scoring reads (after fit: the truncated training sequences).
+  const Sequences& sequences() const { return input_; }
+
+ protected:
+  // [B, L] long (item + 1, 0 = padding) -> [B, L, d]. Left-padded input has
+  // its last item at L - 1; right-padded at length - 1.
+  virtual torch::Tensor encode(const torch::Tensor& input) const = 0;
+  // [n_items + 1, d] output item vectors (row 0: padding) and an optional
+  // [n_items + 1] bias (undefined tensor = none).
+  virtual torch::Tensor item_vectors() const = 0;
+  virtual torch::Tensor item_bias() const { return {}; }
+
+  void begin_fit(const FeedbackMatrix& train, const FitContext& context) override;
+  Holdout make_holdout(const FeedbackMatrix& train, std::uint64_t seed) const override;
+  void prepare(const FeedbackMatrix& train, const FitContext& context) override;
+  double train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) override;
+  void finish(const FeedbackMatrix& train, const FitContext& context) override;
+  void save_extra(ModelWriter& out) const override;
+  void load_extra(const ModelReader& in) override;
+
+  std::int32_t max_len_;
+  std::string loss_;
+  std::int32_t negatives_;
+  double dropout_;
+  double bpreg_;
+
+ private:
+  // Padded [rows, L] input of the given sequences (each truncated to its last
+  // max_len items); *last gets each row's last position.
+  torch::Tensor pad(const std::vector<std::span<const std::int32_t>>& rows, std::vector<std::int64_t>* last) const;
+  torch::Tensor loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng);
+  void compute_popularity();
+
+  bool left_padded_;
+  Sequences full_;   // the whole training sequences (fit only)
+  Sequences input_;  // what scoring reads: the prefixes while training, then the truncated sequences
+  std::vector<float> popularity_;
+  std::vector<std::int32_t> column_of_;  // scratch for the sampled losses
+};
+
+}  // namespace segue
