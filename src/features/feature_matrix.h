@@ -25,11 +25,11 @@ struct FeatureMatrix {
   std::vector<std::int32_t> indices;
   std::vector<float> values;
   // Per feature: a readable name ("artist=Queen", "tag=rock", "word=love",
-  // "energy", "energy_bin=high", "year=1990s", "ft_17") and its group index.
+  // "energy", "energy_bin=high", "year=1990s", "text:17") and its group index.
   std::vector<std::string> names;
   std::vector<std::int16_t> group_of;
   // Group names, e.g. "artist", "album", "genre", "year", "tag", "word", "audio",
-  // "audio_bin", "fasttext". Models may weight or select by group.
+  // "audio_bin", "text" (fastText embeddings). Models may weight or select by group.
   std::vector<std::string> groups;
   // Per item: 1 when the source described the item (a row in the items file),
   // 0 otherwise — an item without features is not the same as one whose

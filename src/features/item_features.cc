@@ -13,6 +13,7 @@
 
 #include "data/csv_reader.h"
 #include "data/error.h"
+#include "features/text_embeddings.h"
 
 namespace segue {
 namespace {
@@ -180,9 +181,13 @@ std::string ItemFeatureReport::summary() const {
   out += "\n  " + std::to_string(missing_values) + " missing numeric values (feature absent), " +
          std::to_string(items_without_features) + " described items without any feature, " +
          std::to_string(dropped_terms) + " terms below min_df or beyond the vocabulary cap";
-  for (const FeatureGroupReport& g : groups)
+  for (const FeatureGroupReport& g : groups) {
     out += "\n  group " + g.group + ": " + std::to_string(g.features) + " features, " + std::to_string(g.items) +
            " items";
+    if (g.group != "text") continue;
+    if (g.features == 0) out += " (no words to embed in the file: no text embeddings)";
+    else out += " (fastText skipgram; " + std::to_string(rows - ignored_rows - g.items) + " described items without text)";
+  }
   return out;
 }
 
@@ -191,6 +196,12 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
   if (options.bins < 0 || options.bins > 100) throw UsageError("item features: bins must be in [0, 100]");
   if (options.min_df < 1 || options.min_category_df < 1) throw UsageError("item features: min_df must be >= 1");
   if (options.max_vocabulary < 0) throw UsageError("item features: max_vocabulary must be >= 0");
+  if (options.text_dim < 0 || options.text_dim > 1024)
+    throw UsageError("item features: text_dim must be in [0, 1024] (0 = no text embeddings), got " +
+                     std::to_string(options.text_dim));
+  const bool embed_text = options.text_dim > 0;
+  if (embed_text && (options.text_epochs < 1 || options.text_epochs > 1000))
+    throw UsageError("item features: text_epochs must be in [1, 1000], got " + std::to_string(options.text_epochs));
   ItemFeatureReport report;
   report.path = path;
   report.items_before = items.size();
@@ -241,10 +252,10 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
   std::vector<std::vector<double>> numbers(numeric_cols.size());
   std::vector<std::size_t> line_of(static_cast<std::size_t>(items.size()), 0);
   IdMap added;  // catalogue items, ids items.size() + k
+  std::vector<std::vector<std::string>> row_text;  // per row read: the words to embed (text_dim > 0)
   {
     CsvReader csv(path);
     std::unordered_map<std::int32_t, double> bag;  // local term -> count, per group and row
-    std::vector<std::string> row_text;
     while (csv.next()) {
       csv.expect_width();
       const std::string_view name = csv.id(item_col);
@@ -295,7 +306,7 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
         if (term.empty()) return;
         bag[tables[group].intern(term)] += count;
       };
-      std::string words_text;
+      std::string words_text, embed_text_of_row;  // the latter: word columns and tag names, for fastText
       for (std::size_t c = 0; c < header.size(); ++c) {
         const int col = static_cast<int>(c);
         const std::string_view value = trim(csv.text(col));
@@ -325,6 +336,15 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
             }
             break;
           case Role::kTags:
+            if (embed_text) {
+              std::string_view rest = value;
+              while (!rest.empty()) {
+                const std::size_t bar = rest.find('|');
+                embed_text_of_row.append(tag_and_count(trim(rest.substr(0, bar))).first);
+                embed_text_of_row.push_back(' ');
+                rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+              }
+            }
             if (options.tags) {
               std::string_view rest = value;
               while (!rest.empty()) {
@@ -337,6 +357,10 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
             }
             break;
           case Role::kWords:
+            if (embed_text && !value.empty()) {
+              embed_text_of_row.append(value);
+              embed_text_of_row.push_back(' ');
+            }
             if (options.words && !value.empty()) {
               words_text.append(value);
               words_text.push_back(' ');
@@ -348,6 +372,7 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
       }
       for (const std::string& w : tokenize_words(words_text)) add(kGWord, w, 1);
       emit(kGWord);
+      if (embed_text) row_text.push_back(tokenize_words(embed_text_of_row));
       row_begin.push_back(static_cast<std::int64_t>(terms.size()));
     }
   }
@@ -443,6 +468,27 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
     }
   }
 
+  // Text embeddings (group "text", after every other group): one dense unit
+  // vector per row that has words; no corpus at all -> no group, reported.
+  TextEmbeddings text;
+  std::int32_t text_base = -1;
+  if (embed_text) {
+    TextEmbeddingOptions text_options;
+    text_options.dim = options.text_dim;
+    text_options.epochs = options.text_epochs;
+    text_options.seed = options.text_seed;
+    text = train_text_embeddings(row_text, text_options, path);
+    row_text = {};
+    if (text.dim > 0) {
+      const std::int16_t gid = add_group("text");
+      text_base = static_cast<std::int32_t>(names.size());
+      for (std::int32_t j = 0; j < text.dim; ++j) {
+        names.push_back("text:" + std::to_string(j));
+        group_of.push_back(gid);
+      }
+    }
+  }
+
   // Assemble the CSR rows in item order.
   const std::int32_t n_items = report.items_before + added.size();
   std::vector<std::int64_t> row_of(static_cast<std::size_t>(n_items), -1);
@@ -490,6 +536,10 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
         const auto bin = std::upper_bound(f.cuts.begin(), f.cuts.end(), v) - f.cuts.begin();
         row.push_back({f.bin_feature[static_cast<std::size_t>(bin)], 1.0f});
       }
+      if (text_base >= 0 && text.has_vector[static_cast<std::size_t>(r)]) {
+        const auto vector = text.row(static_cast<std::size_t>(r));
+        for (std::int32_t j = 0; j < text.dim; ++j) row.push_back({text_base + j, vector[static_cast<std::size_t>(j)]});
+      }
       if (row.empty()) ++report.items_without_features;
     }
     std::sort(row.begin(), row.end());
@@ -512,6 +562,7 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
     gr.features = static_cast<std::int32_t>(std::count(m.group_of.begin(), m.group_of.end(), static_cast<std::int16_t>(g)));
     report.groups.push_back(gr);
   }
+  if (embed_text && text.dim == 0) report.groups.push_back({"text", 0, 0});  // no words to embed: no group
   report.items_after = n_items;
   m.validate();
   for (std::int32_t k = 0; k < added.size(); ++k) items.intern(added.name(k));

@@ -18,7 +18,7 @@ constexpr std::size_t kExplainTop = 10;
 // other group takes w_other.
 const std::vector<std::string>& weighted_groups() {
   static const std::vector<std::string> groups{"artist", "album",     "genre",   "year",        "tag",     "word",
-                                               "audio",  "audio_bin", "numeric", "numeric_bin", "fasttext"};
+                                               "audio",  "audio_bin", "numeric", "numeric_bin", "text"};
   return groups;
 }
 
