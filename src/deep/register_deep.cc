@@ -4,7 +4,11 @@
 // adds one line.
 #include <mutex>
 
+#include "deep/lightgcn.h"
 #include "deep/multvae.h"
+#include "deep/neumf.h"
+#include "deep/sasrec.h"
+#include "deep/gru4rec.h"
 #include "deep/torch_model.h"
 
 namespace segue {
@@ -14,6 +18,10 @@ void register_deep_models() {
   std::call_once(once, [] {
     register_model(multvae_info());
     register_model(multdae_info());
+    register_model(lightgcn_info());
+    register_model(neumf_info());
+    register_model(sasrec_info());
+    register_model(gru4rec_info());
   });
 }
 
