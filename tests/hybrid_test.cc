@@ -1,6 +1,7 @@
 // Tests of the hybrid (LightFM-style) model: cold items ranked through their
-// shared feature, determinism under a seed with one thread, model files,
-// fold-in, the missing-features and divergence errors, bad parameters.
+// shared feature, users placed through their user features, determinism under
+// a seed with one thread, model files, fold-in, the missing-features and
+// divergence errors, bad parameters.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -199,6 +200,135 @@ TEST(Hybrid, BadParametersAreUsageErrors) {
   EXPECT_THROW(make("hybrid:max_sampled=0"), UsageError);
   EXPECT_THROW(make("hybrid:negatives=cold"), UsageError);
   EXPECT_THROW(make("hybrid:learning_rate=0"), UsageError);
+}
+
+// User features: users 0–9 carry group=a, 10–19 group=b, and the new users
+// 20–23 (no training positives at all) carry group=a (20, 21) or group=b
+// (22, 23): only their feature can place them.
+constexpr std::int32_t kNewUsers = 4;
+
+FeedbackMatrix blocks_with_new_users() {
+  std::vector<FeedbackEntry> entries;
+  for (std::int32_t u = 0; u < kUsers; ++u) {
+    const std::int32_t first = u < kUsers / 2 ? 0 : 4;
+    for (std::int32_t i = first; i < first + 4; ++i) entries.push_back({u, i, 1.0f});
+  }
+  return build_feedback(kUsers + kNewUsers, kItems, entries);
+}
+
+FeatureMatrix user_groups() {
+  FeatureMatrix m;
+  m.n_rows = kUsers + kNewUsers;
+  m.n_features = 2;
+  m.names = {"group=a", "group=b"};
+  m.group_of = {0, 0};
+  m.groups = {"group"};
+  for (std::int32_t u = 0; u < m.n_rows; ++u) {
+    const bool a = u < kUsers ? u < kUsers / 2 : u < kUsers + 2;
+    m.indices.push_back(a ? 0 : 1);
+    m.values.push_back(1.0f);
+    m.indptr.push_back(static_cast<std::int64_t>(m.indices.size()));
+  }
+  m.described.assign(static_cast<std::size_t>(m.n_rows), 1);
+  m.validate();
+  return m;
+}
+
+std::unique_ptr<Hybrid> fitted_with_users(const std::string& spec, ThreadPool& pool, const FeatureMatrix& items,
+                                          const FeatureMatrix* users) {
+  std::unique_ptr<Hybrid> model = make(spec);
+  FitContext context;
+  context.pool = &pool;
+  context.item_features = &items;
+  context.user_features = users;
+  model->fit(blocks_with_new_users(), context);
+  return model;
+}
+
+// The new users have no positives: with or without an identity feature, their
+// group feature alone must put their group's items (0–3 or 4–7) first.
+TEST(Hybrid, UserFeatureCarriesTheSignalForUsersWithoutPositives) {
+  const FeatureMatrix items = tags();
+  const FeatureMatrix users = user_groups();
+  ThreadPool one(1);
+  for (const char* identity : {"true", "false"}) {
+    const auto model = fitted_with_users(
+        std::string("hybrid:factors=8,epochs=40,seed=3,negatives=warm,user_identity=") + identity, one, items, &users);
+    const std::vector<float> scores = all_scores(*model);
+    for (std::int32_t u = kUsers; u < kUsers + kNewUsers; ++u) {
+      const bool a = u < kUsers + 2;
+      const float* row = scores.data() + static_cast<std::size_t>(u) * kItems;
+      float worst_own = 1e30f, best_other = -1e30f;
+      for (std::int32_t i = 0; i < 8; ++i) {
+        const bool own = a ? i < 4 : i >= 4;
+        if (own) worst_own = std::min(worst_own, row[i]);
+        else best_other = std::max(best_other, row[i]);
+      }
+      EXPECT_GT(worst_own, best_other) << "user_identity=" << identity << ", user " << u;
+    }
+    // A user's vector is the sum of its features' rows: users of one group and
+    // no identity share one vector.
+    if (std::string(identity) == "false") {
+      EXPECT_EQ(std::vector<float>(scores.begin() + kItems * 20, scores.begin() + kItems * 21),
+                std::vector<float>(scores.begin(), scores.begin() + kItems));
+      EXPECT_EQ(model->user_feature_embeddings().size(), 2u * 8u);  // no identity rows
+    } else {
+      EXPECT_EQ(model->user_feature_embeddings().size(), (2u + kUsers + kNewUsers) * 8u);
+    }
+  }
+}
+
+TEST(Hybrid, UserFeaturesChangeTheFitAndWeightZeroRemovesThem) {
+  const FeatureMatrix items = tags();
+  const FeatureMatrix users = user_groups();
+  ThreadPool one(1);
+  const std::string spec = "hybrid:factors=8,epochs=10,seed=5";
+  const auto without = fitted_with_users(spec, one, items, nullptr);
+  const auto with = fitted_with_users(spec, one, items, &users);
+  const auto zero = fitted_with_users(spec + ",user_feature_weight=0", one, items, &users);
+  EXPECT_NE(all_scores(*with), all_scores(*without));
+  EXPECT_EQ(all_scores(*zero), all_scores(*without));
+  EXPECT_TRUE(without->user_rows_indptr().empty());
+  ASSERT_EQ(with->user_rows_indptr().size(), static_cast<std::size_t>(kUsers + kNewUsers) + 1);
+  // normalize: group feature and identity 1/2 each; item_feature_weight scales the item features.
+  EXPECT_EQ(with->user_rows_values()[0], 0.5f);
+  const auto heavy = fitted_with_users(spec + ",item_feature_weight=3", one, items, nullptr);
+  EXPECT_FLOAT_EQ(heavy->item_rows_values()[0], 0.75f);  // tag 3 / (3 + identity 1)
+  // Deterministic with one thread under the seed.
+  EXPECT_EQ(all_scores(*fitted_with_users(spec, one, items, &users)), all_scores(*with));
+}
+
+TEST(Hybrid, ModelFileRoundTripKeepsTheUserFeatureRows) {
+  const FeatureMatrix items = tags();
+  const FeatureMatrix users = user_groups();
+  ThreadPool one(1);
+  const auto model = fitted_with_users("hybrid:factors=8,epochs=10,user_feature_weight=2", one, items, &users);
+  TempDir dir;
+  const std::string path = dir.file("hybrid-users.model");
+  model->save(path);
+  const std::unique_ptr<Recommender> loaded = Recommender::load(path);
+  EXPECT_EQ(all_scores(*loaded), all_scores(*model));
+  const auto* hybrid = dynamic_cast<const Hybrid*>(loaded.get());
+  ASSERT_NE(hybrid, nullptr);
+  EXPECT_EQ(hybrid->user_feature_embeddings(), model->user_feature_embeddings());
+  EXPECT_EQ(hybrid->user_rows_indptr(), model->user_rows_indptr());
+  EXPECT_EQ(hybrid->user_rows_indices(), model->user_rows_indices());
+  EXPECT_EQ(hybrid->user_rows_values(), model->user_rows_values());
+  EXPECT_EQ(hybrid->user_features().names, users.names);
+  // Fold-in for a new user is unchanged by user features.
+  const std::vector<std::int32_t> history = {4, 5};
+  EXPECT_EQ(loaded->recommend_from_history(history, {}, 5), model->recommend_from_history(history, {}, 5));
+}
+
+TEST(Hybrid, BadUserFeaturesAreUsageErrors) {
+  const FeatureMatrix items = tags();
+  FeatureMatrix users = user_groups();
+  ThreadPool one(1);
+  EXPECT_THROW(fitted_with_users("hybrid:epochs=1,user_identity=false", one, items, nullptr), UsageError);
+  FeatureMatrix wrong = users;
+  wrong.n_rows = 3;
+  EXPECT_THROW(fitted_with_users("hybrid:epochs=1", one, items, &wrong), UsageError);
+  EXPECT_THROW(make("hybrid:user_feature_weight=-1"), UsageError);
 }
 
 TEST(Hybrid, ReportsEpochs) {

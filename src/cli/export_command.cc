@@ -1,6 +1,7 @@
 // segue export DIR --format recbole --out DIR2: hand a store to another tool;
 // --format items --out ITEMS.csv [--audio TRACKS.csv]: the items CSV that
-// `--items` reads (docs/FEATURES.md).
+// `--items` reads (docs/FEATURES.md); --format users --out USERS.csv: the users
+// CSV that `--users` reads (user_id, friends, user attributes).
 #include <cstdio>
 #include <memory>
 
@@ -8,6 +9,7 @@
 #include "cli/training_input.h"
 #include "data/export_items.h"
 #include "data/export_recbole.h"
+#include "data/export_users.h"
 #include "data/store.h"
 
 namespace segue::cli {
@@ -18,10 +20,13 @@ void add_export_command(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "export", "Write a store in another tool's format (RecBole atomic files) or its items as an items CSV");
+      "export",
+      "Write a store in another tool's format (RecBole atomic files), its items as an items CSV (--items) or its "
+      "users as a users CSV (--users: user_id, string and numeric user columns, tags, friends as '|'-separated "
+      "user ids from the friends graph)");
   cmd->add_option("dir", args->dir, "Store directory written by `segue import`")->required();
-  cmd->add_option("--format", args->format, "Output format: recbole or items")->capture_default_str();
-  cmd->add_option("--out", args->out, "Output directory (recbole) or file (items)")->required();
+  cmd->add_option("--format", args->format, "Output format: recbole, items or users")->capture_default_str();
+  cmd->add_option("--out", args->out, "Output directory (recbole) or file (items, users)")->required();
   cmd->add_option("--name", args->name, "recbole: data set name (NAME.inter, NAME.item, NAME.user)")
       ->capture_default_str();
   cmd->add_option("--audio", args->audio,
@@ -44,9 +49,24 @@ void add_export_command(CLI::App& app) {
                     args->audio.c_str(), static_cast<long long>(r.audio_matched));
       return;
     }
-    if (args->format != "recbole")
-      throw UsageError("--format: unknown export format '" + args->format + "' (known: recbole, items)");
+    if (args->format != "recbole" && args->format != "users")
+      throw UsageError("--format: unknown export format '" + args->format + "' (known: recbole, items, users)");
     if (!args->audio.empty()) throw UsageError("--audio: only with --format items");
+    if (args->format == "users") {
+      const Dataset dataset = load_dataset(args->dir);
+      const ExportUsersReport r = export_users_csv(dataset, args->out);
+      std::printf("exported %s -> %s: %lld of %lld users (%lld without friends or attributes left out), %lld "
+                  "friend links; columns:",
+                  args->dir.c_str(), args->out.c_str(), static_cast<long long>(r.rows),
+                  static_cast<long long>(r.users), static_cast<long long>(r.empty_users),
+                  static_cast<long long>(r.friend_links));
+      for (const std::string& c : r.columns) std::printf(" %s", c.c_str());
+      std::printf("\n");
+      if (r.skipped_friends > 0)
+        std::printf("note: %lld friend ids containing '|' left out (the users CSV separates ids by '|')\n",
+                    static_cast<long long>(r.skipped_friends));
+      return;
+    }
     const Dataset dataset = load_dataset(args->dir);
     export_recbole(dataset, args->out, args->name);
     std::printf("exported %s -> %s/%s.inter (%lld interactions)\n", args->dir.c_str(), args->out.c_str(),

@@ -29,6 +29,70 @@ bool all_finite(const std::vector<float>& v) {
   return probe == 0.0f;
 }
 
+// The rows the model sums over: each row's given features (values × weight,
+// zeros dropped), then its identity feature (ids after the given ones, in row
+// order) when identity[r]; with normalize, each row scaled to Σ|w| = 1.
+struct FeatureRows {
+  std::int32_t n_features = 0;  // given + identity
+  std::vector<std::int64_t> indptr;
+  std::vector<std::int32_t> indices;
+  std::vector<float> values;
+};
+
+FeatureRows build_rows(const FeatureMatrix* features, std::int32_t n_rows, float weight,
+                       const std::vector<std::uint8_t>& identity, bool normalize) {
+  FeatureRows r;
+  r.n_features = features != nullptr ? features->n_features : 0;
+  r.indptr.assign(static_cast<std::size_t>(n_rows) + 1, 0);
+  r.indices.reserve(static_cast<std::size_t>((features != nullptr ? features->nnz() : 0) + n_rows));
+  r.values.reserve(r.indices.capacity());
+  for (std::int32_t row = 0; row < n_rows; ++row) {
+    const std::size_t first = r.indices.size();
+    if (features != nullptr && weight > 0.0f) {
+      const auto cols = features->row_indices(row);
+      const auto vals = features->row_values(row);
+      for (std::size_t p = 0; p < cols.size(); ++p) {
+        if (vals[p] == 0.0f) continue;
+        r.indices.push_back(cols[p]);
+        r.values.push_back(vals[p] * weight);
+      }
+    }
+    if (identity[static_cast<std::size_t>(row)]) {
+      r.indices.push_back(r.n_features++);
+      r.values.push_back(1.0f);
+    }
+    if (normalize) {
+      double total = 0;
+      for (std::size_t p = first; p < r.values.size(); ++p) total += std::fabs(r.values[p]);
+      if (total > 0)
+        for (std::size_t p = first; p < r.values.size(); ++p) r.values[p] = static_cast<float>(r.values[p] / total);
+    }
+    r.indptr[static_cast<std::size_t>(row) + 1] = static_cast<std::int64_t>(r.indices.size());
+  }
+  return r;
+}
+
+// out[r] = Σ_k w_k (table[k], bias[k]) over row r's features (bias null: the
+// last column is `last`); rows are dim = f + 1 floats apart. Not inlined:
+// GCC 12 then reports a false -Wfree-nonheap-object in fit_model.
+__attribute__((noinline)) std::vector<float> materialise(const FeatureRows& rows, const std::vector<float>& table,
+                                                         const float* bias, float last, std::size_t f) {
+  const std::size_t n_rows = rows.indptr.size() - 1, dim = f + 1;
+  std::vector<float> out(n_rows * dim, 0.0f);
+  for (std::size_t r = 0; r < n_rows; ++r) {
+    float* o = out.data() + r * dim;
+    for (std::int64_t p = rows.indptr[r]; p < rows.indptr[r + 1]; ++p) {
+      const float w = rows.values[static_cast<std::size_t>(p)];
+      const std::int32_t k = rows.indices[static_cast<std::size_t>(p)];
+      const float* e = table.data() + static_cast<std::size_t>(k) * f;
+      for (std::size_t c = 0; c < f; ++c) o[c] += w * e[c];
+      if (bias != nullptr) o[f] += w * bias[k];
+    }
+    if (bias == nullptr) o[f] = last;
+  }
+  return out;
+}
+
 constexpr float kMaxWarpLoss = 10.0f;  // LightFM's clip of the WARP weight
 constexpr int kBprNegativeTries = 8;   // redraws while the BPR negative is a positive
 
@@ -38,8 +102,13 @@ struct Net {
   float* emb_g;    // Adagrad sums of squared gradients, same shape (start at 1)
   float* bias;     // n_features
   float* bias_g;   // n_features
-  float* user;     // n_users × f
-  float* user_g;   // n_users × f
+  float* user;     // n_users × f, or with user features n_user_features × f
+  float* user_g;   // the same shape (Adagrad sums)
+  // User → user features (CSR over the rows of `user`, weights in
+  // user_rows_values); null: user u's vector is the row u of `user`.
+  const std::int64_t* user_rows_indptr;
+  const std::int32_t* user_rows_indices;
+  const float* user_rows_values;
   const std::int64_t* rows_indptr;  // item → features (CSR), weights in rows_values
   const std::int32_t* rows_indices;
   const float* rows_values;
@@ -172,8 +241,19 @@ inline __attribute__((always_inline)) void train_sample(const Net& n, std::int32
   float* __restrict pos = scratch + (fs + 1);
   float* __restrict neg = scratch + 2 * (fs + 1);
   float* __restrict diff = scratch + 3 * (fs + 1);
-  float* urow = n.user + static_cast<std::size_t>(u) * fs;
-  for (std::int32_t c = 0; c < f; ++c) uvec[c] = urow[c];
+  // The user's vector: its own row, or Σ w_k U[k] over its features.
+  float* urow = nullptr;
+  if (n.user_rows_indptr == nullptr) {
+    urow = n.user + static_cast<std::size_t>(u) * fs;
+    for (std::int32_t c = 0; c < f; ++c) uvec[c] = urow[c];
+  } else {
+    for (std::int32_t c = 0; c < f; ++c) uvec[c] = 0.0f;
+    for (std::int64_t p = n.user_rows_indptr[u], end = n.user_rows_indptr[u + 1]; p < end; ++p) {
+      const float w = n.user_rows_values[p];
+      const float* __restrict e = n.user + static_cast<std::size_t>(n.user_rows_indices[p]) * fs;
+      for (std::int32_t c = 0; c < f; ++c) uvec[c] += w * e[c];
+    }
+  }
   const std::int32_t* liked_begin = n.pos_indices + n.pos_indptr[u];
   const std::int32_t* liked_end = n.pos_indices + n.pos_indptr[u + 1];
   const float pos_score = represent(n, i, uvec, pos);
@@ -230,7 +310,28 @@ inline __attribute__((always_inline)) void train_sample(const Net& n, std::int32
       step_scalar(n, n.bias[k], n.bias_g[k], sign * w, n.item_alpha);
     }
   }
-  step_row<kAvx>(n, urow, n.user_g + static_cast<std::size_t>(u) * fs, diff, loss, n.user_alpha);
+  if (urow != nullptr) {
+    step_row<kAvx>(n, urow, n.user_g + static_cast<std::size_t>(u) * fs, diff, loss, n.user_alpha);
+    return;
+  }
+  for (std::int64_t p = n.user_rows_indptr[u], end = n.user_rows_indptr[u + 1]; p < end; ++p) {
+    const std::size_t off = static_cast<std::size_t>(n.user_rows_indices[p]) * fs;
+    step_row<kAvx>(n, n.user + off, n.user_g + off, diff, loss * n.user_rows_values[p], n.user_alpha);
+  }
+}
+
+// The user's row(s) of `user`, into the cache (for writing).
+inline __attribute__((always_inline)) void prefetch_user(const Net& n, std::int32_t u) {
+  const auto fs = static_cast<std::size_t>(n.f);
+  if (n.user_rows_indptr == nullptr) {
+    const float* urow = n.user + static_cast<std::size_t>(u) * fs;
+    for (std::size_t off = 0; off < fs; off += 16) __builtin_prefetch(urow + off, 1);
+    return;
+  }
+  for (std::int64_t p = n.user_rows_indptr[u], end = n.user_rows_indptr[u + 1]; p < end; ++p) {
+    const float* e = n.user + static_cast<std::size_t>(n.user_rows_indices[p]) * fs;
+    for (std::size_t off = 0; off < fs; off += 16) __builtin_prefetch(e + off, 1);
+  }
 }
 
 // A thread's samples: (user, item) pairs, in order.
@@ -239,12 +340,10 @@ inline __attribute__((always_inline)) void train_chunk_impl(const Net& n, const 
                                                             const std::int32_t* items, const std::int64_t* order,
                                                             std::int64_t count, std::uint64_t seed, float* scratch) {
   Rng rng(seed);
-  const auto fs = static_cast<std::size_t>(n.f);
   for (std::int64_t s = 0; s < count; ++s) {
-    if (s + 1 < count) {  // the next sample's user row and positive's rows
+    if (s + 1 < count) {  // the next sample's user row(s) and positive's rows
       const std::int64_t k = order[s + 1];
-      const float* urow = n.user + static_cast<std::size_t>(users[k]) * fs;
-      for (std::size_t off = 0; off < fs; off += 16) __builtin_prefetch(urow + off, 1);
+      prefetch_user(n, users[k]);
       prefetch_rows(n, items[k]);
     }
     if (s + 2 < count) prefetch_csr(n, items[order[s + 2]]);
@@ -283,22 +382,30 @@ const TrainChunk train_chunk = pick_train_chunk();
 ModelInfo hybrid_info() {
   return ModelInfo{
       "hybrid",
-      "LightFM-style hybrid factorisation: item vectors are sums of feature embeddings (needs --items); WARP or BPR",
+      "LightFM-style hybrid factorisation: item (and, with --users, user) vectors are sums of feature embeddings "
+      "(needs --items); WARP or BPR",
       {int_param("factors", 64, 1, 4096, "embedding dimensions (the item bias is one more stored column)"),
-       int_param("epochs", 30, 1, 100000, "passes over the training positives"),
+       int_param("epochs", 60, 1, 100000, "passes over the training positives"),
        string_param("loss", "warp", "warp (sample negatives until one violates the margin) or bpr (one negative)"),
        string_param("learning_schedule", "adagrad", "adagrad (per-parameter steps, LightFM's default) or sgd"),
        float_param("learning_rate", 0.05, 0.0, 1e6, "step size (Adagrad's base rate or the SGD step)", true),
        float_param("item_alpha", 0.0, 0.0, 1e6, "L2 on the feature embeddings and biases a step touches"),
        float_param("user_alpha", 0.0, 0.0, 1e6, "L2 on the user embeddings a step touches"),
-       int_param("max_sampled", 10, 1, 100000, "warp: most negatives drawn per positive"),
+       int_param("max_sampled", 50, 1, 100000, "warp: most negatives drawn per positive"),
        string_param("negatives", "all",
                     "all (negatives drawn from every item, LightFM) or warm (only items with training positives)"),
        bool_param("item_identity", true, "an identity feature for every item with training positives"),
-       bool_param("normalize", true, "scale each item's feature row (identity included) to sum 1"),
+       bool_param("user_identity", true,
+                  "an identity feature for every user (false: users are their --users features alone)"),
+       float_param("item_feature_weight", 1.0, 0.0, 1e6,
+                   "the item features' values are multiplied by this against the identity's 1 (0 drops them)"),
+       float_param("user_feature_weight", 1.0, 0.0, 1e6,
+                   "the user features' values are multiplied by this against the identity's 1 (0 drops them)"),
+       bool_param("normalize", true, "scale each item's and user's feature row (identity included) to sum 1"),
        int_param("seed", 42, 0, 9007199254740991.0, "seed of the initial embeddings and the sampling")},
       &make_hybrid,
-      "learning_rate=0.01:0.2:log, max_sampled=5:50, item_alpha=0.0000001:0.001:log, user_alpha=0.0000001:0.001:log"};
+      "learning_rate=0.01:0.2:log, max_sampled=10:100, item_alpha=0.0000001:0.001:log, user_alpha=0.0000001:0.001:log, "
+      "item_feature_weight=0.1:10:log"};
 }
 
 Hybrid::Hybrid(const ModelSpec& spec)
@@ -313,6 +420,9 @@ Hybrid::Hybrid(const ModelSpec& spec)
       max_sampled_(static_cast<std::int32_t>(spec.get_int("max_sampled"))),
       warm_negatives_(spec.get_string("negatives") == "warm"),
       item_identity_(spec.get_bool("item_identity")),
+      user_identity_(spec.get_bool("user_identity")),
+      item_feature_weight_(static_cast<float>(spec.get_float("item_feature_weight"))),
+      user_feature_weight_(static_cast<float>(spec.get_float("user_feature_weight"))),
       normalize_(spec.get_bool("normalize")),
       seed_(static_cast<std::uint64_t>(spec.get_int("seed"))) {
   const std::string& loss = spec.get_string("loss");
@@ -330,6 +440,10 @@ Hybrid::Hybrid(const ModelSpec& spec)
     throw UsageError("learning_rate: must be a finite number > 0");
   if (!(item_alpha_ >= 0) || !std::isfinite(item_alpha_)) throw UsageError("item_alpha: must be a finite number >= 0");
   if (!(user_alpha_ >= 0) || !std::isfinite(user_alpha_)) throw UsageError("user_alpha: must be a finite number >= 0");
+  if (!(item_feature_weight_ >= 0) || !std::isfinite(item_feature_weight_))
+    throw UsageError("item_feature_weight: must be a finite number >= 0");
+  if (!(user_feature_weight_ >= 0) || !std::isfinite(user_feature_weight_))
+    throw UsageError("user_feature_weight: must be a finite number >= 0");
 }
 
 void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
@@ -338,10 +452,17 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   if (features.n_rows != train.n_items)
     throw UsageError("hybrid: the item features have " + std::to_string(features.n_rows) + " rows for " +
                      std::to_string(train.n_items) + " items");
+  const FeatureMatrix* user_features = context.user_features;
+  if (user_features != nullptr && user_features->n_rows != train.n_users)
+    throw UsageError("hybrid: the user features have " + std::to_string(user_features->n_rows) + " rows for " +
+                     std::to_string(train.n_users) + " users");
+  if (!user_identity_ && (user_features == nullptr || user_features->n_features == 0))
+    throw UsageError("hybrid: user_identity=false needs user features (--users USERS.csv)");
   try {
     features.validate();
+    if (user_features != nullptr) user_features->validate();
   } catch (const std::invalid_argument& error) {
-    throw UsageError(std::string("hybrid: bad item features: ") + error.what());
+    throw UsageError(std::string("hybrid: bad item or user features: ") + error.what());
   }
   const std::int64_t nnz = train.nnz();
   if (nnz >= (std::int64_t{1} << 32)) throw UsageError("hybrid: more than 2^32 positives are not supported");
@@ -354,43 +475,31 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   // The item rows: the given features, then the item's identity feature (items with positives only).
   std::vector<std::int64_t> positives_of(static_cast<std::size_t>(n_items), 0);
   for (std::int32_t item : train.indices) ++positives_of[item];
-  std::int32_t n_features = features.n_features;
-  std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_items) + 1, 0);
-  std::vector<std::int32_t> indices;
-  std::vector<float> values;
-  indices.reserve(static_cast<std::size_t>(features.nnz() + n_items));
-  values.reserve(indices.capacity());
-  for (std::int32_t i = 0; i < n_items; ++i) {
-    const std::size_t first = indices.size();
-    const auto cols = features.row_indices(i);
-    const auto vals = features.row_values(i);
-    for (std::size_t p = 0; p < cols.size(); ++p) {
-      if (vals[p] == 0.0f) continue;
-      indices.push_back(cols[p]);
-      values.push_back(vals[p]);
-    }
-    if (item_identity_ && positives_of[i] > 0) {
-      indices.push_back(n_features++);
-      values.push_back(1.0f);
-    }
-    if (normalize_) {
-      double total = 0;
-      for (std::size_t p = first; p < values.size(); ++p) total += std::fabs(values[p]);
-      if (total > 0)
-        for (std::size_t p = first; p < values.size(); ++p) values[p] = static_cast<float>(values[p] / total);
-    }
-    indptr[static_cast<std::size_t>(i) + 1] = static_cast<std::int64_t>(indices.size());
-  }
+  std::vector<std::uint8_t> item_identity(static_cast<std::size_t>(n_items), 0);
+  for (std::int32_t i = 0; i < n_items; ++i) item_identity[i] = item_identity_ && positives_of[i] > 0 ? 1 : 0;
+  FeatureRows item_rows = build_rows(&features, n_items, item_feature_weight_, item_identity, normalize_);
+  // The user rows (with user features only; without, a user is its own row).
+  FeatureRows user_rows;
+  if (user_features != nullptr)
+    user_rows = build_rows(user_features, n_users, user_feature_weight_,
+                           std::vector<std::uint8_t>(static_cast<std::size_t>(n_users), user_identity_ ? 1 : 0),
+                           normalize_);
+  const std::size_t user_table_rows =
+      user_features != nullptr ? static_cast<std::size_t>(user_rows.n_features) : static_cast<std::size_t>(n_users);
 
   // LightFM's initialisation: embeddings uniform in ±0.5 / f, biases 0, Adagrad sums 1.
-  std::vector<float> emb(static_cast<std::size_t>(n_features) * fs), emb_g(emb.size(), 1.0f);
-  std::vector<float> bias(static_cast<std::size_t>(n_features), 0.0f), bias_g(bias.size(), 1.0f);
-  std::vector<float> user(static_cast<std::size_t>(n_users) * fs), user_g(user.size(), 1.0f);
+  std::vector<float> emb(static_cast<std::size_t>(item_rows.n_features) * fs), emb_g(emb.size(), 1.0f);
+  std::vector<float> bias(static_cast<std::size_t>(item_rows.n_features), 0.0f), bias_g(bias.size(), 1.0f);
+  std::vector<float> user(user_table_rows * fs), user_g(user.size(), 1.0f);
   {
+    // The user identity rows draw first (they follow the given user features
+    // in the table): with user_feature_weight=0 the fit is the one without them.
     Rng rng(seed_);
     const float scale = 1.0f / static_cast<float>(f);
     for (float& x : emb) x = (rng.unit() - 0.5f) * scale;
-    for (float& x : user) x = (rng.unit() - 0.5f) * scale;
+    const std::size_t given = user_features != nullptr ? static_cast<std::size_t>(user_features->n_features) * fs : 0;
+    for (std::size_t k = given; k < user.size(); ++k) user[k] = (rng.unit() - 0.5f) * scale;
+    for (std::size_t k = 0; k < given; ++k) user[k] = (rng.unit() - 0.5f) * scale;
   }
 
   // The negatives' pool: the items with positives (negatives=warm) or all.
@@ -407,7 +516,8 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
       std::fill(owner.begin() + train.indptr[u], owner.begin() + train.indptr[u + 1], u);
     // Per epoch: a shuffle of the positives, and of the users into `parts`
     // groups of about nnz / parts positives; each thread runs its group's
-    // positives in shuffled order, so no two threads write one user's vector.
+    // positives in shuffled order, so no two threads write one user's vector
+    // (shared user features, like item features, are written Hogwild).
     std::vector<std::int64_t> shuffled(static_cast<std::size_t>(nnz)), order(static_cast<std::size_t>(nnz));
     std::vector<std::int32_t> user_order(static_cast<std::size_t>(n_users));
     std::vector<std::int32_t> group(static_cast<std::size_t>(n_users));
@@ -420,9 +530,14 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
     net.bias_g = bias_g.data();
     net.user = user.data();
     net.user_g = user_g.data();
-    net.rows_indptr = indptr.data();
-    net.rows_indices = indices.data();
-    net.rows_values = values.data();
+    if (user_features != nullptr) {
+      net.user_rows_indptr = user_rows.indptr.data();
+      net.user_rows_indices = user_rows.indices.data();
+      net.user_rows_values = user_rows.values.data();
+    }
+    net.rows_indptr = item_rows.indptr.data();
+    net.rows_indices = item_rows.indices.data();
+    net.rows_values = item_rows.values.data();
     net.pos_indptr = train.indptr.data();
     net.pos_indices = train.indices.data();
     net.candidates = warm_negatives_ ? candidates.data() : nullptr;
@@ -465,30 +580,38 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
     }
   }
 
-  // Materialise: item i = Σ_k w_k (E[k], b[k]); user u = (U[u], 1).
-  const std::size_t dim = fs + 1;
-  std::vector<float> items(static_cast<std::size_t>(n_items) * dim, 0.0f);
-  for (std::int32_t i = 0; i < n_items; ++i) {
-    float* out = items.data() + static_cast<std::size_t>(i) * dim;
-    for (std::int64_t p = indptr[i]; p < indptr[i + 1]; ++p) {
-      const float w = values[p];
-      const float* e = emb.data() + static_cast<std::size_t>(indices[p]) * fs;
-      for (std::size_t c = 0; c < fs; ++c) out[c] += w * e[c];
-      out[fs] += w * bias[indices[p]];
+  // Materialise: item i = Σ_k w_k (E[k], b[k]); user u = (U[u], 1) or (Σ_k w_k U[k], 1).
+  std::vector<float> items = materialise(item_rows, emb, bias.data(), 0.0f, fs);
+  std::vector<float> users;
+  if (user_features != nullptr) {
+    users = materialise(user_rows, user, nullptr, 1.0f, fs);
+  } else {
+    users.resize(static_cast<std::size_t>(n_users) * (fs + 1));
+    for (std::size_t u = 0; u < static_cast<std::size_t>(n_users); ++u) {
+      std::copy_n(user.data() + u * fs, fs, users.data() + u * (fs + 1));
+      users[u * (fs + 1) + fs] = 1.0f;
     }
-  }
-  std::vector<float> users(static_cast<std::size_t>(n_users) * dim);
-  for (std::size_t u = 0; u < static_cast<std::size_t>(n_users); ++u) {
-    std::copy_n(user.data() + u * fs, fs, users.data() + u * dim);
-    users[u * dim + fs] = 1.0f;
   }
   components_ = f;
   feature_embeddings_ = std::move(emb);
   feature_biases_ = std::move(bias);
-  rows_indptr_ = std::move(indptr);
-  rows_indices_ = std::move(indices);
-  rows_values_ = std::move(values);
+  rows_indptr_ = std::move(item_rows.indptr);
+  rows_indices_ = std::move(item_rows.indices);
+  rows_values_ = std::move(item_rows.values);
   features_ = features;
+  if (user_features != nullptr) {
+    user_feature_embeddings_.swap(user);
+    user_rows_indptr_ = std::move(user_rows.indptr);
+    user_rows_indices_ = std::move(user_rows.indices);
+    user_rows_values_ = std::move(user_rows.values);
+    user_features_ = *user_features;
+  } else {
+    user_feature_embeddings_.clear();
+    user_rows_indptr_.clear();
+    user_rows_indices_.clear();
+    user_rows_values_.clear();
+    user_features_ = FeatureMatrix{};
+  }
   negative_items_ = std::move(candidates);
   set_factors(f + 1, std::move(users), std::move(items));
 }
@@ -578,7 +701,41 @@ void Hybrid::save_model(ModelWriter& out) const {
   out.put(p + "rows_values", rows_values_);
   out.put(p + "negative_items", negative_items_);
   features_.save(out, p + "item_features");
+  if (user_rows_indptr_.empty()) return;  // no user features: users are their own rows
+  out.put(p + "user_feature_embeddings", user_feature_embeddings_);
+  out.put(p + "user_rows_indptr", user_rows_indptr_);
+  out.put(p + "user_rows_indices", user_rows_indices_);
+  out.put(p + "user_rows_values", user_rows_values_);
+  user_features_.save(out, p + "user_features");
 }
+
+namespace {
+
+// Reads "<p>rows_indptr/indices/values" (n_rows rows over n_features ids) and
+// checks them, failing through ModelReader::fail.
+FeatureRows load_rows(const ModelReader& in, const std::string& p, std::int32_t n_rows, std::uint64_t n_features) {
+  FeatureRows r;
+  r.n_features = static_cast<std::int32_t>(n_features);
+  r.indptr = in.get<std::int64_t>(p + "rows_indptr", static_cast<std::uint64_t>(n_rows) + 1);
+  r.indices = in.get<std::int32_t>(p + "rows_indices");
+  r.values = in.get<float>(p + "rows_values", r.indices.size());
+  if (r.indptr.front() != 0 || r.indptr.back() != static_cast<std::int64_t>(r.indices.size()))
+    in.fail(p + "rows_indptr", "does not span rows_indices");
+  for (std::size_t row = 0; row + 1 < r.indptr.size(); ++row)
+    if (r.indptr[row + 1] < r.indptr[row]) in.fail(p + "rows_indptr", "decreases at row " + std::to_string(row));
+  for (std::int32_t k : r.indices)
+    if (k < 0 || static_cast<std::uint64_t>(k) >= n_features) in.fail(p + "rows_indices", "holds an id out of range");
+  for (float x : r.values)
+    if (!std::isfinite(x)) in.fail(p + "rows_values", "holds a non-finite value");
+  return r;
+}
+
+void check_finite(const ModelReader& in, const std::string& section, const std::vector<float>& v) {
+  for (float x : v)
+    if (!std::isfinite(x)) in.fail(section, "holds a non-finite value");
+}
+
+}  // namespace
 
 void Hybrid::load_model(const ModelReader& in) {
   FactorModel::load_model(in);
@@ -586,37 +743,45 @@ void Hybrid::load_model(const ModelReader& in) {
   const auto components = in.get_scalar<std::int64_t>(p + "components");
   if (components + 1 != factors())
     in.fail(p + "components", "expected " + std::to_string(factors() - 1) + ", found " + std::to_string(components));
+  const auto fc = static_cast<std::uint64_t>(components);
   std::vector<float> biases = in.get<float>(p + "feature_biases");
   const auto n_features = static_cast<std::uint64_t>(biases.size());
-  std::vector<float> embeddings =
-      in.get<float>(p + "feature_embeddings", n_features * static_cast<std::uint64_t>(components));
-  std::vector<std::int64_t> indptr = in.get<std::int64_t>(p + "rows_indptr", static_cast<std::uint64_t>(n_items()) + 1);
-  std::vector<std::int32_t> indices = in.get<std::int32_t>(p + "rows_indices");
-  std::vector<float> values = in.get<float>(p + "rows_values", indices.size());
-  if (indptr.front() != 0 || indptr.back() != static_cast<std::int64_t>(indices.size()))
-    in.fail(p + "rows_indptr", "does not span rows_indices");
-  for (std::size_t r = 0; r + 1 < indptr.size(); ++r)
-    if (indptr[r + 1] < indptr[r]) in.fail(p + "rows_indptr", "decreases at row " + std::to_string(r));
-  for (std::int32_t k : indices)
-    if (k < 0 || static_cast<std::uint64_t>(k) >= n_features) in.fail(p + "rows_indices", "holds an id out of range");
-  for (float x : values)
-    if (!std::isfinite(x)) in.fail(p + "rows_values", "holds a non-finite value");
-  for (float x : embeddings)
-    if (!std::isfinite(x)) in.fail(p + "feature_embeddings", "holds a non-finite value");
-  for (float x : biases)
-    if (!std::isfinite(x)) in.fail(p + "feature_biases", "holds a non-finite value");
+  std::vector<float> embeddings = in.get<float>(p + "feature_embeddings", n_features * fc);
+  FeatureRows rows = load_rows(in, p, n_items(), n_features);
+  check_finite(in, p + "feature_embeddings", embeddings);
+  check_finite(in, p + "feature_biases", biases);
   std::vector<std::int32_t> negative_items = in.get<std::int32_t>(p + "negative_items");
   for (std::int32_t i : negative_items)
     if (i < 0 || i >= n_items()) in.fail(p + "negative_items", "holds an item out of range");
   FeatureMatrix features = FeatureMatrix::load(in, p + "item_features");
+  // User features: absent from models fitted without them (and from older files).
+  std::vector<float> user_embeddings;
+  FeatureRows user_rows;
+  FeatureMatrix user_features;
+  if (in.has(p + "user_rows_indptr")) {
+    user_embeddings = in.get<float>(p + "user_feature_embeddings");
+    if (user_embeddings.size() % fc != 0)
+      in.fail(p + "user_feature_embeddings", "size is not a multiple of " + std::to_string(components));
+    user_rows = load_rows(in, p + "user_", n_users(), user_embeddings.size() / fc);
+    check_finite(in, p + "user_feature_embeddings", user_embeddings);
+    user_features = FeatureMatrix::load(in, p + "user_features");
+    if (user_features.n_rows != n_users())
+      in.fail(p + "user_features", "has " + std::to_string(user_features.n_rows) + " rows for " +
+                                       std::to_string(n_users()) + " users");
+  }
   components_ = static_cast<std::int32_t>(components);
   feature_embeddings_ = std::move(embeddings);
   feature_biases_ = std::move(biases);
-  rows_indptr_ = std::move(indptr);
-  rows_indices_ = std::move(indices);
-  rows_values_ = std::move(values);
+  rows_indptr_ = std::move(rows.indptr);
+  rows_indices_ = std::move(rows.indices);
+  rows_values_ = std::move(rows.values);
   features_ = std::move(features);
   negative_items_ = std::move(negative_items);
+  user_feature_embeddings_ = std::move(user_embeddings);
+  user_rows_indptr_ = std::move(user_rows.indptr);
+  user_rows_indices_ = std::move(user_rows.indices);
+  user_rows_values_ = std::move(user_rows.values);
+  user_features_ = std::move(user_features);
 }
 
 }  // namespace segue

@@ -1,8 +1,9 @@
 // hybrid: a LightFM-style factorisation (Kula 2015). An item's vector and
 // bias are the weighted sums of the embeddings and biases of its features
 // (FitContext::item_features, plus an identity feature per item that has
-// training positives); a user's vector is the user's own embedding (no user
-// features). Trained by Hogwild SGD with the WARP or BPR loss and Adagrad or
+// training positives); a user's vector is the weighted sum of the embeddings
+// of the user's features (FitContext::user_features, `--users`, plus an
+// identity feature per user), or the user's own embedding without them. Trained by Hogwild SGD with the WARP or BPR loss and Adagrad or
 // plain SGD steps. Because every item's vector comes from its features, items
 // without any interaction (cold catalogue items) are scored too.
 #pragma once
@@ -33,7 +34,13 @@ namespace segue {
 //                                     are never pushed down, for protocols that rank cold items
 //                                     among themselves; in a full ranking they then crowd out warm ones)
 //   item_identity      bool           an identity feature for every item with training positives
-//   normalize          bool           scale each item's feature row (identity included) to sum 1
+//   user_identity      bool           an identity feature for every user (false: a user is the sum of
+//                                     its --users features alone; needs them)
+//   item_feature_weight float >= 0    the item features' values × this, against the identity's 1,
+//                                     before normalisation (how much the features speak against
+//                                     what the item's own plays taught; 0 drops them)
+//   user_feature_weight float >= 0    the same for the user features
+//   normalize          bool           scale each item's and user's feature row (identity included) to sum 1
 //   seed               int            initial embeddings and sampling
 // Several threads update the shared embeddings without locks (Hogwild), each
 // thread owning a disjoint set of users per epoch; with one thread the fit is
@@ -59,6 +66,14 @@ class Hybrid final : public FactorModel {
   const std::vector<std::int32_t>& item_rows_indices() const { return rows_indices_; }
   const std::vector<float>& item_rows_values() const { return rows_values_; }
   const FeatureMatrix& item_features() const { return features_; }
+  // With user features (else all empty): the user-feature embeddings
+  // (user_features' columns first, then one identity row per user with
+  // user_identity), and each user's row over them (weights after normalisation).
+  const std::vector<float>& user_feature_embeddings() const { return user_feature_embeddings_; }
+  const std::vector<std::int64_t>& user_rows_indptr() const { return user_rows_indptr_; }
+  const std::vector<std::int32_t>& user_rows_indices() const { return user_rows_indices_; }
+  const std::vector<float>& user_rows_values() const { return user_rows_values_; }
+  const FeatureMatrix& user_features() const { return user_features_; }
 
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
@@ -76,6 +91,9 @@ class Hybrid final : public FactorModel {
   std::int32_t max_sampled_;
   bool warm_negatives_;
   bool item_identity_;
+  bool user_identity_;
+  float item_feature_weight_;
+  float user_feature_weight_;
   bool normalize_;
   std::uint64_t seed_;
 
@@ -87,6 +105,11 @@ class Hybrid final : public FactorModel {
   std::vector<float> rows_values_;
   FeatureMatrix features_;
   std::vector<std::int32_t> negative_items_;  // negatives=warm's pool (empty = all items)
+  std::vector<float> user_feature_embeddings_;
+  std::vector<std::int64_t> user_rows_indptr_;
+  std::vector<std::int32_t> user_rows_indices_;
+  std::vector<float> user_rows_values_;
+  FeatureMatrix user_features_;
 };
 
 ModelInfo hybrid_info();
