@@ -13,6 +13,7 @@
 
 #include "data/csv_reader.h"
 #include "data/error.h"
+#include "features/feature_cells.h"
 #include "features/text_embeddings.h"
 
 namespace segue {
@@ -28,45 +29,6 @@ enum class Role { kId, kArtist, kAlbum, kGenre, kYear, kTags, kWords, kNumeric, 
 // Term groups (one-hot, tags, words), in feature-id order.
 enum TermGroup : int { kGArtist = 0, kGAlbum, kGGenre, kGYear, kGTag, kGWord, kTermGroups };
 constexpr std::array<const char*, kTermGroups> kTermGroupNames{"artist", "album", "genre", "year", "tag", "word"};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-bool is_nan_text(std::string_view s) {
-  const std::string l = lower_ascii(s);
-  return l == "nan" || l == "-nan" || l == "+nan";
-}
-
-bool is_inf_text(std::string_view s) {
-  const std::string l = lower_ascii(s);
-  return l == "inf" || l == "-inf" || l == "+inf" || l == "infinity" || l == "-infinity" || l == "+infinity";
-}
-
-// A cell of a numeric column: true and `out` set for a number, false for a
-// missing value (empty, NaN); InputError for ±inf or anything else.
-bool numeric_cell(const CsvReader& csv, int column, double& out) {
-  const std::string_view text = trim(csv.text(column));
-  if (text.empty() || is_nan_text(text)) return false;
-  if (is_inf_text(text)) throw csv.error(column, "infinite value '" + std::string(text) + "' (give a finite number or leave it empty)");
-  if (!parse_double(text, out)) throw csv.error(column, "expected a finite number, got '" + std::string(text) + "'");
-  return true;
-}
-
-bool number_like(std::string_view text) {
-  double ignored = 0;
-  text = trim(text);
-  return text.empty() || parse_double(text, ignored) || is_nan_text(text) || is_inf_text(text);
-}
 
 Role known_role(std::string_view name, const ItemFeatureOptions& options) {
   for (const std::string& ignored : options.ignore_columns)
@@ -98,16 +60,6 @@ struct Term {
   std::int32_t local;
   float value;
 };
-
-// "rock:12" -> ("rock", 12); anything else -> (token, 1).
-std::pair<std::string_view, double> tag_and_count(std::string_view token) {
-  const std::size_t colon = token.rfind(':');
-  if (colon != std::string_view::npos && colon > 0) {
-    double count = 0;
-    if (parse_double(token.substr(colon + 1), count) && count > 0) return {trim(token.substr(0, colon)), count};
-  }
-  return {token, 1.0};
-}
 
 int parse_year(const CsvReader& csv, int column, std::string_view text) {
   double value = 0;
@@ -309,7 +261,7 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
       std::string words_text, embed_text_of_row;  // the latter: word columns and tag names, for fastText
       for (std::size_t c = 0; c < header.size(); ++c) {
         const int col = static_cast<int>(c);
-        const std::string_view value = trim(csv.text(col));
+        const std::string_view value = trim_cell(csv.text(col));
         switch (roles[c]) {
           case Role::kArtist:
             if (options.artist) add(kGArtist, value, 1), emit(kGArtist);
@@ -322,7 +274,7 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
               std::string_view rest = value;
               while (!rest.empty()) {
                 const std::size_t bar = rest.find('|');
-                add(kGGenre, trim(rest.substr(0, bar)), 1);
+                add(kGGenre, trim_cell(rest.substr(0, bar)), 1);
                 rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
               }
               for (auto& [local, count] : bag) count = 1;
@@ -340,7 +292,7 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
               std::string_view rest = value;
               while (!rest.empty()) {
                 const std::size_t bar = rest.find('|');
-                embed_text_of_row.append(tag_and_count(trim(rest.substr(0, bar))).first);
+                embed_text_of_row.append(token_and_count(trim_cell(rest.substr(0, bar))).first);
                 embed_text_of_row.push_back(' ');
                 rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
               }
@@ -349,7 +301,7 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
               std::string_view rest = value;
               while (!rest.empty()) {
                 const std::size_t bar = rest.find('|');
-                const auto [tag, count] = tag_and_count(trim(rest.substr(0, bar)));
+                const auto [tag, count] = token_and_count(trim_cell(rest.substr(0, bar)));
                 add(kGTag, tag, count);
                 rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
               }

@@ -12,6 +12,7 @@
 
 #include "data/csv_reader.h"
 #include "data/error.h"
+#include "features/feature_cells.h"
 
 namespace segue {
 namespace {
@@ -19,56 +20,6 @@ namespace {
 // A token must occur in at least this many described users' rows to become a
 // feature: a token of one user says nothing the user's identity does not.
 constexpr std::int64_t kMinDf = 2;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-bool is_nan_text(std::string_view s) {
-  const std::string l = lower_ascii(s);
-  return l == "nan" || l == "-nan" || l == "+nan";
-}
-
-bool is_inf_text(std::string_view s) {
-  const std::string l = lower_ascii(s);
-  return l == "inf" || l == "-inf" || l == "+inf" || l == "infinity" || l == "-infinity" || l == "+infinity";
-}
-
-bool number_like(std::string_view text) {
-  double ignored = 0;
-  text = trim(text);
-  return text.empty() || parse_double(text, ignored) || is_nan_text(text) || is_inf_text(text);
-}
-
-// A cell of a numeric column: true and `out` set for a number, false for a
-// missing value (empty, NaN); InputError for ±inf.
-bool numeric_cell(const CsvReader& csv, int column, double& out) {
-  const std::string_view text = trim(csv.text(column));
-  if (text.empty() || is_nan_text(text)) return false;
-  if (is_inf_text(text))
-    throw csv.error(column, "infinite value '" + std::string(text) + "' (give a finite number or leave it empty)");
-  if (!parse_double(text, out)) throw csv.error(column, "expected a finite number, got '" + std::string(text) + "'");
-  return true;
-}
-
-// "rock:12" -> ("rock", 12); anything else -> (token, 1).
-std::pair<std::string_view, double> value_and_count(std::string_view token) {
-  const std::size_t colon = token.rfind(':');
-  if (colon != std::string_view::npos && colon > 0) {
-    double count = 0;
-    if (parse_double(token.substr(colon + 1), count) && count > 0) return {trim(token.substr(0, colon)), count};
-  }
-  return {token, 1.0};
-}
 
 enum class Kind { kId, kFriends, kTokens, kNumeric };
 
@@ -181,13 +132,13 @@ FeatureMatrix build_user_features(const std::string& path, const IdMap& users, U
       for (std::size_t t = 0; t < tables.size(); ++t) {
         TokenColumn& table = tables[t];
         const bool friends = kinds[static_cast<std::size_t>(table.column)] == Kind::kFriends;
-        std::string_view rest = trim(csv.text(table.column));
+        std::string_view rest = trim_cell(csv.text(table.column));
         while (!rest.empty()) {
           const std::size_t bar = rest.find('|');
-          const std::string_view token = trim(rest.substr(0, bar));
+          const std::string_view token = trim_cell(rest.substr(0, bar));
           rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
           if (token.empty()) continue;
-          const auto [value, count] = friends ? std::pair<std::string_view, double>{token, 1.0} : value_and_count(token);
+          const auto [value, count] = friends ? std::pair<std::string_view, double>{token, 1.0} : token_and_count(token);
           if (value.empty()) continue;
           const std::int32_t local = table.vocab.intern(value);
           if (static_cast<std::size_t>(local) >= table.df.size()) table.df.push_back(0);
