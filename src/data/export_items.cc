@@ -7,24 +7,10 @@
 #include <stdexcept>
 
 #include "data/importer.h"
+#include "data/csv_writer.h"
 
 namespace segue {
 namespace {
-
-void put_field(std::string& out, std::string_view value) {
-  const bool quote = value.find_first_of(",\"\r\n") != std::string_view::npos ||
-                     (!value.empty() && (value.front() == ' ' || value.back() == ' '));
-  if (!quote) {
-    out.append(value);
-    return;
-  }
-  out.push_back('"');
-  for (const char c : value) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 void put_number(std::string& out, float value) {
   if (std::isnan(value)) return;
@@ -73,7 +59,7 @@ ExportItemsReport export_items_csv(const Dataset& dataset, const std::string& pa
     std::string line;
     for (std::size_t c = 0; c < report.columns.size(); ++c) {
       if (c > 0) line.push_back(',');
-      put_field(line, report.columns[c]);
+      append_csv_field(line, report.columns[c]);
     }
     line.push_back('\n');
     file << line;
@@ -81,11 +67,11 @@ ExportItemsReport export_items_csv(const Dataset& dataset, const std::string& pa
       const auto at = static_cast<std::size_t>(i);
       line.clear();
       bool any = false;
-      put_field(line, dataset.items.name(i));
+      append_csv_field(line, dataset.items.name(i));
       for (const StringColumn& c : attrs.strings) {
         line.push_back(',');
         if (at < c.values.size() && !c.values[at].empty()) {
-          put_field(line, c.values[at]);
+          append_csv_field(line, c.values[at]);
           any = true;
         }
       }
@@ -100,7 +86,7 @@ ExportItemsReport export_items_csv(const Dataset& dataset, const std::string& pa
       for (const StringColumn* c : audio_strings) {
         line.push_back(',');
         if (a >= 0 && !c->values[static_cast<std::size_t>(a)].empty()) {
-          put_field(line, c->values[static_cast<std::size_t>(a)]);
+          append_csv_field(line, c->values[static_cast<std::size_t>(a)]);
           any = true;
         }
       }
@@ -127,7 +113,7 @@ ExportItemsReport export_items_csv(const Dataset& dataset, const std::string& pa
           }
         }
         if (!tags.empty()) any = true;
-        put_field(line, tags);
+        append_csv_field(line, tags);
       }
       if (!any) {
         ++report.empty_items;

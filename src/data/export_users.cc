@@ -7,23 +7,10 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "data/csv_writer.h"
+
 namespace segue {
 namespace {
-
-void put_field(std::string& out, std::string_view value) {
-  const bool quote = value.find_first_of(",\"\r\n") != std::string_view::npos ||
-                     (!value.empty() && (value.front() == ' ' || value.back() == ' '));
-  if (!quote) {
-    out.append(value);
-    return;
-  }
-  out.push_back('"');
-  for (const char c : value) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 void put_number(std::string& out, float value) {
   char buffer[32];
@@ -61,7 +48,7 @@ ExportUsersReport export_users_csv(const Dataset& dataset, const std::string& pa
     std::string line;
     for (std::size_t c = 0; c < report.columns.size(); ++c) {
       if (c > 0) line.push_back(',');
-      put_field(line, report.columns[c]);
+      append_csv_field(line, report.columns[c]);
     }
     line.push_back('\n');
     file << line;
@@ -70,11 +57,11 @@ ExportUsersReport export_users_csv(const Dataset& dataset, const std::string& pa
       const auto at = static_cast<std::size_t>(u);
       line.clear();
       bool any = false;
-      put_field(line, dataset.users.name(u));
+      append_csv_field(line, dataset.users.name(u));
       for (const StringColumn& c : attrs.strings) {
         line.push_back(',');
         if (at < c.values.size() && !c.values[at].empty()) {
-          put_field(line, without_bars(c.values[at]));
+          append_csv_field(line, without_bars(c.values[at]));
           any = true;
         }
       }
@@ -99,7 +86,7 @@ ExportUsersReport export_users_csv(const Dataset& dataset, const std::string& pa
             }
           }
         if (!list.empty()) any = true;
-        put_field(line, list);
+        append_csv_field(line, list);
       }
       if (has_friends) {
         line.push_back(',');
@@ -116,7 +103,7 @@ ExportUsersReport export_users_csv(const Dataset& dataset, const std::string& pa
             ++report.friend_links;
           }
         if (!list.empty()) any = true;
-        put_field(line, list);
+        append_csv_field(line, list);
       }
       if (!any) {
         ++report.empty_users;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/csv_writer.h"
 #include "data/split.h"
 
 namespace segue {
@@ -70,20 +71,6 @@ class AtomicFile {
   std::string buffer_;
 };
 
-// RFC 4180: quote fields holding a comma, quote or line break; double inner quotes.
-void append_csv(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(field);
-    return;
-  }
-  out.push_back('"');
-  for (char c : field) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 template <class T>
 void append_number(std::string& out, T value) {
   char text[64];
@@ -127,16 +114,16 @@ void write_events(const Dataset& data, const std::vector<std::int64_t>& events, 
                                   std::to_string(x.size()) + ", got " + std::to_string(e));
     previous = e;
     while (x.end(user) <= e) ++user;
-    append_csv(out, data.users.name(user));
+    append_csv_field(out, data.users.name(user));
     out += ',';
-    append_csv(out, data.items.name(x.items[e]));
+    append_csv_field(out, data.items.name(x.items[e]));
     out += ',';
     append_number(out, x.weight(e));
     out += ',';
     if (!x.timestamps.empty() && x.timestamps[e] != kNoTime) append_number(out, x.timestamps[e]);
     if (columns.event) {
       out += ',';
-      append_csv(out, data.event_names[x.event(e)]);
+      append_csv_field(out, data.event_names[x.event(e)]);
     }
     if (columns.position) {
       out += ',';
@@ -153,9 +140,9 @@ void write_playlists(const Dataset& data, const Split& split, const fs::path& pa
   std::string& out = file.buffer();
   out += "user_id,name,num_seed,num_hidden\n";
   for (const TestPlaylist& p : split.playlists) {
-    append_csv(out, data.users.name(p.user));
+    append_csv_field(out, data.users.name(p.user));
     out += ',';
-    append_csv(out, data.user_attributes.string_value("name", p.user));
+    append_csv_field(out, data.user_attributes.string_value("name", p.user));
     out += ',';
     append_number(out, p.num_seed);
     out += ',';
