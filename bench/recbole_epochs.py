@@ -25,8 +25,9 @@ Metrics are RecBole's (Recall@k = hits / |test items|, as segue's recall@k). eva
 from 4096 to 4e6 in both modes: full ranking scores eval_batch_size // n_items users per batch, and
 4096 // 17.6k items = 1 user per batch made one MultiVAE evaluation take 300 s; metrics are unchanged.
 
-Note RecBole's MultiVAE epoch runs over interactions, not users (37 batches of 2048 rows whose users repeat,
-each row's user's history densified), and it also draws the default uniform negative it never uses.
+RecBole's MultiVAE epoch is one pass over the users, as segue's: RecBole 1.2's get_dataloader gives
+MultiVAE/MultiDAE the UserDataLoader (recbole/data/utils.py, register_table -> _get_AE_dataloader), whose
+batches are train_batch_size user ids; each user's row is densified from the rating matrix.
 
 Threads: OMP_WAIT_POLICY defaults to PASSIVE here (set it in the environment to override). With GNU
 OpenMP's default spin-waiting, 2 threads on a 2-core machine shared with other busy jobs made every

@@ -130,6 +130,11 @@ void NeuMf::prepare(const FeedbackMatrix& train, const FitContext&) { positives_
 
 void NeuMf::finish(const FeedbackMatrix&, const FitContext&) { positives_ = SparseRows(); }
 
+std::vector<torch::Tensor> NeuMf::lazy_tables() {
+  auto& net = *net_->module;
+  return {net.user_gmf, net.item_gmf, net.user_mlp, net.item_mlp};
+}
+
 double NeuMf::train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) {
   const SparseRows& rows = positives_;
   const std::int32_t n_items = rows.n_cols;

@@ -21,6 +21,7 @@ class NeuMf final : public TorchModel {
  protected:
   void build(std::int32_t n_users, std::int32_t n_items) override;
   torch::nn::Module& module() override;
+  std::vector<torch::Tensor> lazy_tables() override;
   void prepare(const FeedbackMatrix& train, const FitContext& context) override;
   double train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) override;
   void finish(const FeedbackMatrix& train, const FitContext& context) override;

@@ -165,6 +165,10 @@ std::vector<ParamDecl> sequence_params(const SequenceDefaults& d) {
                              "uniform negatives per batch added to the in-batch targets (sampled, bpr-max)"));
   params.push_back(float_param("dropout", d.dropout, 0, 0.95, "dropout rate"));
   params.push_back(float_param("bpreg", 1.0, 0, 1000, "bpr-max score regularisation"));
+  params.push_back(bool_param("all_windows", d.all_windows,
+                              "train on every max_len + 1 window of long sequences (0: only the most recent one)"));
+  params.push_back(bool_param("logq", d.logq,
+                              "sampled: subtract from each logit the log of the candidate's expected count among the candidates"));
   return params;
 }
 
@@ -175,6 +179,8 @@ SequenceModel::SequenceModel(const ModelSpec& spec, bool left_padded)
       negatives_(static_cast<std::int32_t>(spec.get_int("negatives"))),
       dropout_(spec.get_float("dropout")),
       bpreg_(spec.get_float("bpreg")),
+      all_windows_(spec.get_bool("all_windows")),
+      logq_(spec.get_bool("logq")),
       left_padded_(left_padded) {
   if (loss_ != "ce" && loss_ != "sampled" && loss_ != "bce" && loss_ != "bpr-max")
     throw UsageError("loss: expected ce, sampled, bce or bpr-max, got '" + loss_ + "'");
@@ -187,6 +193,12 @@ void SequenceModel::begin_fit(const FeedbackMatrix& train, const FitContext& con
   if (data.skips > 0) set_fit_stat("sequence_skips", static_cast<double>(data.skips));
 }
 
+std::vector<torch::Tensor> SequenceModel::lazy_tables() {
+  std::vector<torch::Tensor> tables{item_vectors()};
+  if (const torch::Tensor bias = item_bias(); bias.defined()) tables.push_back(bias);
+  return tables;
+}
+
 Holdout SequenceModel::make_holdout(const FeedbackMatrix& train, std::uint64_t seed) const {
   return leave_last_holdout(full_, train, validation_share_, max_validation_users_, seed);
 }
@@ -195,6 +207,29 @@ void SequenceModel::prepare(const FeedbackMatrix& train, const FitContext&) {
   input_ = restrict_to(full_, train);
   compute_popularity();
   column_of_.assign(static_cast<std::size_t>(train.n_items), -1);
+  // Every item after a row's first is a target once (all windows) or, with
+  // the last window only, about as often; the share is what matters.
+  target_share_.assign(static_cast<std::size_t>(train.n_items), 0.0f);
+  double targets = 0;
+  for (const auto& [row, end] : training_windows()) {
+    auto items = input_.of(row).first(static_cast<std::size_t>(end));
+    const std::size_t begin = items.size() > static_cast<std::size_t>(max_len_) + 1 ? items.size() - max_len_ - 1 : 0;
+    for (std::size_t j = begin + 1; j < items.size(); ++j, ++targets) target_share_[static_cast<std::size_t>(items[j])] += 1;
+  }
+  if (targets > 0)
+    for (float& share : target_share_) share = static_cast<float>(share / targets);
+}
+
+std::vector<std::pair<std::int32_t, std::int64_t>> SequenceModel::training_windows() const {
+  std::vector<std::pair<std::int32_t, std::int64_t>> windows;
+  for (std::int32_t u = 0; u < input_.n_rows(); ++u) {
+    const std::int64_t n = input_.length(u);
+    for (std::int64_t end = n; end >= 2; end -= max_len_) {
+      windows.emplace_back(u, end);
+      if (!all_windows_) break;
+    }
+  }
+  return windows;
 }
 
 void SequenceModel::finish(const FeedbackMatrix&, const FitContext&) {
@@ -295,6 +330,18 @@ torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector
   auto index = long_tensor(candidates, device_);
   auto logits = torch::matmul(hidden, vectors.index_select(0, index).t());
   if (bias.defined()) logits = logits + bias.index_select(0, index);
+  if (logq_ && loss_ == "sampled") {
+    // Expected count of item j among the candidates: n_positions targets drawn
+    // ~ target share, plus `negatives` uniform draws.
+    std::vector<float> log_count(candidates.size());
+    const double uniform = static_cast<double>(negatives_) / static_cast<double>(n_items());
+    for (std::size_t c = 0; c < candidates.size(); ++c)
+      log_count[c] = static_cast<float>(std::log(
+          static_cast<double>(n_positions) * target_share_[static_cast<std::size_t>(candidates[c] - 1)] + uniform + 1e-12));
+    logits = logits - torch::from_blob(log_count.data(), {static_cast<std::int64_t>(log_count.size())}, torch::kFloat)
+                          .clone()
+                          .to(device_);
+  }
   auto target = long_tensor(target_column, device_);
   if (loss_ == "sampled") return F::cross_entropy(logits, target);
   // bpr-max: softmax weights over the negatives (the target's column masked),
@@ -308,21 +355,20 @@ torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector
 }
 
 double SequenceModel::train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) {
-  std::vector<std::int32_t> users;
-  for (std::int32_t u = 0; u < input_.n_rows(); ++u)
-    if (input_.length(u) >= 2) users.push_back(u);
+  auto windows = training_windows();
   Rng rng(seed_ + 1000003ull * static_cast<std::uint64_t>(epoch));
-  for (std::size_t i = users.size(); i > 1; --i) std::swap(users[i - 1], users[rng.below(i)]);
+  for (std::size_t i = windows.size(); i > 1; --i) std::swap(windows[i - 1], windows[rng.below(i)]);
   double total = 0;
   std::int64_t batches = 0;
   std::vector<std::span<const std::int32_t>> rows;
   std::vector<std::int64_t> positions, targets;
-  for (std::size_t start = 0; start < users.size(); start += static_cast<std::size_t>(batch_size_)) {
-    const std::size_t count = std::min<std::size_t>(batch_size_, users.size() - start);
-    // Each user's last max_len + 1 items: inputs all but the last, targets all but the first.
+  for (std::size_t start = 0; start < windows.size(); start += static_cast<std::size_t>(batch_size_)) {
+    const std::size_t count = std::min<std::size_t>(batch_size_, windows.size() - start);
+    // Each window's max_len + 1 items: inputs all but the last, targets all but the first.
     rows.clear();
     for (std::size_t r = 0; r < count; ++r) {
-      auto row = input_.of(users[start + r]);
+      const auto& [user, end] = windows[start + r];
+      auto row = input_.of(user).first(static_cast<std::size_t>(end));
       if (row.size() > static_cast<std::size_t>(max_len_) + 1) row = row.last(static_cast<std::size_t>(max_len_) + 1);
       rows.push_back(row.first(row.size() - 1));
     }

@@ -77,16 +77,23 @@ struct SequenceDefaults {
   std::string loss = "sampled";
   std::int64_t negatives = 512;
   double dropout = 0.2;
+  bool all_windows = true;
+  bool logq = false;
 };
 std::vector<ParamDecl> sequence_params(const SequenceDefaults& defaults);
 
 // A next-item model over padded item sequences. Subclasses supply the network
 // (encode: [B, L] item ids + 1, 0 = padding -> [B, L, d] hidden states) and the
-// output item vectors; this class does the rest. Training: each user's last
-// max_len + 1 items, next-item prediction at every position, batches of
-// batch_size sequences. Losses (param loss):
+// output item vectors; this class does the rest. Training: windows of at most
+// max_len + 1 consecutive items (all_windows=1: every window, cut back from the
+// most recent item, so that every item after a user's first is a target once;
+// all_windows=0: only each user's last window), next-item prediction at every
+// position, batches of batch_size windows, shuffled each epoch. Losses (param loss):
 //   ce       softmax cross-entropy over the whole catalogue ([positions x items] logits: memory!)
-//   sampled  softmax cross-entropy over the batch's target items plus `negatives` uniform samples
+//   sampled  softmax cross-entropy over the batch's target items plus `negatives` uniform samples;
+//            logq=1 subtracts from each candidate's logit the log of its expected
+//            count among the candidates (Jean et al. 2015; Yi et al. 2019), so
+//            popular items are not penalised for being in-batch negatives more often
 //   bce      the SASRec paper's: sigmoid on the target and one uniform negative per position
 //   bpr-max  GRU4Rec's (Hidasi & Karatzoglou 2018) over the same candidates as sampled, + bpreg
 // Scoring: the hidden state at the last item dotted with every item vector.
@@ -114,6 +121,7 @@ class SequenceModel : public TorchModel {
   virtual torch::Tensor item_bias() const { return {}; }
 
   void begin_fit(const FeedbackMatrix& train, const FitContext& context) override;
+  std::vector<torch::Tensor> lazy_tables() override;
   Holdout make_holdout(const FeedbackMatrix& train, std::uint64_t seed) const override;
   void prepare(const FeedbackMatrix& train, const FitContext& context) override;
   double train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) override;
@@ -126,6 +134,8 @@ class SequenceModel : public TorchModel {
   std::int32_t negatives_;
   double dropout_;
   double bpreg_;
+  bool all_windows_;
+  bool logq_;
 
  private:
   // Padded [rows, L] input of the given sequences (each truncated to its last
@@ -133,12 +143,15 @@ class SequenceModel : public TorchModel {
   torch::Tensor pad(const std::vector<std::span<const std::int32_t>>& rows, std::vector<std::int64_t>* last) const;
   torch::Tensor loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng);
   void compute_popularity();
+  // The training windows: (row, end) with the window = row's items [end - max_len - 1, end).
+  std::vector<std::pair<std::int32_t, std::int64_t>> training_windows() const;
 
   bool left_padded_;
   Sequences full_;   // the whole training sequences (fit only)
   Sequences input_;  // what scoring reads: the prefixes while training, then the truncated sequences
   std::vector<float> popularity_;
   std::vector<std::int32_t> column_of_;  // scratch for the sampled losses
+  std::vector<float> target_share_;     // each item's share of the training targets (logq)
 };
 
 }  // namespace segue

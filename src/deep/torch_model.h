@@ -78,8 +78,12 @@ class TorchModel : public Recommender {
   // Extra model-file sections beyond the module's tensors.
   virtual void save_extra(ModelWriter& out) const;
   virtual void load_extra(const ModelReader& in);
-  // The optimiser (default: Adam with learning_rate and weight_decay).
+  // The optimiser: Adam with learning_rate and weight_decay, by param `adam`:
+  // lazy (FusedAdam, lazy_tables() updated only in the rows a batch touched),
+  // dense (FusedAdam, every row every step) or torch (torch::optim::Adam).
   virtual std::unique_ptr<torch::optim::Optimizer> make_optimizer();
+  // The module's embedding tables that adam=lazy updates row by row. Default: none.
+  virtual std::vector<torch::Tensor> lazy_tables() { return {}; }
 
   // Throws TrainingError (after restoring the best parameters so far and
   // writing them to the checkpoint, if any) when `loss` is not finite.
@@ -90,6 +94,7 @@ class TorchModel : public Recommender {
   double validation_share_, learning_rate_, weight_decay_;
   std::uint64_t seed_;
   std::string checkpoint_;
+  std::string adam_;
   bool resume_;
   torch::Device device_{torch::kCPU};
 
