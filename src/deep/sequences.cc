@@ -95,6 +95,18 @@ Sequences truncate(const Sequences& sequences, std::int32_t max_len) {
   return out;
 }
 
+std::vector<std::pair<std::int32_t, std::int64_t>> training_windows(const Sequences& sequences, std::int32_t max_len,
+                                                                    bool all) {
+  std::vector<std::pair<std::int32_t, std::int64_t>> windows;
+  for (std::int32_t r = 0; r < sequences.n_rows(); ++r) {
+    for (std::int64_t end = sequences.length(r); end >= 2; end -= max_len) {
+      windows.emplace_back(r, end);
+      if (!all) break;
+    }
+  }
+  return windows;
+}
+
 Sequences restrict_to(const Sequences& sequences, const FeedbackMatrix& train) {
   Sequences out;
   std::vector<std::int32_t> row;
@@ -211,7 +223,7 @@ void SequenceModel::prepare(const FeedbackMatrix& train, const FitContext&) {
   // the last window only, about as often; the share is what matters.
   target_share_.assign(static_cast<std::size_t>(train.n_items), 0.0f);
   double targets = 0;
-  for (const auto& [row, end] : training_windows()) {
+  for (const auto& [row, end] : training_windows(input_, max_len_, all_windows_)) {
     auto items = input_.of(row).first(static_cast<std::size_t>(end));
     const std::size_t begin = items.size() > static_cast<std::size_t>(max_len_) + 1 ? items.size() - max_len_ - 1 : 0;
     for (std::size_t j = begin + 1; j < items.size(); ++j, ++targets) target_share_[static_cast<std::size_t>(items[j])] += 1;
@@ -220,17 +232,6 @@ void SequenceModel::prepare(const FeedbackMatrix& train, const FitContext&) {
     for (float& share : target_share_) share = static_cast<float>(share / targets);
 }
 
-std::vector<std::pair<std::int32_t, std::int64_t>> SequenceModel::training_windows() const {
-  std::vector<std::pair<std::int32_t, std::int64_t>> windows;
-  for (std::int32_t u = 0; u < input_.n_rows(); ++u) {
-    const std::int64_t n = input_.length(u);
-    for (std::int64_t end = n; end >= 2; end -= max_len_) {
-      windows.emplace_back(u, end);
-      if (!all_windows_) break;
-    }
-  }
-  return windows;
-}
 
 void SequenceModel::finish(const FeedbackMatrix&, const FitContext&) {
   input_ = truncate(full_, max_len_);
@@ -355,7 +356,7 @@ torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector
 }
 
 double SequenceModel::train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) {
-  auto windows = training_windows();
+  auto windows = training_windows(input_, max_len_, all_windows_);
   Rng rng(seed_ + 1000003ull * static_cast<std::uint64_t>(epoch));
   for (std::size_t i = windows.size(); i > 1; --i) std::swap(windows[i - 1], windows[rng.below(i)]);
   double total = 0;

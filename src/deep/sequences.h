@@ -59,6 +59,15 @@ SequenceData build_sequences(const FeedbackMatrix& train, const FitContext& cont
 // The last (most recent) max_len items of each row.
 Sequences truncate(const Sequences& sequences, std::int32_t max_len);
 
+// Training windows (row, end): the window is the row's items
+// [max(0, end - max_len - 1), end), max_len + 1 items at most, whose inputs are
+// all but its last item and whose targets all but its first. With `all`, ends
+// step back from the row's length by max_len while a window has 2 items, so
+// every item after a row's first is a target exactly once; else only the
+// most recent window of each row with at least 2 items.
+std::vector<std::pair<std::int32_t, std::int64_t>> training_windows(const Sequences& sequences, std::int32_t max_len,
+                                                                    bool all);
+
 // Each row restricted to the items that are positives of `train` (the
 // sequences a holdout's training part leaves: hidden last items drop out).
 Sequences restrict_to(const Sequences& sequences, const FeedbackMatrix& train);
@@ -143,8 +152,6 @@ class SequenceModel : public TorchModel {
   torch::Tensor pad(const std::vector<std::span<const std::int32_t>>& rows, std::vector<std::int64_t>* last) const;
   torch::Tensor loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng);
   void compute_popularity();
-  // The training windows: (row, end) with the window = row's items [end - max_len - 1, end).
-  std::vector<std::pair<std::int32_t, std::int64_t>> training_windows() const;
 
   bool left_padded_;
   Sequences full_;   // the whole training sequences (fit only)

@@ -107,6 +107,32 @@ TEST(DeepSequences, TruncationKeepsTheMostRecentItems) {
   EXPECT_EQ(row(t, 1), (std::vector<std::int32_t>{7}));
 }
 
+TEST(DeepSequences, AllWindowsMakeEveryLaterItemATargetOnce) {
+  Sequences s;
+  std::vector<std::int32_t> long_row(12), short_row = {4, 5}, single = {9};
+  std::iota(long_row.begin(), long_row.end(), 100);
+  s.append(long_row);
+  s.append(short_row);
+  s.append(single);
+  const auto windows = training_windows(s, /*max_len=*/4, /*all=*/true);
+  std::vector<std::int32_t> targets;
+  for (const auto& [r, end] : windows) {
+    const auto items = s.of(r).first(static_cast<std::size_t>(end));
+    const std::size_t begin = items.size() > 5 ? items.size() - 5 : 0;
+    EXPECT_GE(items.size() - begin, 2u);
+    for (std::size_t j = begin + 1; j < items.size(); ++j) targets.push_back(items[j]);
+  }
+  std::sort(targets.begin(), targets.end());
+  std::vector<std::int32_t> expected(long_row.begin() + 1, long_row.end());
+  expected.push_back(5);
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(targets, expected);  // each once; the single-item row gives none
+  const auto last_only = training_windows(s, 4, false);
+  ASSERT_EQ(last_only.size(), 2u);
+  EXPECT_EQ(last_only[0], (std::pair<std::int32_t, std::int64_t>{0, 12}));
+  EXPECT_EQ(last_only[1], (std::pair<std::int32_t, std::int64_t>{1, 2}));
+}
+
 TEST(DeepSequences, LeaveLastHidesTheLastItemOfSampledUsers) {
   Sequences s;
   std::vector<FeedbackEntry> entries;
@@ -288,6 +314,18 @@ TEST(DeepSasRec, OtherLossesTrain) {
   }
   const auto model = fit_cyclic(with(kGru4Rec, "epochs=2,loss=sampled"));
   for (float s : deep_test::all_scores(*model)) ASSERT_TRUE(std::isfinite(s));
+}
+
+TEST(DeepSasRec, LogQCorrectedSampledSoftmaxChangesTrainingAndStillMemorises) {
+  const auto plain = fit_cyclic(with(kSasRec, "epochs=3,logq=0"));
+  const auto corrected = fit_cyclic(with(kSasRec, "epochs=3,logq=1"));
+  EXPECT_NE(deep_test::all_scores(*plain), deep_test::all_scores(*corrected));
+  const auto model = fit_cyclic(with(kSasRec, "logq=1"));
+  for (std::int32_t a = 0; a < 10; ++a) {
+    const auto list = model->recommend_from_history(std::vector<std::int32_t>{a, (a + 1) % 10}, {}, 1);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].item, (a + 2) % 10) << "after " << a;
+  }
 }
 
 }  // namespace
