@@ -41,9 +41,14 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
   for (Slot& slot : slots_) {
     torch::Tensor& grad_slot = slot.param.mutable_grad();
     if (!grad_slot.defined()) continue;
-    const torch::Tensor grad = grad_slot.is_sparse() ? grad_slot.to_dense() : grad_slot;
     const bool raw = slot.param.device().is_cpu() && slot.param.scalar_type() == torch::kFloat &&
-                     slot.param.is_contiguous() && grad.scalar_type() == torch::kFloat;
+                     slot.param.is_contiguous() && grad_slot.scalar_type() == torch::kFloat;
+    if (raw && slot.lazy && grad_slot.is_sparse() && grad_slot.sparse_dim() == 1) {
+      update_sparse_rows(slot, grad_slot.coalesce(), step_size, bias2);
+      grad_slot = torch::Tensor();
+      continue;
+    }
+    const torch::Tensor grad = grad_slot.is_sparse() ? grad_slot.to_dense() : grad_slot;
     if (raw) update_cpu(slot, grad.contiguous(), step_size, bias2);
     else update_tensors(slot, grad, step_size, bias2);
     grad_slot = torch::Tensor();
@@ -83,6 +88,37 @@ void FusedAdam::update_cpu(Slot& slot, const torch::Tensor& grad, double step_si
       bool touched = false;
       for (std::int64_t j = 0; j < width && !touched; ++j) touched = gr[j] != 0.0f;
       if (touched) update(r * width, (r + 1) * width);
+    }
+  });
+}
+
+void FusedAdam::update_sparse_rows(Slot& slot, const torch::Tensor& grad, double step_size, double bias2) const {
+  const torch::Tensor rows = grad.indices().select(0, 0).contiguous();
+  const torch::Tensor values = grad.values().contiguous();
+  const std::int64_t n_rows = rows.numel();
+  if (n_rows == 0) return;
+  const std::int64_t width = values.numel() / n_rows;
+  const std::int64_t* row = rows.data_ptr<std::int64_t>();
+  const float* g = values.data_ptr<float>();
+  float* p = slot.param.data_ptr<float>();
+  float* m = slot.m.data_ptr<float>();
+  float* v = slot.v.data_ptr<float>();
+  const auto b1 = static_cast<float>(options_.beta1), b2 = static_cast<float>(options_.beta2);
+  const auto eps = static_cast<float>(options_.eps), decay = static_cast<float>(options_.weight_decay);
+  const auto lr = static_cast<float>(step_size);
+  const auto inv_sqrt_bias2 = static_cast<float>(1.0 / std::sqrt(bias2));
+  const std::int64_t grain = std::max<std::int64_t>(1, (1 << 15) / std::max<std::int64_t>(width, 1));
+  at::parallel_for(0, n_rows, grain, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t k = begin; k < end; ++k) {
+      const std::int64_t base = row[k] * width;
+      const float* gk = g + k * width;
+      for (std::int64_t j = 0; j < width; ++j) {
+        const std::int64_t i = base + j;
+        const float gi = gk[j] + decay * p[i];
+        m[i] = b1 * m[i] + (1 - b1) * gi;
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+        p[i] -= lr * m[i] / (std::sqrt(v[i]) * inv_sqrt_bias2 + eps);
+      }
     }
   });
 }

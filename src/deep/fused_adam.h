@@ -11,6 +11,12 @@
 // decay and the row does not move, as in TensorFlow's LazyAdam and PyTorch's
 // SparseAdam. Dense parameters follow torch::optim::Adam exactly (tested).
 //
+// Sparse gradients (torch::nn::functional::embedding with sparse(true)) of a
+// lazy table update exactly the rows they hold, without any pass over the
+// table: what makes per-event steps (GRU4Rec's session-parallel batches)
+// affordable over a catalogue of 144k items. Sparse gradients of other
+// parameters are densified.
+//
 // step() releases the gradients it used (they become undefined), so the next
 // backward pass writes fresh ones instead of accumulating into zeroed
 // buffers. Tensors that are not contiguous float on the CPU (CUDA) take the
@@ -48,6 +54,8 @@ class FusedAdam final : public torch::optim::Optimizer {
     bool lazy = false;
   };
   void update_cpu(Slot& slot, const torch::Tensor& grad, double step_size, double bias2) const;
+  // A lazy table's sparse (COO, coalesced) gradient: only its rows are touched.
+  void update_sparse_rows(Slot& slot, const torch::Tensor& grad, double step_size, double bias2) const;
   void update_tensors(Slot& slot, const torch::Tensor& grad, double step_size, double bias2) const;
 
   std::vector<Slot> slots_;

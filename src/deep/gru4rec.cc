@@ -9,14 +9,25 @@
 // prefix is h . E_j + b_j with the same embedding E as the input (the 2018
 // paper's constrained embedding) and an item bias b.
 //
-// Batches: padded sequence batches, not the paper's session-parallel
-// mini-batches: each user's last max_len + 1 items form one row, right-padded
-// (the GRU starts from a zero state at each sequence's first item, so padding
-// never reaches a real position), next-item targets at every position. The
-// default loss is bpr-max over the batch's target items plus `negatives`
+// Batches (param batching):
+//   session (default, the paper's session-parallel mini-batches): batch_size
+//     lanes each walk one sequence, one event per step; a step feeds each
+//     lane's current item with the lane's hidden state, predicts its next
+//     item, and updates the weights (gradients stop at the step: the hidden
+//     state is carried forward detached, as in the authors' code). A lane that
+//     reaches the end of its sequence starts the next one with a zero state;
+//     lanes without one left drop out. Sequences are walked whole (max_len
+//     bounds scoring and fold-in only); their order is shuffled each epoch.
+//     Embedding gradients are sparse, so a step costs the rows it touches.
+//   padded: windows of max_len + 1 items form right-padded rows (the GRU
+//     starts from a zero state at each window's first item, so padding never
+//     reaches a real position), next-item targets at every position.
+// The default loss is bpr-max over the batch's target items plus `negatives`
 // uniform samples (the paper's in-batch + additional samples), bpreg 1;
 // loss=sampled is softmax cross-entropy over the same candidates.
 #include "deep/gru4rec.h"
+
+#include "data/error.h"
 
 namespace segue {
 
@@ -30,6 +41,17 @@ struct Gru4RecNetImpl : torch::nn::Module {
     torch::NoGradGuard no_grad;
     item.normal_(0.0, 0.02);
     item[0].zero_();
+  }
+
+  // One session-parallel step: items [B] (ids + 1), state [layers, B, d] ->
+  // outputs [B, d]; *next gets the new state.
+  torch::Tensor step(const torch::Tensor& items, const torch::Tensor& state, torch::Tensor* next) {
+    namespace F = torch::nn::functional;
+    auto x = F::embedding(items, item, F::EmbeddingFuncOptions().sparse(true));
+    x = F::dropout(x, F::DropoutFuncOptions().p(dropout).training(is_training()));
+    auto [out, h] = gru->forward(x.unsqueeze(1), state);
+    *next = h;
+    return F::dropout(out.squeeze(1), F::DropoutFuncOptions().p(dropout).training(is_training()));
   }
 
   torch::Tensor forward(const torch::Tensor& input) {
@@ -55,7 +77,12 @@ struct Gru4Rec::Net {
 Gru4Rec::Gru4Rec(const ModelSpec& spec)
     : SequenceModel(spec, /*left_padded=*/false),
       layers_(static_cast<std::int32_t>(spec.get_int("layers"))),
-      net_(std::make_unique<Net>()) {}
+      session_parallel_(spec.get_string("batching") == "session"),
+      net_(std::make_unique<Net>()) {
+  const std::string batching = spec.get_string("batching");
+  if (batching != "session" && batching != "padded")
+    throw UsageError("batching: expected session or padded, got '" + batching + "'");
+}
 
 Gru4Rec::~Gru4Rec() = default;
 
@@ -71,6 +98,82 @@ torch::Tensor Gru4Rec::item_vectors() const { return net_->module->item; }
 
 torch::Tensor Gru4Rec::item_bias() const { return net_->module->bias; }
 
+double Gru4Rec::train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) {
+  return session_parallel_ ? train_session_parallel(epoch, optimizer) : SequenceModel::train_epoch(epoch, optimizer);
+}
+
+double Gru4Rec::train_session_parallel(std::int32_t epoch, torch::optim::Optimizer& optimizer) {
+  const Sequences& data = sequences();
+  std::vector<std::int32_t> order;
+  for (std::int32_t r = 0; r < data.n_rows(); ++r)
+    if (data.length(r) >= 2) order.push_back(r);
+  Rng rng(seed_ + 1000003ull * static_cast<std::uint64_t>(epoch));
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+
+  struct Lane {
+    std::int32_t row;
+    std::int64_t position;  // the current input item
+  };
+  std::vector<Lane> lanes;
+  std::size_t next_row = 0;
+  while (lanes.size() < static_cast<std::size_t>(batch_size_) && next_row < order.size())
+    lanes.push_back({order[next_row++], 0});
+  auto& net = *net_->module;
+  torch::Tensor state = torch::zeros({layers_, static_cast<std::int64_t>(lanes.size()), embedding_},
+                                     torch::TensorOptions().device(device_));
+  std::vector<std::int64_t> inputs, targets, reset, keep;
+  double total = 0;
+  std::int64_t steps = 0;
+  while (!lanes.empty()) {
+    inputs.clear();
+    targets.clear();
+    for (const Lane& lane : lanes) {
+      const auto row = data.of(lane.row);
+      inputs.push_back(row[static_cast<std::size_t>(lane.position)] + 1);
+      targets.push_back(row[static_cast<std::size_t>(lane.position) + 1]);
+    }
+    const auto input = torch::from_blob(inputs.data(), {static_cast<std::int64_t>(inputs.size())}, torch::kLong)
+                           .clone()
+                           .to(device_);
+    torch::Tensor next_state;
+    const torch::Tensor hidden = net.step(input, state, &next_state);
+    const torch::Tensor value = loss(hidden, targets, rng);
+    check_loss(value, epoch, steps);
+    optimizer.zero_grad();
+    value.backward();
+    optimizer.step();
+    total += value.item<double>();
+    ++steps;
+    // Advance: a finished lane takes the next sequence (zero state) or leaves.
+    state = next_state.detach();
+    reset.clear();
+    keep.clear();
+    std::vector<Lane> kept;
+    for (std::size_t b = 0; b < lanes.size(); ++b) {
+      Lane lane = lanes[b];
+      ++lane.position;
+      if (lane.position + 1 >= data.length(lane.row)) {
+        if (next_row == order.size()) continue;
+        lane = {order[next_row++], 0};
+        reset.push_back(static_cast<std::int64_t>(kept.size()));
+      }
+      keep.push_back(static_cast<std::int64_t>(b));
+      kept.push_back(lane);
+    }
+    if (kept.size() != lanes.size())
+      state = state.index_select(1, torch::from_blob(keep.data(), {static_cast<std::int64_t>(keep.size())}, torch::kLong)
+                                        .clone()
+                                        .to(device_));
+    if (!reset.empty())
+      state.index_fill_(1, torch::from_blob(reset.data(), {static_cast<std::int64_t>(reset.size())}, torch::kLong)
+                               .clone()
+                               .to(device_),
+                        0.0);
+    lanes = std::move(kept);
+  }
+  return steps > 0 ? total / static_cast<double>(steps) : 0.0;
+}
+
 ModelInfo gru4rec_info() {
   SequenceDefaults defaults;
   defaults.deep.epochs = 200;
@@ -81,6 +184,9 @@ ModelInfo gru4rec_info() {
   defaults.loss = "bpr-max";
   std::vector<ParamDecl> params = sequence_params(defaults);
   params.push_back(int_param("layers", 1, 1, 16, "GRU layers"));
+  params.push_back(string_param("batching", "session",
+                                "session (session-parallel mini-batches, one event per lane and step) or padded "
+                                "(windows of max_len + 1 items per row)"));
   return {"gru4rec", "GRU4Rec: a GRU over the recent item sequence, BPR-max loss (Hidasi et al. 2016, 2018)",
           std::move(params),
           [](const ModelSpec& spec) -> std::unique_ptr<Recommender> { return std::make_unique<Gru4Rec>(spec); },

@@ -19,10 +19,15 @@ class Gru4Rec final : public SequenceModel {
   torch::Tensor encode(const torch::Tensor& input) const override;
   torch::Tensor item_vectors() const override;
   torch::Tensor item_bias() const override;
+  double train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) override;
 
  private:
+  // The paper's session-parallel mini-batches (batching=session).
+  double train_session_parallel(std::int32_t epoch, torch::optim::Optimizer& optimizer);
+
   struct Net;
   std::int32_t layers_;
+  bool session_parallel_;
   std::unique_ptr<Net> net_;
 };
 

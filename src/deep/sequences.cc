@@ -329,7 +329,8 @@ torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector
   for (std::int64_t item : candidates) column_of_[static_cast<std::size_t>(item)] = -1;
   for (auto& item : candidates) ++item;  // padding row 0
   auto index = long_tensor(candidates, device_);
-  auto logits = torch::matmul(hidden, vectors.index_select(0, index).t());
+  // A sparse gradient: the optimiser then touches only the candidates' rows.
+  auto logits = torch::matmul(hidden, F::embedding(index, vectors, F::EmbeddingFuncOptions().sparse(true)).t());
   if (bias.defined()) logits = logits + bias.index_select(0, index);
   if (logq_ && loss_ == "sampled") {
     // Expected count of item j among the candidates: n_positions targets drawn

@@ -138,6 +138,9 @@ class SequenceModel : public TorchModel {
   void save_extra(ModelWriter& out) const override;
   void load_extra(const ModelReader& in) override;
 
+  // The loss of next-item predictions `hidden` [positions, d] for `targets`.
+  torch::Tensor loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng);
+
   std::int32_t max_len_;
   std::string loss_;
   std::int32_t negatives_;
@@ -150,7 +153,6 @@ class SequenceModel : public TorchModel {
   // Padded [rows, L] input of the given sequences (each truncated to its last
   // max_len items); *last gets each row's last position.
   torch::Tensor pad(const std::vector<std::span<const std::int32_t>>& rows, std::vector<std::int64_t>* last) const;
-  torch::Tensor loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng);
   void compute_popularity();
 
   bool left_padded_;

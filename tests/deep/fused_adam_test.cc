@@ -55,6 +55,27 @@ TEST(FusedAdam, LazyTableMovesOnlyTouchedRows) {
   }
 }
 
+TEST(FusedAdam, SparseGradientsOfALazyTableMatchDenseOnes) {
+  torch::manual_seed(4);
+  auto sparse = torch::randn({12, 3}).requires_grad_();
+  auto dense = sparse.detach().clone().requires_grad_();
+  FusedAdamOptions options;
+  options.weight_decay = 0.01;
+  FusedAdam sparse_adam({sparse}, {sparse}, options);
+  FusedAdam dense_adam({dense}, {dense}, options);
+  namespace F = torch::nn::functional;
+  for (int step = 0; step < 6; ++step) {
+    const auto rows = torch::tensor({step % 12, 5, 5, 11}, torch::kLong);
+    F::embedding(rows, sparse, F::EmbeddingFuncOptions().sparse(true)).pow(2).sum().backward();
+    ASSERT_TRUE(sparse.grad().is_sparse());
+    sparse_adam.step();
+    dense.index_select(0, rows).pow(2).sum().backward();
+    dense_adam.step();
+  }
+  EXPECT_TRUE(torch::allclose(sparse, dense, 1e-6, 1e-7));
+  EXPECT_TRUE(torch::equal(sparse[7], dense[7]));
+}
+
 TEST(FusedAdam, LazyEqualsDenseWhenEveryRowIsTouched) {
   torch::manual_seed(3);
   auto lazy = torch::randn({6, 3}).requires_grad_();
