@@ -62,10 +62,18 @@ struct NeuMfModuleImpl : torch::nn::Module {
     return h;
   }
 
+  // Rows of an embedding table; while training with a sparse gradient, so
+  // that the optimiser touches only the batch's rows (fused_adam.h).
+  torch::Tensor rows(const torch::Tensor& table, const torch::Tensor& index) const {
+    namespace F = torch::nn::functional;
+    if (is_training()) return F::embedding(index, table, F::EmbeddingFuncOptions().sparse(true));
+    return table.index_select(0, index);
+  }
+
   // Logits [B] for user vectors [B, d] (GMF, MLP) and item rows [B].
   torch::Tensor forward(const torch::Tensor& u_gmf, const torch::Tensor& u_mlp, const torch::Tensor& items) {
-    const auto gmf = u_gmf * item_gmf.index_select(0, items);
-    auto h = torch::cat({u_mlp, item_mlp.index_select(0, items)}, 1);
+    const auto gmf = u_gmf * rows(item_gmf, items);
+    auto h = torch::cat({u_mlp, rows(item_mlp, items)}, 1);
     h = mlp_rest(layers[0]->forward(torch::dropout(h, dropout, is_training())));
     return output->forward(torch::cat({gmf, h}, 1)).squeeze(1);
   }
@@ -177,7 +185,7 @@ double NeuMf::train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer
   for (std::int64_t start = 0; start < n; start += batch_size_) {
     const std::int64_t count = std::min<std::int64_t>(batch_size_, n - start);
     const auto u = all_users.narrow(0, start, count);
-    const auto logits = net.forward(net.user_gmf.index_select(0, u), net.user_mlp.index_select(0, u),
+    const auto logits = net.forward(net.rows(net.user_gmf, u), net.rows(net.user_mlp, u),
                                     all_items.narrow(0, start, count));
     const auto loss = torch::binary_cross_entropy_with_logits(logits, all_labels.narrow(0, start, count));
     check_loss(loss, epoch, batches);

@@ -87,7 +87,7 @@ struct SequenceDefaults {
   std::int64_t negatives = 512;
   double dropout = 0.2;
   bool all_windows = true;
-  bool logq = false;
+  bool logq = true;
 };
 std::vector<ParamDecl> sequence_params(const SequenceDefaults& defaults);
 
