@@ -9,7 +9,7 @@ lastfm:  the classic-CF protocol (Last.fm HetRec 2k play counts, users with >= 5
          models (multvae, multdae, lightgcn, neumf) against itemknn, ease, ials.
 mpd-seq: mpd-subset playlists as sequences ordered by position, leave-last-out
          (each playlist's last track is the test item, seed 42); next-track
-         models (sasrec, gru4rec) against pop, itemknn and ease.
+         models (sasrec, gru4rec) against pop, itemknn, rp3beta and ials.
 
 Each model is fitted and measured by one `segue eval` run (full ranking over
 all training items, training items excluded, bootstrap 95% CIs). Deep models
@@ -27,9 +27,13 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+# Deep models' settings other than their defaults were chosen on their own validation carve of train.csv
+# (validation_ndcg@10, docs/BENCHMARKS.md), never on test.csv. EASE does not fit mpd-subset (142k x 142k floats).
 MODELS = {
-    "lastfm": ["itemknn", "ease", "ials", "multvae", "multdae", "lightgcn", "neumf"],
-    "mpd-seq": ["pop", "itemknn", "ease", "sasrec", "gru4rec"],
+    "lastfm": ["itemknn", "ease", "ials", "multvae:patience=20", "multdae:patience=20", "lightgcn", "neumf"],
+    "mpd-seq": ["pop", "itemknn", "rp3beta", "ials",
+                "sasrec:epochs=30,patience=3,batch_size=64,learning_rate=0.003",
+                "gru4rec:epochs=30,patience=3,batch_size=128,learning_rate=0.003,loss=sampled"],
 }
 METRICS = {
     "lastfm": ["ndcg@10", "recall@20", "mrr@10"],

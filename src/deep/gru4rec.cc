@@ -122,6 +122,7 @@ double Gru4Rec::train_session_parallel(std::int32_t epoch, torch::optim::Optimiz
   torch::Tensor state = torch::zeros({layers_, static_cast<std::int64_t>(lanes.size()), embedding_},
                                      torch::TensorOptions().device(device_));
   std::vector<std::int64_t> inputs, targets, reset, keep;
+  std::vector<std::int32_t> lane_rows, skipped;
   double total = 0;
   std::int64_t steps = 0;
   while (!lanes.empty()) {
@@ -137,7 +138,11 @@ double Gru4Rec::train_session_parallel(std::int32_t epoch, torch::optim::Optimiz
                            .to(device_);
     torch::Tensor next_state;
     const torch::Tensor hidden = net.step(input, state, &next_state);
-    const torch::Tensor value = loss(hidden, targets, rng);
+    lane_rows.clear();
+    for (const Lane& lane : lanes) lane_rows.push_back(lane.row);
+    skipped.clear();
+    skipped_items(lane_rows, &skipped);
+    const torch::Tensor value = loss(hidden, targets, rng, skipped);
     check_loss(value, epoch, steps);
     optimizer.zero_grad();
     value.backward();

@@ -36,7 +36,10 @@ bool is_positive(const FeedbackMatrix& train, std::int32_t user, std::int32_t it
 SequenceData item_id_order(const FeedbackMatrix& train) {
   SequenceData out;
   out.order = SequenceOrder::kItemId;
-  for (std::int32_t u = 0; u < train.n_users; ++u) out.sequences.append(train.items_of(u));
+  for (std::int32_t u = 0; u < train.n_users; ++u) {
+    out.sequences.append(train.items_of(u));
+    out.skipped.append({});
+  }
   return out;
 }
 
@@ -57,10 +60,16 @@ SequenceData build_sequences(const FeedbackMatrix& train, const FitContext& cont
   const bool by_time = !x.timestamps.empty();
   SequenceData out;
   out.order = by_position ? SequenceOrder::kPosition : by_time ? SequenceOrder::kTimestamp : SequenceOrder::kEventOrder;
-  std::vector<std::int64_t> events;
+  std::vector<std::int64_t> events, skips;
   std::vector<std::int32_t> row;
+  const auto in_order = [&](std::int64_t a, std::int64_t b) {
+    if (by_position && x.positions[a] != x.positions[b]) return x.positions[a] < x.positions[b];
+    if (by_time && x.timestamps[a] != x.timestamps[b]) return x.timestamps[a] < x.timestamps[b];
+    return false;
+  };
   for (std::int32_t u = 0; u < x.n_users; ++u) {
     events.clear();
+    skips.clear();
     for (std::int64_t e = x.begin(u); e < x.end(u); ++e) {
       if (!in_train.empty() && !in_train[static_cast<std::size_t>(e)]) continue;
       const std::int16_t code = x.event(e);
@@ -69,18 +78,19 @@ SequenceData build_sequences(const FeedbackMatrix& train, const FitContext& cont
                                : 0.0f;
       if (signal < 0) {
         ++out.skips;
+        skips.push_back(e);
         continue;
       }
       if (signal > 0 && is_positive(train, u, x.items[e])) events.push_back(e);
     }
-    std::stable_sort(events.begin(), events.end(), [&](std::int64_t a, std::int64_t b) {
-      if (by_position && x.positions[a] != x.positions[b]) return x.positions[a] < x.positions[b];
-      if (by_time && x.timestamps[a] != x.timestamps[b]) return x.timestamps[a] < x.timestamps[b];
-      return false;
-    });
+    std::stable_sort(events.begin(), events.end(), in_order);
     row.clear();
     for (std::int64_t e : events) row.push_back(x.items[e]);
     out.sequences.append(row);
+    std::stable_sort(skips.begin(), skips.end(), in_order);
+    row.clear();
+    for (std::int64_t e : skips) row.push_back(x.items[e]);
+    out.skipped.append(row);
   }
   return out;
 }
@@ -179,6 +189,8 @@ std::vector<ParamDecl> sequence_params(const SequenceDefaults& d) {
   params.push_back(float_param("bpreg", 1.0, 0, 1000, "bpr-max score regularisation"));
   params.push_back(bool_param("all_windows", d.all_windows,
                               "train on every max_len + 1 window of long sequences (0: only the most recent one)"));
+  params.push_back(bool_param("skip_negatives", d.skip_negatives,
+                              "sampled/bpr-max: the skipped items of a batch's users join its candidates as negatives"));
   params.push_back(bool_param("logq", d.logq,
                               "sampled: subtract from each logit the log of the candidate's expected count among the candidates"));
   return params;
@@ -193,6 +205,7 @@ SequenceModel::SequenceModel(const ModelSpec& spec, bool left_padded)
       bpreg_(spec.get_float("bpreg")),
       all_windows_(spec.get_bool("all_windows")),
       logq_(spec.get_bool("logq")),
+      skip_negatives_(spec.get_bool("skip_negatives")),
       left_padded_(left_padded) {
   if (loss_ != "ce" && loss_ != "sampled" && loss_ != "bce" && loss_ != "bpr-max")
     throw UsageError("loss: expected ce, sampled, bce or bpr-max, got '" + loss_ + "'");
@@ -201,6 +214,7 @@ SequenceModel::SequenceModel(const ModelSpec& spec, bool left_padded)
 void SequenceModel::begin_fit(const FeedbackMatrix& train, const FitContext& context) {
   SequenceData data = build_sequences(train, context);
   full_ = std::move(data.sequences);
+  skipped_ = std::move(data.skipped);
   if (data.order == SequenceOrder::kItemId) set_fit_stat("sequence_item_id_order", 1);
   if (data.skips > 0) set_fit_stat("sequence_skips", static_cast<double>(data.skips));
 }
@@ -236,6 +250,7 @@ void SequenceModel::prepare(const FeedbackMatrix& train, const FitContext&) {
 void SequenceModel::finish(const FeedbackMatrix&, const FitContext&) {
   input_ = truncate(full_, max_len_);
   full_ = Sequences{};
+  skipped_ = Sequences{};
   compute_popularity();
 }
 
@@ -284,7 +299,19 @@ torch::Tensor SequenceModel::pad(const std::vector<std::span<const std::int32_t>
       .clone();
 }
 
-torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng) {
+void SequenceModel::skipped_items(std::span<const std::int32_t> rows, std::vector<std::int32_t>* out) const {
+  if (!skip_negatives_) return;
+  for (std::int32_t r : rows) {
+    if (r >= skipped_.n_rows()) continue;
+    auto items = skipped_.of(r);
+    const std::size_t most = 2 * static_cast<std::size_t>(max_len_);
+    if (items.size() > most) items = items.last(most);
+    out->insert(out->end(), items.begin(), items.end());
+  }
+}
+
+torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng,
+                                  std::span<const std::int32_t> extra_negatives) {
   namespace F = torch::nn::functional;
   const torch::Tensor vectors = item_vectors();
   const torch::Tensor bias = item_bias();
@@ -325,6 +352,7 @@ torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector
     return column;
   };
   for (std::size_t i = 0; i < targets.size(); ++i) target_column[i] = add(targets[i]);
+  for (std::int32_t item : extra_negatives) add(item);
   for (std::int32_t i = 0; i < negatives_; ++i) add(rng.below(static_cast<std::uint64_t>(n_items())));
   for (std::int64_t item : candidates) column_of_[static_cast<std::size_t>(item)] = -1;
   for (auto& item : candidates) ++item;  // padding row 0
@@ -364,12 +392,15 @@ double SequenceModel::train_epoch(std::int32_t epoch, torch::optim::Optimizer& o
   std::int64_t batches = 0;
   std::vector<std::span<const std::int32_t>> rows;
   std::vector<std::int64_t> positions, targets;
+  std::vector<std::int32_t> batch_users, skipped;
   for (std::size_t start = 0; start < windows.size(); start += static_cast<std::size_t>(batch_size_)) {
     const std::size_t count = std::min<std::size_t>(batch_size_, windows.size() - start);
     // Each window's max_len + 1 items: inputs all but the last, targets all but the first.
     rows.clear();
+    batch_users.clear();
     for (std::size_t r = 0; r < count; ++r) {
       const auto& [user, end] = windows[start + r];
+      batch_users.push_back(user);
       auto row = input_.of(user).first(static_cast<std::size_t>(end));
       if (row.size() > static_cast<std::size_t>(max_len_) + 1) row = row.last(static_cast<std::size_t>(max_len_) + 1);
       rows.push_back(row.first(row.size() - 1));
@@ -390,7 +421,9 @@ double SequenceModel::train_epoch(std::int32_t epoch, torch::optim::Optimizer& o
     auto hidden = encode(input.to(device_));
     auto index = long_tensor(positions, device_);
     hidden = hidden.reshape({-1, hidden.size(2)}).index_select(0, index);
-    auto value = loss(hidden, targets, rng);
+    skipped.clear();
+    skipped_items(batch_users, &skipped);
+    auto value = loss(hidden, targets, rng, skipped);
     check_loss(value, epoch, batches);
     optimizer.zero_grad();
     value.backward();

@@ -8,7 +8,9 @@
 // positions (playlists: position first, then timestamp), else by timestamp,
 // else in event (import) order; ties keep event order. Events with a negative
 // signal (skips) are left out of the input sequence (counted in the fit stat
-// `sequence_skips`; not used as negatives). A repeated (user, item) event
+// `sequence_skips`) and kept apart, in order, as the user's skipped items:
+// with skip_negatives=1 the sampled losses add the skipped items of a batch's
+// users to its candidates, so a skipped track is pushed below what was played. A repeated (user, item) event
 // appears as often as it was played. Without FitContext::dataset (a plain
 // FeedbackMatrix) the sequence is the user's positives in item-id order, and
 // the fit stat `sequence_item_id_order` is 1. Models keep the most recent
@@ -49,6 +51,7 @@ struct SequenceData {
   Sequences sequences;  // one row per user of the feedback
   SequenceOrder order = SequenceOrder::kItemId;
   std::int64_t skips = 0;  // negative-signal training events left out
+  Sequences skipped;       // one row per user: the items of those events, oldest first
 };
 
 // The users' training sequences (see the file comment). The dataset's ids must
@@ -88,6 +91,7 @@ struct SequenceDefaults {
   double dropout = 0.2;
   bool all_windows = true;
   bool logq = true;
+  bool skip_negatives = true;
 };
 std::vector<ParamDecl> sequence_params(const SequenceDefaults& defaults);
 
@@ -139,7 +143,11 @@ class SequenceModel : public TorchModel {
   void load_extra(const ModelReader& in) override;
 
   // The loss of next-item predictions `hidden` [positions, d] for `targets`.
-  torch::Tensor loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng);
+  // `extra_negatives` (skipped items) join the candidates of the sampled losses.
+  torch::Tensor loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng,
+                     std::span<const std::int32_t> extra_negatives = {});
+  // The most recent skipped items (at most 2 max_len per row) of these rows, appended to *out.
+  void skipped_items(std::span<const std::int32_t> rows, std::vector<std::int32_t>* out) const;
 
   std::int32_t max_len_;
   std::string loss_;
@@ -148,6 +156,7 @@ class SequenceModel : public TorchModel {
   double bpreg_;
   bool all_windows_;
   bool logq_;
+  bool skip_negatives_;
 
  private:
   // Padded [rows, L] input of the given sequences (each truncated to its last
@@ -156,7 +165,8 @@ class SequenceModel : public TorchModel {
   void compute_popularity();
 
   bool left_padded_;
-  Sequences full_;   // the whole training sequences (fit only)
+  Sequences full_;     // the whole training sequences (fit only)
+  Sequences skipped_;  // each user's skipped items (fit only)
   Sequences input_;  // what scoring reads: the prefixes while training, then the truncated sequences
   std::vector<float> popularity_;
   std::vector<std::int32_t> column_of_;  // scratch for the sampled losses

@@ -89,12 +89,14 @@ TEST(DeepSequences, SkipsAndNonTrainingEventsAreLeftOut) {
   SequenceData s = build_sequences(feedback_of(d), context);
   EXPECT_EQ(row(s.sequences, 0), (std::vector<std::int32_t>{4, 2}));
   EXPECT_EQ(s.skips, 2);
+  EXPECT_EQ(row(s.skipped, 0), (std::vector<std::int32_t>{1, 3}));  // kept apart, in position order
   const std::vector<std::int64_t> train_events = {0, 1, 4};  // item 3's skip is not a training event
   context.events = &train_events;
   std::vector<FeedbackEntry> entries = {{0, 4, 1}, {0, 3, 1}, {0, 2, 1}};
   s = build_sequences(build_feedback(1, 5, entries), context);
   EXPECT_EQ(row(s.sequences, 0), (std::vector<std::int32_t>{4, 3, 2}));
   EXPECT_EQ(s.skips, 0);
+  EXPECT_TRUE(row(s.skipped, 0).empty());
 }
 
 TEST(DeepSequences, TruncationKeepsTheMostRecentItems) {
@@ -208,6 +210,28 @@ std::string with(const std::string& base, const std::string& overrides) {
 
 class SequenceModels : public ::testing::TestWithParam<std::string> {};
 
+// The cyclic set plus item 10, never played and skipped by every user after
+// its sequence: mean score of item 10 after each user's history.
+double skipped_item_score(const std::string& spec) {
+  std::vector<Event> events;
+  for (std::int32_t u = 0; u < 30; ++u) {
+    for (std::int32_t j = 0; j < 8; ++j) events.push_back({u, (u * 3 + j) % 10, j, 0});
+    events.push_back({u, 10, 8, 0, /*skip*/ 1});
+  }
+  const Dataset data = make_dataset(30, 11, events, true, false);
+  FitContext context;
+  context.dataset = &data;
+  const auto model = fit_toy(spec, feedback_of(data), context);
+  double total = 0;
+  std::vector<float> scores(11);
+  for (std::int32_t u = 0; u < 30; ++u) {
+    const std::vector<std::int32_t> users = {u};
+    model->score_users(users, scores.data());
+    total += scores[10] - *std::max_element(scores.begin(), scores.begin() + 10);
+  }
+  return total / 30;
+}
+
 TEST_P(SequenceModels, MemoriseTheNextItemOfCyclicSequences) {
   const auto model = fit_cyclic(GetParam());
   for (std::int32_t a = 0; a < 10; ++a) {
@@ -301,6 +325,15 @@ TEST_P(SequenceModels, BadParametersAreUsageErrors) {
 
 INSTANTIATE_TEST_SUITE_P(Models, SequenceModels, ::testing::Values(kSasRec, kGru4Rec),
                          [](const auto& info) { return info.index == 0 ? "sasrec" : "gru4rec"; });
+
+TEST_P(SequenceModels, SkippedItemsArePushedDownAsNegatives) {
+  // negatives=0: without skip negatives item 10 is never a candidate, so only
+  // the skips can teach the model to rank it low (softmax: bpr-max stops pushing
+  // a negative once it is below the target).
+  const double with_skips = skipped_item_score(with(GetParam(), "negatives=0,skip_negatives=1,loss=sampled"));
+  const double without = skipped_item_score(with(GetParam(), "negatives=0,skip_negatives=0,loss=sampled"));
+  EXPECT_LT(with_skips, without - 1.0) << with_skips << " vs " << without;
+}
 
 TEST(DeepSasRec, HeadsMustDivideTheEmbedding) {
   EXPECT_THROW(make_recommender("sasrec:embedding=16,heads=3"), UsageError);
