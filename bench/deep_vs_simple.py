@@ -30,9 +30,9 @@ SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 # Deep models' settings other than their defaults were chosen on their own validation carve of train.csv
 # (validation_ndcg@10, docs/BENCHMARKS.md), never on test.csv. EASE does not fit mpd-subset (142k x 142k floats).
 MODELS = {
-    "lastfm": ["itemknn", "ease", "ials", "multvae:patience=20", "multdae:patience=20", "lightgcn", "neumf"],
+    "lastfm": ["itemknn", "ease", "ials", "multvae:patience=20,anneal_steps=400,anneal_cap=2", "multdae:patience=20", "lightgcn", "neumf"],
     "mpd-seq": ["pop", "itemknn", "rp3beta", "ials",
-                "sasrec:epochs=30,patience=3,batch_size=64,learning_rate=0.003",
+                "sasrec:epochs=30,patience=3,batch_size=64,learning_rate=0.003,dropout=0.5",
                 "gru4rec:epochs=30,patience=3,batch_size=128,learning_rate=0.003,loss=sampled"],
 }
 METRICS = {
