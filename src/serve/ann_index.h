@@ -31,13 +31,24 @@ struct ItemVectors {
 // subclasses); nullopt for models without them.
 std::optional<ItemVectors> item_vectors(const Recommender& model);
 // User u's vector (dim floats) for such a model; empty when it has none.
+// UsageError naming "user" when out of range.
 std::span<const float> user_vector(const Recommender& model, std::int32_t user);
+// The query vector of a listener unseen in training (fold-in), from a history
+// of items with weights (empty = all 1): the very vector the model's own
+// score_history scores with, so vector · V[i] == score_history's row. Empty for
+// models without item vectors. UsageError as score_history for a bad history.
+std::vector<float> fold_in_vector(const Recommender& model, std::span<const std::int32_t> items,
+                                  std::span<const float> weights = {});
 
 struct AnnOptions {
   std::int32_t m = 16;                 // HNSW graph degree
   std::int32_t ef_construction = 200;
-  std::int32_t ef_search = 64;         // raised to k when k is larger
+  std::int32_t ef_search = 64;         // raised to k + |exclude| when that is larger
   std::uint64_t seed = 42;
+  // A search whose fetch (k + excluded items, grown when too many found items
+  // are excluded) would pass this share of the catalogue scans exactly instead:
+  // there the graph walk costs more than the scan (bench/bench_ann.cc).
+  double exact_share = 1.0 / 64;
 };
 
 class AnnIndex {
@@ -59,8 +70,10 @@ class AnnIndex {
   std::vector<ScoredItem> search_exact(std::span<const float> query, std::int32_t k,
                                        std::span<const std::int32_t> exclude = {}) const;
 
+  // Thread-safe (ef is per index, read once per search; UsageError for ef < 1).
   void set_ef_search(std::int32_t ef);
   std::int32_t ef_search() const;
+  AnnOptions options() const;  // as built or loaded, with the current ef_search
   std::int32_t n_items() const;
   std::int32_t dim() const;
   std::size_t memory_bytes() const;  // the graph and the vectors it holds
