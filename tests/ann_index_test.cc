@@ -98,7 +98,15 @@ const Clustered& clustered() {
   return fixture;
 }
 
-std::unique_ptr<AnnIndex> build_clustered(AnnOptions options = {}) {
+// The graph serves every search here (default options would scan a 5k
+// catalogue exactly: its exact_share floor is 25 items).
+AnnOptions graph_only() {
+  AnnOptions options;
+  options.exact_share = 1.0;
+  return options;
+}
+
+std::unique_ptr<AnnIndex> build_clustered(AnnOptions options = graph_only()) {
   ThreadPool pool(2);
   return AnnIndex::build(clustered().vectors(), options, &pool);
 }
@@ -190,10 +198,8 @@ TEST(AnnIndexTest, RecallAtTenOnClusteredVectors) {
 }
 
 TEST(AnnIndexTest, ExclusionNeverLeaksAndNeverLeavesAListShort) {
-  AnnOptions wide;
-  wide.exact_share = 0.5;  // so the graph, not the exact scan, serves fetches of a few hundred
   for (const bool graph : {false, true}) {
-    const auto index = graph ? build_clustered(wide) : build_clustered();
+    const auto index = graph ? build_clustered() : build_clustered(AnnOptions{});
     for (const auto& query : clustered().queries) {
       const auto top = ids(index->search_exact(query, 200));
       std::vector<std::int32_t> exclude = top;
@@ -201,13 +207,15 @@ TEST(AnnIndexTest, ExclusionNeverLeaksAndNeverLeavesAListShort) {
       const auto found = index->search(query, 10, exclude);
       ASSERT_EQ(found.size(), 10u);
       for (const ScoredItem& s : found) ASSERT_FALSE(std::binary_search(exclude.begin(), exclude.end(), s.item));
-      // The exact scan (default options at this fetch) gives the 201st best first.
+      // The exact scan (default options) gives the 201st best first.
       if (!graph) {
         EXPECT_EQ(found.front().item, ids(index->search_exact(query, 201)).back());
       }
     }
   }
-  const auto index = build_clustered(wide);
+  AnnOptions half;
+  half.exact_share = 0.5;
+  const auto index = build_clustered(half);
   // Half of the catalogue excluded: still a full list (the exact scan takes over).
   std::vector<std::int32_t> evens;
   for (std::int32_t i = 0; i < 5000; i += 2) evens.push_back(i);
@@ -232,16 +240,24 @@ TEST(AnnIndexTest, ExclusionNeverLeaksAndNeverLeavesAListShort) {
 
 TEST(AnnIndexTest, SaveLoadRoundTripGivesIdenticalResults) {
   TempDir dir;
-  const auto index = build_clustered();
+  AnnOptions options = graph_only();
+  options.exact_share = 0.03;  // 150 items: ef 32 + 100 excluded is served by the graph, 200 is not
+  const auto index = build_clustered(options);
   index->set_ef_search(32);
   const std::string path = dir.file("items.hnsw");
   index->save(path);
   const auto loaded = AnnIndex::load(path, clustered().vectors());
   EXPECT_EQ(loaded->ef_search(), 32);
   EXPECT_EQ(loaded->options().m, index->options().m);
+  EXPECT_EQ(loaded->options().exact_share, index->options().exact_share);
   for (const auto& query : clustered().queries) {
     ASSERT_EQ(loaded->search(query, 10), index->search(query, 10));
     ASSERT_EQ(loaded->search_exact(query, 10), index->search_exact(query, 10));
+    for (const std::int32_t excluded : {100, 200}) {
+      auto exclude = ids(index->search_exact(query, excluded));
+      std::sort(exclude.begin(), exclude.end());
+      ASSERT_EQ(loaded->search(query, 10, exclude), index->search(query, 10, exclude));
+    }
   }
   // Only the index is left in the directory (no temporary files).
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()), 1);

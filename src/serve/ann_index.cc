@@ -154,7 +154,7 @@ struct FileHeader {
   std::uint64_t seed;
   std::uint64_t graph_bytes;  // what follows the header
   std::uint32_t graph_crc;
-  std::uint32_t reserved;
+  float exact_share;
 };
 static_assert(sizeof(FileHeader) == 64);
 constexpr std::size_t kHeaderBytes = sizeof(FileHeader);
@@ -212,6 +212,7 @@ std::unique_ptr<AnnIndex> AnnIndex::build(const ItemVectors& vectors, const AnnO
   impl.n = vectors.n_items;
   impl.dim = vectors.dim;
   impl.options = options;
+  impl.options.exact_share = static_cast<float>(options.exact_share);  // as the file keeps it
   impl.ef_search = options.ef_search;
   impl.checksum = vectors_checksum(vectors);
   impl.packed = pack_items(vectors.data, vectors.n_items, vectors.dim);
@@ -262,8 +263,10 @@ std::vector<ScoredItem> AnnIndex::Impl::rescore(std::span<const float> query,
   return out;
 }
 
-// Over-fetch and filter: ask the graph for max(ef, k + excluded) items (the
-// fetch is the search's ef), drop the excluded ones, and when fewer than k
+// Over-fetch and filter: ask the graph for max(ef, k) + excluded items (the
+// fetch is the search's ef: a user's own items tend to sit at the top of their
+// scores, so they get slots of their own and ef keeps its meaning for the
+// eligible rest), drop the excluded ones, and when fewer than k
 // remain (the graph missed some eligible items) double the fetch and search
 // again. Past exact_share of the catalogue the exact scan is cheaper than a
 // graph walk that wide, and it is always complete.
@@ -274,8 +277,7 @@ std::vector<ScoredItem> AnnIndex::search(std::span<const float> query, std::int3
   const std::int32_t excluded = count_excluded(exclude, impl.n);
   k = std::min(k, impl.n - excluded);
   if (k <= 0) return {};
-  std::int64_t fetch = std::max<std::int64_t>(impl.ef_search.load(std::memory_order_relaxed),
-                                              static_cast<std::int64_t>(k) + excluded);
+  std::int64_t fetch = std::max<std::int64_t>(impl.ef_search.load(std::memory_order_relaxed), k) + excluded;
   std::vector<std::int32_t> candidates;
   while (impl.graph && fetch <= impl.exact_limit()) {
     auto found = impl.graph->searchKnn(query.data(), static_cast<std::size_t>(fetch));
@@ -370,6 +372,7 @@ void AnnIndex::save(const std::string& path) const {
     header.ef_construction = impl.options.ef_construction;
     header.ef_search = ef_search();
     header.seed = impl.options.seed;
+    header.exact_share = static_cast<float>(impl.options.exact_share);
     header.graph_bytes = graph.size();
     header.graph_crc = crc_of(crc_of(0, nullptr, 0), graph.data(), graph.size());
     std::FILE* out = std::fopen(temp.c_str(), "wb");
@@ -445,6 +448,7 @@ std::unique_ptr<AnnIndex> AnnIndex::load(const std::string& path, const ItemVect
   options.ef_construction = header.ef_construction;
   options.ef_search = header.ef_search;
   options.seed = header.seed;
+  options.exact_share = header.exact_share;
   try {
     check_options(options);
   } catch (const UsageError& e) {

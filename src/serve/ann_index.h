@@ -43,12 +43,13 @@ std::vector<float> fold_in_vector(const Recommender& model, std::span<const std:
 struct AnnOptions {
   std::int32_t m = 16;                 // HNSW graph degree
   std::int32_t ef_construction = 200;
-  std::int32_t ef_search = 64;         // raised to k + |exclude| when that is larger
+  std::int32_t ef_search = 64;         // the graph's search breadth: fetch max(ef, k) + |exclude|
   std::uint64_t seed = 42;
-  // A search whose fetch (k + excluded items, grown when too many found items
-  // are excluded) would pass this share of the catalogue scans exactly instead:
-  // there the graph walk costs more than the scan (bench/bench_ann.cc).
-  double exact_share = 1.0 / 64;
+  // A search whose fetch (max(ef_search, k) + excluded items, doubled when the
+  // graph missed too many eligible ones) would pass this share of the catalogue
+  // scans exactly instead: past it the graph walk costs more than the scan
+  // (about n / 180 on 144k ials vectors, bench/bench_ann.cc). 1 = never.
+  double exact_share = 0.005;
 };
 
 class AnnIndex {
