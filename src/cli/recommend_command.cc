@@ -22,40 +22,22 @@
 #include "models/content/title.h"
 #include "data/csv_reader.h"
 #include "models/recommender.h"
+#include "serve/serving_model.h"
 #include "util/thread_pool.h"
 
 namespace segue::cli {
 namespace {
 
-// Item labels: "Artist – Title" or the name from a store, else the id.
+// Item labels come from the served model's catalogue (names from --data).
 class ItemNames {
  public:
-  ItemNames(const Recommender& model, const std::string& data_dir) : model_(model) {
-    if (!data_dir.empty()) data_ = load_dataset(data_dir);
-  }
-  const Dataset* data() const { return data_ ? &*data_ : nullptr; }
-  std::string label(std::int32_t item) const {
-    const std::string_view id = model_.item_ids().name(item);
-    if (!data_) return std::string(id);
-    const std::int32_t row = data_->items.find(id);
-    if (row < 0) return std::string(id);
-    const std::string_view name = data_->item_attributes.string_value("name", row);
-    const std::string_view artist = data_->item_attributes.string_value("artist", row);
-    if (name.empty()) return std::string(id);
-    if (artist.empty() || artist == name) return std::string(name);
-    return std::string(artist) + " - " + std::string(name);
-  }
+  explicit ItemNames(const ServingModel& served) : served_(served) {}
+  const Dataset* data() const { return served_.store(); }
+  std::string label(std::int32_t item) const { return served_.catalog().label(item); }
 
  private:
-  const Recommender& model_;
-  std::optional<Dataset> data_;
+  const ServingModel& served_;
 };
-
-std::int32_t find_item(const Recommender& model, const std::string& id, const char* option) {
-  const std::int32_t item = model.item_ids().find(id);
-  if (item == IdMap::kMissing) throw UsageError(std::string(option) + ": unknown item id '" + id + "' (not in the training data)");
-  return item;
-}
 
 std::vector<std::string> split_ids(const std::string& text) {
   std::vector<std::string> out;
@@ -68,15 +50,14 @@ std::vector<std::string> split_ids(const std::string& text) {
 
 // Users without training history get the most popular training items
 // (penalised by P(skip) too under --skip-model; `shift` receives the shift).
-std::vector<ScoredItem> popularity_fallback(const Recommender& model, std::int32_t n,
+std::vector<ScoredItem> popularity_fallback(const ServingModel& served, std::int32_t n,
                                             const ItemSkipPenalty* skips = nullptr, float* shift = nullptr) {
-  std::vector<float> counts(static_cast<std::size_t>(model.n_items()), 0.0f);
-  for (std::int32_t item : model.history().indices) counts[item] += 1.0f;
-  const float applied = skips != nullptr ? penalise_row(counts, *skips) : 0.0f;
-  if (shift != nullptr) *shift = applied;
-  std::vector<ScoredItem> out(static_cast<std::size_t>(std::min(n, model.n_items())));
-  out.resize(static_cast<std::size_t>(top_k(counts, {}, n, out.data())));
-  return out;
+  RecommendRequest request;
+  request.n = n;
+  request.skip_penalty = skips;
+  RecommendResult result = served.recommend(request);
+  if (shift != nullptr) *shift = result.skip_shift;
+  return std::move(result.items);
 }
 
 // --skip-model: what a printed list adds. `shift` is what the list's row lost
@@ -155,15 +136,16 @@ void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, co
 // --all --out RECS.csv: every training user's list, in the recs format that
 // `segue eval --recs` reads (user_id,item_id,rank) plus the score.
 // With `skips` (--skip-model), every list is the penalised one.
-void write_all_users(const Recommender& model, std::int32_t n, bool exclude_seen, const std::string& path,
+void write_all_users(const ServingModel& served, std::int32_t n, bool exclude_seen, const std::string& path,
                      const ItemSkipPenalty* skips = nullptr) {
+  const Recommender& model = served.model();
   std::vector<std::int32_t> users, cold;
   for (std::int32_t u = 0; u < model.n_users(); ++u) (model.history().count(u) > 0 ? users : cold).push_back(u);
   const auto start = std::chrono::steady_clock::now();
   const BatchLists lists = skips != nullptr ? recommend_batch_with_skip_penalty(model, users, n, exclude_seen, *skips)
                                             : recommend_batch(model, users, n, exclude_seen);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::vector<ScoredItem> popular = popularity_fallback(model, n, skips);
+  const std::vector<ScoredItem> popular = popularity_fallback(served, n, skips);
   std::ofstream out(path);
   if (!out) throw UsageError("--out: cannot write '" + path + "'");
   out << "user_id,item_id,rank,score\n";
@@ -182,76 +164,22 @@ void write_all_users(const Recommender& model, std::int32_t n, bool exclude_seen
                path.c_str());
 }
 
-// --mood: the user's whole score row, standardised (mean 0, sd 1, so the boost
-// means the same for every model), then filtered or boosted by the mood's
-// audio-feature ranges (context/moods.h) read from the --data store.
-std::vector<ScoredItem> recommend_in_mood(const Recommender& model, std::int32_t user, std::int32_t n,
-                                          bool exclude_seen, const std::string& mood_text, float boost,
-                                          const Dataset& data) {
-  const MoodRequest request = parse_mood_request(mood_text);
-  const MoodMatch match = match_mood(*request.mood, data.item_attributes, data.n_items());
-  std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
-  model.score_users(std::span<const std::int32_t>(&user, 1), scores.data());
-  double sum = 0, squares = 0;
-  for (const float x : scores) sum += x, squares += static_cast<double>(x) * x;
-  const double mean = sum / std::max<std::size_t>(scores.size(), 1);
-  const double sd = std::sqrt(std::max(squares / std::max<std::size_t>(scores.size(), 1) - mean * mean, 0.0));
-  // The mood match in the model's item order (items the store lacks match nothing).
-  MoodMatch by_model;
-  by_model.fraction.assign(scores.size(), 0.0f);
-  by_model.passes.assign(scores.size(), 0);
-  for (std::int32_t i = 0; i < model.n_items(); ++i) {
-    scores[static_cast<std::size_t>(i)] = static_cast<float>((scores[static_cast<std::size_t>(i)] - mean) / (sd > 0 ? sd : 1.0));
-    const std::int32_t row = data.items.find(model.item_ids().name(i));
-    if (row < 0) continue;
-    by_model.fraction[static_cast<std::size_t>(i)] = match.fraction[static_cast<std::size_t>(row)];
-    by_model.passes[static_cast<std::size_t>(i)] = match.passes[static_cast<std::size_t>(row)];
-  }
-  if (request.mode == MoodMode::kFilter) {
-    const std::int64_t passing = apply_mood_filter(scores, by_model);
-    std::printf("mood %s (filter): %lld of %d items meet every condition\n", request.mood->name.c_str(),
-                static_cast<long long>(passing), model.n_items());
-  } else {
-    apply_mood_boost(scores, by_model, boost);
-    std::printf("mood %s (boost %.2f on standardised scores)\n", request.mood->name.c_str(), boost);
-  }
-  const auto seen = exclude_seen ? model.history().row_indices(user) : std::span<const std::int32_t>();
-  std::vector<ScoredItem> out;
-  top_k(scores, seen, std::min(n, model.n_items()), out);
-  // A filter can leave fewer than n items: -inf scores are not recommendations.
-  while (!out.empty() && !(out.back().score > -std::numeric_limits<float>::infinity())) out.pop_back();
-  return out;
-}
-
-// --hour H: the user's standardised score row plus hour_weight · log of each
-// item's listening affinity at hour H (context/moods.h hour_profiles, from the
-// --data store's timestamped events): tracks people play at that hour rise.
-std::vector<ScoredItem> recommend_at_hour(const Recommender& model, std::int32_t user, std::int32_t n,
-                                          bool exclude_seen, int hour, float weight, const Dataset& data) {
-  if (hour < 0 || hour > 23) throw UsageError("--hour: must be 0..23, got " + std::to_string(hour));
-  const HourProfiles profiles = hour_profiles(data);
-  std::int64_t timed = 0;
-  for (const std::int64_t e : profiles.item_events) timed += e;
-  if (timed == 0) throw UsageError("--hour: the --data store has no timestamped events to learn listening hours from");
-  std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
-  model.score_users(std::span<const std::int32_t>(&user, 1), scores.data());
-  double sum = 0, squares = 0;
-  for (const float x : scores) sum += x, squares += static_cast<double>(x) * x;
-  const double count = static_cast<double>(std::max<std::size_t>(scores.size(), 1));
-  const double mean = sum / count;
-  const double sd = std::sqrt(std::max(squares / count - mean * mean, 0.0));
-  for (std::int32_t i = 0; i < model.n_items(); ++i) {
-    float& x = scores[static_cast<std::size_t>(i)];
-    x = static_cast<float>((x - mean) / (sd > 0 ? sd : 1.0));
-    const std::int32_t row = data.items.find(model.item_ids().name(i));
-    if (row >= 0) x += weight * std::log(hour_affinity(profiles.items[static_cast<std::size_t>(row)], hour));
-  }
-  std::printf("hour %d: scores + %.2f x log(listening affinity at that hour) from %lld timed events\n", hour, weight,
-              static_cast<long long>(timed));
-  const auto seen = exclude_seen ? model.history().row_indices(user) : std::span<const std::int32_t>();
-  std::vector<ScoredItem> out;
-  top_k(scores, seen, std::min(n, model.n_items()), out);
-  return out;
+// --mood / --hour for a known user: the library's context re-ranking; the
+// notes it returns say what it did.
+std::vector<ScoredItem> recommend_in_context(const ServingModel& served, std::int32_t user, std::int32_t n,
+                                             bool exclude_seen, const std::string& mood, float mood_boost,
+                                             std::optional<int> hour, float hour_weight) {
+  RecommendRequest request;
+  request.user = user;
+  request.n = n;
+  request.exclude_seen = exclude_seen;
+  request.mood = mood;
+  request.mood_boost = mood_boost;
+  request.hour = hour;
+  request.hour_weight = hour_weight;
+  RecommendResult result = served.recommend(request);
+  for (const std::string& note : result.notes) std::printf("%s\n", note.c_str());
+  return std::move(result.items);
 }
 
 // --title TEXT / --titles FILE: the title model's lists for playlists given by
@@ -388,9 +316,12 @@ void add_recommend_command(CLI::App& app) {
       slot.context_type = args->context_type;
       context = skip_context_for(*skip_model, slot);
     }
-    const auto model = Recommender::load(args->model);
     // --all reads the store only for --skip-model (item names are not written).
-    const ItemNames names(*model, args->all && !skip_mode ? std::string() : args->data);
+    const std::string store_dir = args->all && !skip_mode ? std::string() : args->data;
+    const ServingModel served(Recommender::load(args->model),
+                              store_dir.empty() ? nullptr : std::make_shared<const Dataset>(load_dataset(store_dir)));
+    const Recommender* model = &served.model();
+    const ItemNames names(served);
     std::optional<ItemSkipPenalty> skips;
     nlohmann::json skip_header;
     if (skip_mode) {
@@ -433,7 +364,7 @@ void add_recommend_command(CLI::App& app) {
       return view;
     };
     if (args->all) {
-      write_all_users(*model, args->n, !args->include_seen, args->out, penalty);
+      write_all_users(served, args->n, !args->include_seen, args->out, penalty);
       return;
     }
     if (!args->titles.empty()) {
@@ -446,14 +377,9 @@ void add_recommend_command(CLI::App& app) {
       if (args->title_seeds < 1 || args->title_seeds > 1000)
         throw UsageError("--title-seeds: expected 1..1000, got " + std::to_string(args->title_seeds));
       const auto titles = Recommender::load(args->title_model);
-      std::vector<std::int32_t> seeds;
       std::int32_t unknown = 0;
-      for (const ScoredItem& s : recommend_title(title_model(*titles), args->title, args->title_seeds)) {
-        const std::int32_t item = model->item_ids().find(titles->item_ids().name(s.item));
-        if (item == IdMap::kMissing) ++unknown;
-        else seeds.push_back(item);
-      }
-      std::reverse(seeds.begin(), seeds.end());  // the best seed last: sequence models weigh the latest track most
+      const std::vector<std::int32_t> seeds =
+          title_seed_history(title_model(*titles), *model, args->title, args->title_seeds, &unknown);
       if (!args->json)
         std::printf("top %d for a new playlist titled \"%s\", continued from %zu title seeds%s:\n", args->n,
                     args->title.c_str(), seeds.size(),
@@ -476,7 +402,7 @@ void add_recommend_command(CLI::App& app) {
       if (model->history().count(user) == 0) {
         if (!args->json) std::printf("user %s has no training history: most popular items instead\n", args->user.c_str());
         float shift = 0.0f;
-        const auto items = popularity_fallback(*model, args->n, penalty, &shift);
+        const auto items = popularity_fallback(served, args->n, penalty, &shift);
         if (penalty != nullptr) {
           const SkipView view = skip_view(shift);
           print_list(items, names, *model, std::nullopt, args->json, &view, args->explain);
@@ -498,15 +424,15 @@ void add_recommend_command(CLI::App& app) {
       }
       if (args->hour) {
         if (names.data() == nullptr) throw UsageError("--hour: needs --data STORE (timestamped listening events)");
-        const auto items = recommend_at_hour(*model, user, args->n, !args->include_seen, *args->hour, args->hour_weight,
-                                             *names.data());
+        const auto items = recommend_in_context(served, user, args->n, !args->include_seen, "", 1.0f, args->hour,
+                                                args->hour_weight);
         print_list(items, names, *model, args->explain ? std::optional<std::int32_t>(user) : std::nullopt, args->json);
         return;
       }
       if (!args->mood.empty()) {
         if (names.data() == nullptr) throw UsageError("--mood: needs --data STORE (the items' audio features)");
-        const auto items = recommend_in_mood(*model, user, args->n, !args->include_seen, args->mood, args->mood_boost,
-                                             *names.data());
+        const auto items = recommend_in_context(served, user, args->n, !args->include_seen, args->mood,
+                                                args->mood_boost, std::nullopt, 1.0f);
         print_list(items, names, *model, args->explain ? std::optional<std::int32_t>(user) : std::nullopt, args->json);
         return;
       }
@@ -515,18 +441,16 @@ void add_recommend_command(CLI::App& app) {
       print_list(items, names, *model, args->explain ? std::optional<std::int32_t>(user) : std::nullopt, args->json);
       return;
     }
+    // Ids or names ("Artist - Title", a title, an artist): an unknown or
+    // ambiguous one is an error naming it.
     std::vector<std::int32_t> history;
-    std::size_t unknown = 0;
-    for (const auto& id : split_ids(args->history)) {
-      const std::int32_t item = model->item_ids().find(id);
-      if (item == IdMap::kMissing) {
-        ++unknown;
-      } else {
-        history.push_back(item);
-      }
+    for (const auto& ref : split_ids(args->history)) {
+      const ResolvedRef found = served.catalog().resolve(ref, "--history");
+      if (found.how == "artist" && !args->json)
+        std::printf("'%s': the artist's %zu most popular items\n", ref.c_str(), found.items.size());
+      history.insert(history.end(), found.items.begin(), found.items.end());
     }
-    if (unknown > 0) std::fprintf(stderr, "warning: ignored %zu unknown item id(s) in --history\n", unknown);
-    if (history.empty()) throw UsageError("--history: none of the item ids is in the training data");
+    if (history.empty()) throw UsageError("--history: no item ids or names given");
     if (!args->json) std::printf("top %d for a new user with %zu seed items:\n", args->n, history.size());
     if (penalty != nullptr) {
       float shift = 0.0f;
@@ -554,9 +478,11 @@ void add_similar_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print JSON");
   cmd->callback([args] {
     if (args->n <= 0) throw UsageError("--n: must be at least 1, got " + std::to_string(args->n));
-    const auto model = Recommender::load(args->model);
-    const ItemNames names(*model, args->data);
-    const std::int32_t item = find_item(*model, args->item, "--item");
+    const ServingModel served(Recommender::load(args->model),
+                              args->data.empty() ? nullptr : std::make_shared<const Dataset>(load_dataset(args->data)));
+    const Recommender* model = &served.model();
+    const ItemNames names(served);
+    const std::int32_t item = served.catalog().resolve(args->item, "--item", 1).items.front();
     if (!args->json) std::printf("items similar to %s (%s):\n", names.label(item).c_str(), model->params().to_short_string().c_str());
     print_list(model->similar_items(item, args->n), names, *model, std::nullopt, args->json);
   });

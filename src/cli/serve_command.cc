@@ -1,0 +1,95 @@
+// segue serve: parses the options and starts the service (src/serve); the
+// server itself calls library entry points only. SIGINT/SIGTERM stop the
+// listener, the requests in flight finish, pending events are committed, and
+// the process exits 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "data/error.h"
+#include "serve/http_server.h"
+#include "serve/service.h"
+#include "util/thread_pool.h"
+
+namespace segue::cli {
+namespace {
+
+std::string read_token(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("--token-file: cannot read '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token = text.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.size() < 16) throw UsageError("--token-file: '" + path + "' must hold a token of at least 16 characters");
+  return token;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  struct Args {
+    ServiceOptions service;
+    HttpOptions http;
+    std::string token_file, durability = "full";
+    int threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve a model over HTTP: recommendations, events, reload (docs/API.md)");
+  cmd->add_option("--model", args->service.model_path, "Model file from `segue train`")->required();
+  cmd->add_option("--data", args->service.data_dir, "Store directory (item names, artists, audio features, hours)");
+  cmd->add_option("--host", args->http.host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", args->http.port, "Port (0 = any free port)")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Worker threads, each serving one connection at a time (default: 2 x cores, at least 8)");
+  cmd->add_option("--events", args->service.events_path, "SQLite database of received events (created if missing)");
+  cmd->add_option("--durability", args->durability, "full (survives power loss) or normal (survives a crash of segue)")
+      ->capture_default_str();
+  cmd->add_option("--token-file", args->token_file, "File holding the bearer token that writes (and --private-reads) need");
+  cmd->add_flag("--private-reads", args->http.private_reads, "Reads need the token too");
+  cmd->add_option("--ann", args->service.ann, "hnsw (ANN index for factor models) or exact")->capture_default_str();
+  cmd->add_option("--ef", args->service.ann_ef_search, "HNSW search breadth (recall vs speed)")->capture_default_str();
+  cmd->add_flag("!--no-index-file", args->service.save_index, "Do not read or write MODEL.hnsw beside the model");
+  cmd->add_option("--max-body", args->http.max_body_bytes, "Largest request body in bytes (413 beyond)")->capture_default_str();
+  cmd->callback([args] {
+    if (args->durability == "full") args->service.durability = Durability::kFull;
+    else if (args->durability == "normal") args->service.durability = Durability::kNormal;
+    else throw UsageError("--durability: expected full or normal, got '" + args->durability + "'");
+    if (args->http.port < 0 || args->http.port > 65535) throw UsageError("--port: expected 0..65535");
+    if (args->threads < 0 || args->threads > 1024) throw UsageError("--threads: expected 1..1024");
+    if (!args->token_file.empty()) args->http.token = read_token(args->token_file);
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    args->http.threads = args->threads > 0 ? args->threads : static_cast<int>(std::max(8u, 2 * cores));
+    set_default_threads(static_cast<int>(cores));
+    // Every thread started from here on inherits the mask: only the waiter below sees the signals.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    Service service(args->service);
+    HttpServer server(service, args->http);
+    server.bind();
+    std::thread waiter([&server, stop_signals] {
+      int signal_number = 0;
+      sigwait(&stop_signals, &signal_number);
+      std::fprintf(stderr, "segue serve: signal %d, finishing requests in flight\n", signal_number);
+      server.stop();
+    });
+    waiter.detach();
+    const auto served = service.current();
+    std::fprintf(stderr, "segue serve: http://%s:%d/ — %s, %d items, %d users, %s, ready in %.2f s%s\n",
+                 args->http.host.c_str(), server.port(), served->model().params().to_short_string().c_str(),
+                 served->model().n_items(), served->model().n_users(),
+                 served->ann() != nullptr ? "hnsw index" : "exact scoring", service.startup_seconds(),
+                 args->service.events_path.empty() ? " (no --events: received events are not durable)" : "");
+    server.run();
+    std::fprintf(stderr, "segue serve: stopped\n");
+  });
+}
+
+}  // namespace segue::cli

@@ -1,0 +1,76 @@
+#include "serve/live_events.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "data/id_map.h"
+
+namespace segue {
+
+LiveEvents::LiveEvents(std::size_t max_events_per_user, std::size_t max_users)
+    : max_events_(std::max<std::size_t>(max_events_per_user, 1)), max_users_(max_users) {}
+
+LiveEvents::Shard& LiveEvents::shard(std::string_view user) const {
+  return shards_[std::hash<std::string_view>{}(user) % kShards];
+}
+
+bool LiveEvents::add(const std::string& user, const std::vector<LiveEvent>& events) {
+  Shard& s = shard(user);
+  std::lock_guard<std::mutex> lock(s.mutex);
+  auto it = s.users.find(user);
+  if (it == s.users.end()) {
+    if (n_users_.load() >= max_users_) {
+      dropped_users_.fetch_add(1);
+      return false;
+    }
+    it = s.users.emplace(user, std::vector<LiveEvent>{}).first;
+    n_users_.fetch_add(1);
+  }
+  std::vector<LiveEvent>& log = it->second;
+  log.insert(log.end(), events.begin(), events.end());
+  if (log.size() > max_events_) log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(log.size() - max_events_));
+  return true;
+}
+
+LiveProfile LiveEvents::profile(const std::string& user, const IdMap& items) const {
+  LiveProfile out;
+  std::vector<std::pair<std::int32_t, float>> signals;
+  {
+    Shard& s = shard(user);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    const auto it = s.users.find(user);
+    if (it == s.users.end()) return out;
+    signals.reserve(it->second.size());
+    for (const LiveEvent& e : it->second) {
+      ++out.events;
+      const std::int32_t item = items.find(e.item);
+      if (item == IdMap::kMissing) ++out.unknown_items;
+      else signals.emplace_back(item, e.signal);
+    }
+  }
+  std::sort(signals.begin(), signals.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t k = 0; k < signals.size();) {
+    const std::int32_t item = signals[k].first;
+    float net = 0.0f;
+    for (; k < signals.size() && signals[k].first == item; ++k) net += signals[k].second;
+    out.touched.push_back(item);
+    if (net > 0) out.positives.push_back(item), out.weights.push_back(net);
+    else if (net < 0) out.skipped.push_back(item);
+  }
+  return out;
+}
+
+std::vector<LiveEvent> LiveEvents::recent(const std::string& user, std::size_t limit) const {
+  Shard& s = shard(user);
+  std::lock_guard<std::mutex> lock(s.mutex);
+  const auto it = s.users.find(user);
+  if (it == s.users.end()) return {};
+  const std::vector<LiveEvent>& log = it->second;
+  const std::size_t take = std::min(limit, log.size());
+  return {log.rbegin(), log.rbegin() + static_cast<std::ptrdiff_t>(take)};
+}
+
+std::size_t LiveEvents::users() const { return n_users_.load(); }
+std::int64_t LiveEvents::dropped_users() const { return dropped_users_.load(); }
+
+}  // namespace segue
