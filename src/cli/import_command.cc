@@ -70,7 +70,7 @@ void run_import(const ImportArgs& args) {
 void add_import_command(CLI::App& app) {
   auto args = std::make_shared<ImportArgs>();
   CLI::App* cmd = app.add_subcommand("import", "Import a data set into a binary store directory");
-  cmd->add_option("--format", args->format, "Input format: csv, lastfm, mpd, spotify-skips, tracks, recbole")
+  cmd->add_option("--format", args->format, "Input format: csv, lastfm, mpd, spotify-skips, tracks, recbole, events")
       ->required();
   cmd->add_option("--input", args->input, "Input file or directory")->required();
   cmd->add_option("--out", args->out, "Output store directory (replaced atomically if it is a segue store)")

@@ -53,7 +53,10 @@ Dataset import_tracks(const std::string& path, const ImportOptions& options, Iss
 // RecBole atomic files: DIR/NAME.inter [NAME.item NAME.user], or the .inter path.
 Dataset import_recbole(const std::string& path, const ImportOptions& options, IssueLog& issues);
 
-// Dispatches on --format {csv,lastfm,mpd,spotify-skips,tracks,recbole}.
+// The service's received events (segue serve --events DB.sqlite), in commit order.
+Dataset import_events(const std::string& path, const ImportOptions& options, IssueLog& issues);
+
+// Dispatches on --format {csv,lastfm,mpd,spotify-skips,tracks,recbole,events}.
 Dataset import_dataset(std::string_view format, const std::string& input, const ImportOptions& options,
                        IssueLog& issues);
 const std::vector<std::string>& import_formats();
