@@ -32,12 +32,12 @@ void Connection::exec(const char* sql, const char* doing) {
 }
 
 std::int64_t Connection::query_int(const char* sql, const char* doing) {
-  Statement statement(*this, sql);
+  Statement statement(*this, sql, doing);
   return statement.step(doing) ? statement.column_int(0) : 0;
 }
 
 std::string Connection::query_text(const char* sql, const char* doing) {
-  Statement statement(*this, sql);
+  Statement statement(*this, sql, doing);
   return statement.step(doing) ? std::string(statement.column_text(0)) : std::string();
 }
 
@@ -47,9 +47,9 @@ void Connection::rollback_quietly() noexcept {
   if (in_transaction()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
-Statement::Statement(Connection& db, const char* sql) : db_(db) {
+Statement::Statement(Connection& db, const char* sql, const char* doing) : db_(db) {
   if (sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &statement_, nullptr) != SQLITE_OK)
-    db.fail(std::string("preparing '") + sql + "'");
+    db.fail(doing != nullptr ? std::string(doing) : std::string("preparing '") + sql + "'");
 }
 
 Statement::~Statement() { sqlite3_finalize(statement_); }

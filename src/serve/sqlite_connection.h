@@ -43,7 +43,9 @@ class Connection {
 
 class Statement {
  public:
-  Statement(Connection& db, const char* sql);
+  // `doing` names the step in the error message ("reading the schema");
+  // nullptr quotes the SQL instead.
+  Statement(Connection& db, const char* sql, const char* doing = nullptr);
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
