@@ -36,8 +36,9 @@ std::unique_ptr<Recommender> fitted(const std::string& spec, const FeedbackMatri
   return model;
 }
 
-const std::vector<float>& ease_weights(const Recommender& model) {
-  return dynamic_cast<const Ease&>(model).weights();
+std::vector<float> ease_weights(const Recommender& model) {
+  const std::span<const float> b = dynamic_cast<const Ease&>(model).weights();
+  return std::vector<float>(b.begin(), b.end());
 }
 
 std::vector<float> scores_of(const Recommender& model, std::int32_t user) {

@@ -1,39 +1,38 @@
 // segue: the command line. main only builds the subcommands and turns any
 // error into a one-line message and a non-zero exit code.
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
+#include <new>
 
 #include "cli/commands.h"
 #include "data/error.h"
-#ifdef SEGUE_WITH_TORCH
-#include "deep/torch_model.h"
-#endif
+#include "models/runtime.h"
 
-#ifdef SEGUE_WITH_TORCH
 namespace {
 
-// libtorch's OpenMP threads spin between parallel regions by default; beside
-// OpenBLAS's own threads on a small machine that halved NeuMF's epoch speed
-// (1.9 s vs 0.8 s on 2 cores) and made a busy machine 30x slower. GNU OpenMP
-// reads OMP_WAIT_POLICY when it loads, before main, so when the user has not
-// chosen a policy the CLI sets PASSIVE and starts itself again (once).
-void prefer_passive_openmp(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  execv("/proc/self/exe", argv);  // returns only on failure: carry on as is
+// The --threads given to the chosen (sub)subcommand, or 0 (all cores).
+int threads_option(const CLI::App& app) {
+  for (const CLI::App* command : app.get_subcommands()) {
+    const CLI::Option* threads = command->get_option_no_throw("--threads");
+    if (threads != nullptr && threads->count() > 0) return std::max(0, threads->as<int>());
+    if (const int nested = threads_option(*command); nested > 0) return nested;
+  }
+  return 0;
+}
+
+// The process-wide settings, once, after parsing and before any command runs.
+// libtorch is not loaded here: the registry opens the deep-model module when a
+// spec or model file names a deep model (models/deep_module.h).
+void configure_runtime_for(const CLI::App& app) {
+  segue::RuntimeOptions options;
+  options.threads = threads_option(app);
+  segue::configure_runtime(options);
 }
 
 }  // namespace
-#endif
 
 int main(int argc, char** argv) {
-#ifdef SEGUE_WITH_TORCH
-  prefer_passive_openmp(argv);
-  segue::register_deep_models();
-#endif
   CLI::App app{"segue: music recommendation engine — import listening data, split, train, evaluate, recommend"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "segue 0.1.0");
@@ -48,6 +47,8 @@ int main(int argc, char** argv) {
   segue::cli::add_similar_command(app);
   segue::cli::add_models_command(app);
   segue::cli::add_skips_command(app);
+  app.parse_complete_callback([&app] { configure_runtime_for(app); });
+  segue::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

@@ -5,9 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
-
-#include <malloc.h>
 #include <numeric>
 
 #include "data/error.h"
@@ -51,21 +48,6 @@ torch::Device choose_device(const std::string& name) {
   }
   if (name == "auto") return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   throw UsageError("device: expected auto, cpu or cuda, got '" + name + "'");
-}
-
-// libtorch's CPU allocator has no cache: every step allocates and frees its
-// gradient and activation buffers (megabytes for an embedding table's
-// gradient). glibc serves such blocks with mmap and returns freed heap tops to
-// the system, so each step paid page faults to zero fresh pages: 2.8 s of a
-// 0.9 s NeuMF epoch on Last.fm. Keeping blocks up to 1 GiB in the heap and not
-// trimming it makes the next step reuse the same pages (the process keeps its
-// peak heap until it exits).
-void keep_freed_memory() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  });
 }
 
 std::string tensor_section(const std::string& name) { return "deep.tensor." + name; }
@@ -233,11 +215,10 @@ void TorchModel::check_loss(const torch::Tensor& loss, std::int32_t epoch, std::
 }
 
 void TorchModel::fit_model(const FeedbackMatrix& train, const FitContext& context) {
-  keep_freed_memory();
+  // libtorch's threads and allocator policy are process-wide: set once, when
+  // the deep models register (register_deep.cc), from the runtime options.
   torch::manual_seed(seed_);
   if (device_.is_cuda()) torch::cuda::manual_seed_all(seed_);
-  const int threads = context.pool != nullptr ? context.pool->size() : default_thread_pool().size();
-  torch::set_num_threads(std::max(1, threads));
   begin_fit(train, context);
 
   Holdout holdout;

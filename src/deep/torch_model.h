@@ -1,6 +1,6 @@
 // TorchModel: the shared training machinery of segue's libtorch models
 // (target segue_torch): device choice (CUDA when libtorch finds a GPU, else
-// CPU), threads from --threads, seeding, a validation carve from the training
+// CPU), seeding, a validation carve from the training
 // data with early stopping, a progress line per epoch, NaN-loss detection,
 // checkpoints (resumable), and saving the torch module's tensors in the
 // model file. A model supplies its module, one training epoch and scoring.
@@ -114,7 +114,13 @@ class TorchModel : public Recommender {
   std::vector<torch::Tensor> best_state_;
 };
 
-// Deep models registered by this target (called by the CLI and the torch tests).
+// Registers this target's deep models, once, after giving libtorch the
+// runtime's thread count and allocator policy (models/runtime.h). Called by
+// the module's entry point when the CLI opens it, and at start-up by programs
+// that link segue_torch (the torch tests, bench/deep).
 void register_deep_models();
+// What register_deep_models registers (models/deep_module.cc lists the same
+// names and summaries for help texts without libtorch).
+std::vector<ModelInfo> deep_model_infos();
 
 }  // namespace segue

@@ -161,8 +161,17 @@ void Recommender::save(const std::string& path) const {
   save_unchecked(path);
 }
 
+void Recommender::save(ModelWriter& out) const {
+  check_fitted();
+  write_model_file(out);
+}
+
 void Recommender::save_unchecked(const std::string& path) const {
   ModelWriter out(path);
+  write_model_file(out);
+}
+
+void Recommender::write_model_file(ModelWriter& out) const {
   out.put_string("recommender.spec", spec_.to_string());
   out.put("recommender.shape", std::vector<std::int64_t>{n_users(), n_items()});
   out.put_scalar("recommender.fit_seconds", fit_seconds_);
@@ -175,8 +184,9 @@ void Recommender::save_unchecked(const std::string& path) const {
   out.commit();
 }
 
-std::unique_ptr<Recommender> Recommender::load(const std::string& path) {
-  const ModelReader in(path);
+std::unique_ptr<Recommender> Recommender::load(const std::string& path) { return load(ModelReader(path)); }
+
+std::unique_ptr<Recommender> Recommender::load(const ModelReader& in) {
   const std::string spec = in.get_string("recommender.spec");
   std::unique_ptr<Recommender> model;
   try {

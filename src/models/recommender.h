@@ -143,6 +143,10 @@ class Recommender {
   // file through the registry. InputError names the file on any defect.
   void save(const std::string& path) const;
   static std::unique_ptr<Recommender> load(const std::string& path);
+  // The same through a writer/reader one already has (an in-memory writer, a
+  // reader over a nested model's bytes): save() commits `out`.
+  void save(ModelWriter& out) const;
+  static std::unique_ptr<Recommender> load(const ModelReader& in);
 
  protected:
   virtual void fit_model(const FeedbackMatrix& train, const FitContext& context) = 0;
@@ -162,6 +166,7 @@ class Recommender {
   // The model file of the current state, fitted or not (training checkpoints):
   // what save() writes, without its "fitted" check.
   void save_unchecked(const std::string& path) const;
+  void write_model_file(ModelWriter& out) const;  // every section, then commit
 
  private:
   ModelSpec spec_;

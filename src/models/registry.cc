@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "data/error.h"
+#include "models/deep_module.h"
 #include "models/recommender.h"
 
 // Built-in models: one line per model file that uses SEGUE_REGISTER_MODEL.
@@ -75,12 +76,23 @@ void register_builtin_models() {
   });
 }
 
-const ModelInfo* find_model(std::string_view name) {
+namespace {
+
+const ModelInfo* find_registered(std::string_view name) {
   register_builtin_models();
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   const auto found = r.models.find(name);
   return found == r.models.end() ? nullptr : &found->second;
+}
+
+}  // namespace
+
+const ModelInfo* find_model(std::string_view name) {
+  const ModelInfo* info = find_registered(name);
+  if (info != nullptr || !is_deep_model_name(name)) return info;
+  load_deep_models(name);  // the module registers them (outside the registry's lock)
+  return find_registered(name);
 }
 
 std::vector<const ModelInfo*> list_models() {
@@ -96,14 +108,14 @@ ModelSpec parse_spec(std::string_view text) {
   const SpecParts parts = split_spec(text);
   const ModelInfo* info = find_model(parts.name);
   if (info == nullptr) {
-    std::string known;
-    for (const ModelInfo* model : list_models()) known += (known.empty() ? "" : ", ") + model->name;
-    static const char* const kDeep[] = {"multvae", "multdae", "lightgcn", "neumf", "gru4rec", "sasrec"};
-    for (const char* deep : kDeep)
-      if (parts.name == deep)
-        throw UsageError("model: '" + parts.name + "' is a deep model, and this segue was built without libtorch "
-                         "(apt-get install libtorch-dev, then cmake -DSEGUE_TORCH=ON; docs/DEEP.md)");
-    throw UsageError("model: unknown model '" + parts.name + "' (known: " + known + ")");
+    std::vector<std::string> known;
+    for (const ModelInfo* model : list_models()) known.push_back(model->name);
+    for (const DeepModelName& deep : deep_model_names())
+      if (find_registered(deep.name) == nullptr) known.emplace_back(deep.name);
+    std::sort(known.begin(), known.end());
+    std::string text;
+    for (const std::string& name : known) text += (text.empty() ? "" : ", ") + name;
+    throw UsageError("model: unknown model '" + parts.name + "' (known: " + text + ")");
   }
   return parse_params(parts, info->params);
 }
@@ -117,9 +129,12 @@ std::unique_ptr<Recommender> make_recommender(const ModelSpec& spec) {
 }
 
 std::string describe_models() {
-  std::string out;
+  // The deep models not loaded yet are listed by name and summary only:
+  // their parameters would cost loading libtorch.
+  std::map<std::string, std::string, std::less<>> entries;
   for (const ModelInfo* model : list_models()) {
-    out += model->name + "  " + model->summary + "\n";
+    std::string& out = entries[model->name];
+    out = model->name + "  " + model->summary + "\n";
     for (const ParamDecl& param : model->params) {
       out += "    " + param.name + "=" + format_param_value(param.default_value);
       const std::string range = param.range_text();
@@ -127,6 +142,12 @@ std::string describe_models() {
       out += "  " + param.doc + "\n";
     }
   }
+  for (const DeepModelName& deep : deep_model_names())
+    if (!entries.contains(deep.name))
+      entries[std::string(deep.name)] = std::string(deep.name) + "  " + std::string(deep.summary) +
+                                        "\n    (deep model, libtorch loaded on first use: parameters in docs/DEEP.md)\n";
+  std::string out;
+  for (const auto& [name, text] : entries) out += text;
   return out;
 }
 

@@ -34,13 +34,18 @@ void register_model(ModelInfo info);
 // each built-in model's anchor, which (1) forces the linker to keep that
 // object file out of the static library — nothing else references it — and
 // (2) registers it regardless of static-initialisation order. A new built-in
-// model adds one line to the list in registry.cc. Models in other targets
-// (libtorch) register through their static registrar when linked in.
+// model adds one line to the list in registry.cc. The deep models (libtorch)
+// register through register_deep_models: called by the module that
+// find_model opens on demand, or by a program linking segue_torch.
 // Idempotent and called by every function below.
 void register_builtin_models();
 
-const ModelInfo* find_model(std::string_view name);  // null when unknown
-std::vector<const ModelInfo*> list_models();         // sorted by name
+// Null when unknown. A deep model's name (models/deep_module.h) loads the
+// deep-model module first, if it is not registered yet: a UsageError when it
+// cannot (built without libtorch, module missing).
+const ModelInfo* find_model(std::string_view name);
+// The registered models, sorted by name (deep models only once loaded).
+std::vector<const ModelInfo*> list_models();
 
 // Parses a spec against the named model's declarations (UsageError naming the
 // model or the key; unknown model names list the known ones).
@@ -49,7 +54,8 @@ ModelSpec parse_spec(std::string_view text);
 std::unique_ptr<Recommender> make_recommender(std::string_view spec);
 std::unique_ptr<Recommender> make_recommender(const ModelSpec& spec);
 
-// Help text: every model with its parameters, types, defaults, ranges and docs.
+// Help text: every model with its parameters, types, defaults, ranges and
+// docs; deep models not loaded yet by name and summary only.
 std::string describe_models();
 
 // Self-registration of one model, at file scope in its .cc:

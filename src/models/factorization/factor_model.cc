@@ -10,21 +10,17 @@
 
 #include "data/error.h"
 #include "models/model_file.h"
+#include "models/runtime.h"
 #include "util/cholesky.h"
 
 namespace segue {
 
-// Parallelism comes from segue's thread pool, one block of users per thread,
-// because the evaluator runs the block's top-k on the same thread right after
-// scoring it: a multi-threaded BLAS inside each call would put 2 × N BLAS
-// threads on N cores (oversubscription, and OpenBLAS's pthread build
-// serialises concurrent callers), and would leave the top-k half single-threaded.
-void use_single_threaded_blas() {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
-}
+// One BLAS thread per call (RuntimeOptions::blas_threads): parallelism comes
+// from segue's pool, one block of users per thread. Set once for the process
+// by configure_runtime / ensure_runtime, never changed by a model.
+void use_single_threaded_blas() { ensure_runtime(); }
 
-FactorModel::FactorModel(ModelSpec spec) : Recommender(std::move(spec)) { use_single_threaded_blas(); }
+FactorModel::FactorModel(ModelSpec spec) : Recommender(std::move(spec)) { ensure_runtime(); }
 
 void FactorModel::set_factors(std::int32_t factors, std::vector<float> user_factors, std::vector<float> item_factors) {
   if (factors < 1) throw std::invalid_argument("factors: must be >= 1, got " + std::to_string(factors));

@@ -61,8 +61,8 @@ class FactorModel : public Recommender {
   PackedItems packed_items_;       // V in the scoring kernel's panel layout
 };
 
-// Sets OpenBLAS to one thread (see factor_model.cc for why). Called once by
-// every FactorModel constructor; exposed so benchmarks can call it up front.
+// Kept for the benchmarks that call it up front: ensure_runtime()
+// (models/runtime.h), which sets OpenBLAS to one thread unless configured.
 void use_single_threaded_blas();
 
 }  // namespace segue

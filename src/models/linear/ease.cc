@@ -12,6 +12,7 @@
 #include "data/error.h"
 #include "models/factorization/factor_model.h"
 #include "models/model_file.h"
+#include "models/runtime.h"
 #include "util/thread_pool.h"
 
 // LAPACK's Fortran entry points, exported by OpenBLAS (no lapack.h is installed).
@@ -37,20 +38,9 @@ int parse_weighting(const std::string& text) {
   throw UsageError("weighting: expected binary, log or raw, got '" + text + "'");
 }
 
-// Runs OpenBLAS with `threads` threads for the scope, then puts back the count
-// it found (one, once use_single_threaded_blas has run: the scoring contract).
-class BlasThreads {
- public:
-  explicit BlasThreads(int threads) : saved_(openblas_get_num_threads()) {
-    openblas_set_num_threads(std::max(1, threads));
-  }
-  ~BlasThreads() { openblas_set_num_threads(saved_); }
-  BlasThreads(const BlasThreads&) = delete;
-  BlasThreads& operator=(const BlasThreads&) = delete;
-
- private:
-  int saved_;
-};
+// LAPACK's calls run with their own OpenBLAS thread count, then the
+// runtime's is restored (models/runtime.h: serialised across fits).
+using BlasThreads = BlasFitThreads;
 
 // Copies the upper triangle of a row-major n × n matrix onto its lower one.
 template <class T>
@@ -124,7 +114,9 @@ ModelInfo ease_info() {
        string_param("solver", "auto",
                     "dense (Cholesky of the items² Gram, float32), woodbury (inverts users² instead, float64) or auto"),
        float_param("max_memory_gb", 8.0, 0.0, 1e6, "most GiB of dense matrices the fit may hold (B is items² floats)",
-                   true)},
+                   true),
+       int_param("prune", 0, 0, 1e9,
+                 "0: dense B; K > 0: keep the K largest-magnitude weights per row of B (sparse, items × K)")},
       &make_ease,
       "lambda=10:3000:log,weighting=binary|log"};
 }
@@ -134,12 +126,13 @@ Ease::Ease(const ModelSpec& spec)
       lambda_(spec.get_float("lambda")),
       weighting_(parse_weighting(spec.get_string("weighting"))),
       solver_(spec.get_string("solver")),
-      max_memory_gb_(spec.get_float("max_memory_gb")) {
+      max_memory_gb_(spec.get_float("max_memory_gb")),
+      prune_(static_cast<std::int32_t>(std::min<std::int64_t>(spec.get_int("prune"), INT32_MAX))) {
   if (solver_ != "auto" && solver_ != "dense" && solver_ != "woodbury")
     throw UsageError("solver: expected auto, dense or woodbury, got '" + solver_ + "'");
   if (!(lambda_ > 0) || !std::isfinite(lambda_))
     throw UsageError("lambda: must be a finite number > 0, got " + std::to_string(lambda_));
-  use_single_threaded_blas();
+  ensure_runtime();
 }
 
 float Ease::transform(float value) const {
@@ -157,6 +150,18 @@ void ease_weights_from_gram(std::vector<float>& gram, std::int32_t n, int thread
 }
 
 void Ease::fit_model(const FeedbackMatrix& train, const FitContext& context) {
+  file_.reset();
+  b_ = {};
+  pruned_ = {};
+  owned_indptr_.clear();
+  owned_indices_.clear();
+  owned_values_.clear();
+  fit_dense(train, context);
+  b_ = owned_b_;
+  if (prune_ > 0) prune_rows(context.pool);
+}
+
+void Ease::fit_dense(const FeedbackMatrix& train, const FitContext& context) {
   const std::int64_t n = train.n_items;
   const std::int64_t m = train.n_users;
   ThreadPool* pool = context.pool;
@@ -188,9 +193,9 @@ void Ease::fit_model(const FeedbackMatrix& train, const FitContext& context) {
                      " GiB, over max_memory_gb=" + format_param_value(max_memory_gb_) +
                      "; use solver=dense or raise max_memory_gb");
   solver_used_ = solver;
-  b_.clear();
-  b_.shrink_to_fit();
-  b_.assign(static_cast<std::size_t>(n * n), 0.0f);
+  owned_b_.clear();
+  owned_b_.shrink_to_fit();
+  owned_b_.assign(static_cast<std::size_t>(n * n), 0.0f);
   if (n == 0) return;
 
   if (solver == "dense") {
@@ -198,7 +203,7 @@ void Ease::fit_model(const FeedbackMatrix& train, const FitContext& context) {
     // task, so the sums' order (and the result) does not depend on threads.
     parallel_for(0, n, 64, [&](std::int64_t begin, std::int64_t end, int) {
       for (std::int64_t i = begin; i < end; ++i) {
-        float* row = b_.data() + i * n;
+        float* row = owned_b_.data() + i * n;
         const auto users = by_item.row_indices(static_cast<std::int32_t>(i));
         const auto values = by_item.row_values(static_cast<std::int32_t>(i));
         for (std::size_t k = 0; k < users.size(); ++k) {
@@ -211,7 +216,7 @@ void Ease::fit_model(const FeedbackMatrix& train, const FitContext& context) {
       }
     }, pool);
     context.report("items", n / 4, n);
-    dense_weights(b_, static_cast<std::int32_t>(n), threads, pool);
+    dense_weights(owned_b_, static_cast<std::int32_t>(n), threads, pool);
     context.report("items", n, n);
     return;
   }
@@ -277,7 +282,7 @@ void Ease::fit_model(const FeedbackMatrix& train, const FitContext& context) {
         const auto item_values = by_user.row_values(static_cast<std::int32_t>(v));
         for (std::size_t k = 0; k < items.size(); ++k) q[static_cast<std::size_t>(items[k])] += tv * item_values[k];
       }
-      float* out = b_.data() + i * n;
+      float* out = owned_b_.data() + i * n;
       for (std::int64_t j = 0; j < n; ++j) out[j] = static_cast<float>(q[static_cast<std::size_t>(j)]);
       one_minus_diag[static_cast<std::size_t>(i)] = 1.0 - q[static_cast<std::size_t>(i)];
     }
@@ -285,7 +290,7 @@ void Ease::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   for (double d : one_minus_diag)
     if (!(d > 0) || !std::isfinite(d))
       throw UsageError("lambda: the inverse of XᵀX + λI has a non-positive diagonal in float64; raise lambda");
-  divide_columns(b_, n, one_minus_diag, pool);
+  divide_columns(owned_b_, n, one_minus_diag, pool);
   context.report("items", n, n);
 }
 
@@ -295,8 +300,23 @@ void Ease::accumulate(std::span<const std::int32_t> items, std::span<const float
   for (std::size_t k = 0; k < items.size(); ++k) {
     const float w = transform(values[k]);
     if (w == 0.0f) continue;
+    if (prune_ > 0) {  // sparse history × sparse rows: only the kept weights
+      const auto begin = pruned_.indptr[static_cast<std::size_t>(items[k])];
+      const auto end = pruned_.indptr[static_cast<std::size_t>(items[k]) + 1];
+      for (std::int64_t e = begin; e < end; ++e)
+        out[pruned_.indices[static_cast<std::size_t>(e)]] += w * pruned_.values[static_cast<std::size_t>(e)];
+      continue;
+    }
     cblas_saxpy(static_cast<int>(n), w, b_.data() + static_cast<std::int64_t>(items[k]) * n, 1, out, 1);
   }
+}
+
+float Ease::weight(std::int32_t from, std::int32_t to) const {
+  if (prune_ == 0) return b_[static_cast<std::size_t>(from) * static_cast<std::size_t>(n_items()) + static_cast<std::size_t>(to)];
+  const auto begin = pruned_.indices.begin() + pruned_.indptr[static_cast<std::size_t>(from)];
+  const auto end = pruned_.indices.begin() + pruned_.indptr[static_cast<std::size_t>(from) + 1];
+  const auto found = std::lower_bound(begin, end, to);
+  return found != end && *found == to ? pruned_.values[static_cast<std::size_t>(found - pruned_.indices.begin())] : 0.0f;
 }
 
 void Ease::score_users(std::span<const std::int32_t> users, float* out) const {
@@ -320,7 +340,7 @@ std::vector<ScoredItem> Ease::similar_items(std::int32_t item, std::int32_t n) c
   check_count(n);
   const auto size = static_cast<std::int64_t>(n_items());
   std::vector<float> column(static_cast<std::size_t>(size));
-  for (std::int64_t j = 0; j < size; ++j) column[static_cast<std::size_t>(j)] = b_[static_cast<std::size_t>(j * size + item)];
+  for (std::int64_t j = 0; j < size; ++j) column[static_cast<std::size_t>(j)] = weight(static_cast<std::int32_t>(j), item);
   std::vector<ScoredItem> out;
   top_k(column, std::span<const std::int32_t>(&item, 1), std::min(n, n_items()), out);
   return out;
@@ -334,12 +354,11 @@ Explanation Ease::explain(std::int32_t user, std::int32_t item) const {
   out.item = item;
   const auto items = history().row_indices(user);
   const auto values = history().row_values(user);
-  const auto size = static_cast<std::int64_t>(n_items());
   double score = 0.0;
   double positive = 0.0;
   std::vector<ScoredItem> parts;
   for (std::size_t k = 0; k < items.size(); ++k) {
-    const float c = transform(values[k]) * b_[static_cast<std::size_t>(items[k] * size + item)];
+    const float c = transform(values[k]) * weight(items[k], item);
     score += c;
     if (c > 0) {
       positive += c;
@@ -356,16 +375,110 @@ Explanation Ease::explain(std::int32_t user, std::int32_t item) const {
   return out;
 }
 
-void Ease::save_model(ModelWriter& out) const { out.put("ease.B", b_); }
+void Ease::prune_rows(ThreadPool* pool) {
+  const std::int64_t n = n_items();
+  const std::int64_t keep = std::min<std::int64_t>(prune_, std::max<std::int64_t>(n - 1, 0));
+  owned_indptr_.assign(static_cast<std::size_t>(n + 1), 0);
+  for (std::int64_t j = 0; j < n; ++j) owned_indptr_[static_cast<std::size_t>(j + 1)] = (j + 1) * keep;
+  owned_indices_.assign(static_cast<std::size_t>(n * keep), 0);
+  owned_values_.assign(static_cast<std::size_t>(n * keep), 0.0f);
+  std::vector<std::vector<std::int32_t>> candidates(static_cast<std::size_t>(pool_threads(pool)));
+  parallel_for(0, n, 16, [&](std::int64_t begin, std::int64_t end, int thread) {
+    std::vector<std::int32_t>& order = candidates[static_cast<std::size_t>(thread)];
+    for (std::int64_t j = begin; j < end; ++j) {
+      const float* row = owned_b_.data() + j * n;
+      // Every item but j itself: the diagonal is 0 by definition, never a weight.
+      order.clear();
+      for (std::int64_t i = 0; i < n; ++i)
+        if (i != j) order.push_back(static_cast<std::int32_t>(i));
+      const auto larger = [row](std::int32_t a, std::int32_t b) {
+        const float x = std::fabs(row[a]);
+        const float y = std::fabs(row[b]);
+        return x != y ? x > y : a < b;
+      };
+      std::nth_element(order.begin(), order.begin() + keep, order.end(), larger);
+      std::sort(order.begin(), order.begin() + keep);
+      for (std::int64_t t = 0; t < keep; ++t) {
+        const auto at = static_cast<std::size_t>(j * keep + t);
+        owned_indices_[at] = order[static_cast<std::size_t>(t)];
+        owned_values_[at] = row[order[static_cast<std::size_t>(t)]];
+      }
+    }
+  }, pool);
+  owned_b_.clear();
+  owned_b_.shrink_to_fit();
+  b_ = {};
+  pruned_ = SparseWeights{owned_indptr_, owned_indices_, owned_values_};
+}
+
+void Ease::save_model(ModelWriter& out) const {
+  if (prune_ == 0) {
+    out.put("ease.B", b_);
+    return;
+  }
+  out.put("ease.pruned.indptr", pruned_.indptr);
+  out.put("ease.pruned.indices", pruned_.indices);
+  out.put("ease.pruned.values", pruned_.values);
+}
 
 void Ease::load_model(const ModelReader& in) {
-  const auto n = static_cast<std::uint64_t>(n_items());
-  b_ = in.get<float>("ease.B", n * n);
-  for (float v : b_)
-    if (!std::isfinite(v)) in.fail("ease.B", "holds a non-finite weight");
-  for (std::uint64_t j = 0; j < n; ++j)
-    if (b_[j * n + j] != 0.0f) in.fail("ease.B", "has a non-zero diagonal");
+  owned_b_.clear();
+  owned_indptr_.clear();
+  owned_indices_.clear();
+  owned_values_.clear();
+  b_ = {};
+  pruned_ = {};
   solver_used_.clear();
+  if (prune_ == 0)
+    load_dense(in);
+  else
+    load_pruned(in);
+  file_ = in.owner();
+}
+
+// A view of the mapped file: nothing is copied, and pages are read on demand.
+// The scan for non-finite weights releases the pages it read (they are the
+// page cache's), so after a load only the rows a request uses are resident.
+void Ease::load_dense(const ModelReader& in) {
+  const auto n = static_cast<std::uint64_t>(n_items());
+  const std::span<const float> b = in.view<float>("ease.B", n * n);
+  constexpr std::size_t kChunk = std::size_t{1} << 21;  // floats: 8 MiB
+  for (std::size_t begin = 0; begin < b.size(); begin += kChunk) {
+    const auto chunk = b.subspan(begin, std::min(kChunk, b.size() - begin));
+    for (float v : chunk)
+      if (!std::isfinite(v)) in.fail("ease.B", "holds a non-finite weight");
+    in.release(chunk);
+  }
+  for (std::uint64_t j = 0; j < n; ++j)
+    if (b[j * n + j] != 0.0f) in.fail("ease.B", "has a non-zero diagonal");
+  b_ = b;
+}
+
+void Ease::load_pruned(const ModelReader& in) {
+  if (in.has("ease.B") && !in.has("ease.pruned.indptr"))
+    in.fail("ease.pruned.indptr", "missing: the file holds a dense B but the spec says prune=" + std::to_string(prune_));
+  const auto n = static_cast<std::int64_t>(n_items());
+  const auto indptr = in.view<std::int64_t>("ease.pruned.indptr", static_cast<std::uint64_t>(n) + 1);
+  const auto indices = in.view<std::int32_t>("ease.pruned.indices");
+  const auto values = in.view<float>("ease.pruned.values", indices.size());
+  if (indptr[0] != 0 || indptr[static_cast<std::size_t>(n)] != static_cast<std::int64_t>(indices.size()))
+    in.fail("ease.pruned.indptr", "does not span the indices (first must be 0, last " +
+                                      std::to_string(indices.size()) + ")");
+  for (std::int64_t j = 0; j < n; ++j) {
+    const std::int64_t begin = indptr[static_cast<std::size_t>(j)];
+    const std::int64_t end = indptr[static_cast<std::size_t>(j) + 1];
+    if (end < begin || end > static_cast<std::int64_t>(indices.size()))
+      in.fail("ease.pruned.indptr", "is not ascending at row " + std::to_string(j));
+    for (std::int64_t e = begin; e < end; ++e) {
+      const std::int32_t i = indices[static_cast<std::size_t>(e)];
+      if (i < 0 || i >= n || i == j || (e > begin && i <= indices[static_cast<std::size_t>(e) - 1]))
+        in.fail("ease.pruned.indices", "row " + std::to_string(j) +
+                                           " holds an item out of range, its own item or items out of order");
+      if (!std::isfinite(values[static_cast<std::size_t>(e)]))
+        in.fail("ease.pruned.values", "holds a non-finite weight");
+    }
+  }
+  pruned_ = SparseWeights{indptr, indices, values};
 }
 
 }  // namespace segue

@@ -1,37 +1,10 @@
 #include "models/rerank/nested_model.h"
 
-#include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sstream>
-#include <thread>
-
-#include <unistd.h>
-
 #include "data/error.h"
 #include "models/model_file.h"
 #include "models/registry.h"
 
 namespace segue {
-namespace {
-
-// A private temporary path (pid + counter), removed by the guard.
-struct TempPath {
-  std::string path;
-  TempPath() {
-    static std::atomic<unsigned long> counter{0};
-    path = (std::filesystem::temp_directory_path() /
-            ("segue-nested-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".model"))
-               .string();
-  }
-  ~TempPath() {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-  }
-};
-
-}  // namespace
 
 std::unique_ptr<Recommender> make_nested_model(const std::string& outer, const std::string& name_key,
                                                const std::string& name, const std::string& spec) {
@@ -47,24 +20,21 @@ std::unique_ptr<Recommender> make_nested_model(const std::string& outer, const s
 }
 
 void save_nested_model(ModelWriter& out, const std::string& section, const Recommender& model) {
-  TempPath temp;
-  model.save(temp.path);
-  std::ifstream in(temp.path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw InputError(temp.path, 0, "", "cannot read the nested model back");
-  out.put_string(section, bytes);
+  // Built in memory, then one section: the outer writer aligns it, so the
+  // inner file's own aligned sections stay aligned when mapped.
+  ModelWriter inner = ModelWriter::in_memory(out.path() + "[" + section + "]");
+  model.save(inner);
+  out.put_string(section, inner.take_bytes());
 }
 
 std::unique_ptr<Recommender> load_nested_model(const ModelReader& in, const std::string& section) {
-  const std::string bytes = in.get_string(section);
-  TempPath temp;
-  {
-    std::ofstream file(temp.path, std::ios::binary);
-    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!file.good()) in.fail(section, "cannot write the nested model to " + temp.path);
-  }
   try {
-    return Recommender::load(temp.path);
+    // A reader over the section's bytes in the outer mapping: no copy, no
+    // temp file; the inner model's views keep the outer mapping alive.
+    return Recommender::load(in.nested(section));
+  } catch (const InputError& error) {
+    if (error.file() == in.path()) throw;  // the section itself is missing or mistyped
+    in.fail(section, std::string("nested model: ") + error.what());
   } catch (const std::exception& error) {
     in.fail(section, std::string("nested model: ") + error.what());
   }

@@ -18,9 +18,11 @@ namespace segue {
 std::unique_ptr<Recommender> make_nested_model(const std::string& outer, const std::string& name_key,
                                                const std::string& name, const std::string& spec);
 
-// Writes `model`'s model file into section `section` (as bytes).
+// Writes `model`'s model file into section `section` (as bytes), built in
+// memory (no temp file).
 void save_nested_model(ModelWriter& out, const std::string& section, const Recommender& model);
-// Reads it back (InputError through in.fail naming the section on any defect).
+// Reads it back from the outer file's bytes in place (no copy, no temp file);
+// InputError through in.fail naming the section on any defect.
 std::unique_ptr<Recommender> load_nested_model(const ModelReader& in, const std::string& section);
 
 }  // namespace segue
