@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "data/error.h"
+#include "features/feature_matrix.h"
 #include "models/baseline/popularity.h"
 #include "models/factorization/bpr.h"
 #include "models/factorization/ials.h"
@@ -54,11 +55,33 @@ FeedbackMatrix taste_groups() {
   return build_feedback(300, 400, entries);
 }
 
+// One tag per item, its taste group (hybrid needs item features).
+FeatureMatrix group_tags() {
+  FeatureMatrix m;
+  m.n_rows = 400;
+  m.n_features = 7;
+  for (int g = 0; g < 7; ++g) {
+    m.names.push_back("tag=" + std::to_string(g));
+    m.group_of.push_back(0);
+  }
+  m.groups = {"tag"};
+  for (std::int32_t i = 0; i < 400; ++i) {
+    m.indices.push_back(std::min(i / 60, 6));
+    m.values.push_back(1.0f);
+    m.indptr.push_back(static_cast<std::int64_t>(m.indices.size()));
+  }
+  m.described.assign(400, 1);
+  m.validate();
+  return m;
+}
+
 std::unique_ptr<Recommender> fitted(const std::string& spec) {
   auto model = make(spec);
   ThreadPool pool(1);
+  const FeatureMatrix features = group_tags();
   FitContext context;
   context.pool = &pool;
+  context.item_features = &features;
   model->fit(taste_groups(), context);
   return model;
 }

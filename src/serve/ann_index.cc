@@ -15,8 +15,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <hnswlib/hnswlib.h>
 #include <mutex>
+
+// hnswlib 0.6.2's SSE prefetch hints in searchBaseLayer load the link id one
+// past a full upper-level link list (4 bytes past its malloc'd size, inside
+// glibc's chunk padding; only ever used as a prefetch address), which
+// AddressSanitizer reports. Sanitizer builds compile hnswlib without its
+// manual SIMD (prefetches and its own distances, which this file replaces).
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_MANUAL_VECTORIZATION
+#endif
+#include <hnswlib/hnswlib.h>
 
 #include "data/error.h"
 #include "models/factorization/score_kernel.h"
