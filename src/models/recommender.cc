@@ -7,7 +7,9 @@
 
 #include "data/error.h"
 #include "models/model_file.h"
+#include "models/partial_fit.h"
 #include "models/registry.h"
+#include "models/scratch.h"
 
 namespace segue {
 namespace {
@@ -29,6 +31,34 @@ IdMap load_ids(const ModelReader& in, const std::string& prefix, std::int32_t ex
   if (!ids.empty() && ids.size() != expected)
     in.fail(prefix, std::to_string(ids.size()) + " ids for " + std::to_string(expected) + " rows");
   return ids;
+}
+
+// Checks the string ids of `fresh` appended rows against `map` (the model's ids).
+void check_new_ids(const IdMap& map, std::int32_t rows, std::int32_t fresh, std::span<const std::string> new_ids,
+                   const std::string& what) {
+  if (new_ids.empty() && (map.empty() || fresh == 0)) return;
+  if (map.empty() && rows > 0)
+    throw UsageError(what + ": the model has no string ids, so new ones cannot be given");
+  if (static_cast<std::int32_t>(new_ids.size()) != fresh)
+    throw UsageError(what + ": " + std::to_string(new_ids.size()) + " new string ids for " + std::to_string(fresh) +
+                     " new rows");
+  IdMap seen;
+  for (const std::string& id : new_ids) {
+    if (map.contains(id)) throw UsageError(what + ": '" + id + "' is already id " + std::to_string(map.find(id)));
+    if (seen.contains(id)) throw UsageError(what + ": '" + id + "' is given twice");
+    seen.intern(id);
+  }
+}
+
+// Positive, finite values (a history's entries).
+void check_positive_rows(const SparseRows& rows, const std::string& what) {
+  try {
+    rows.validate(what);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(what + ": " + error.what());
+  }
+  for (float v : rows.values)
+    if (!(v > 0) || !std::isfinite(v)) throw UsageError(what + ": every value must be a finite number > 0");
 }
 
 }  // namespace
@@ -69,12 +99,12 @@ void Recommender::check_count(std::int32_t n) {
 std::vector<ScoredItem> Recommender::recommend(std::int32_t user, std::int32_t n, bool exclude_seen) const {
   check_user(user);
   check_count(n);
-  // One scores row per thread, reused across calls (the server calls this a lot).
-  thread_local std::vector<float> scores;
-  scores.resize(static_cast<std::size_t>(n_items()));
+  // A pooled row (the server calls this a lot), the call's own: a nested model's
+  // recommend() inside score_users() gets another one.
+  Scratch<float> scores(static_cast<std::size_t>(n_items()));
   score_users(std::span<const std::int32_t>(&user, 1), scores.data());
   std::vector<ScoredItem> out;
-  top_k(scores, exclude_seen ? history_.row_indices(user) : std::span<const std::int32_t>(), std::min(n, n_items()),
+  top_k(*scores, exclude_seen ? history_.row_indices(user) : std::span<const std::int32_t>(), std::min(n, n_items()),
         out);
   return out;
 }
@@ -99,7 +129,7 @@ std::vector<ScoredItem> Recommender::recommend_from_history(std::span<const std:
     ones.assign(items.size(), 1.0f);
     weights = ones;
   }
-  std::vector<float> scores(static_cast<std::size_t>(n_items()));
+  Scratch<float> scores(static_cast<std::size_t>(n_items()));
   score_history(items, weights, scores.data());
   std::vector<std::int32_t> exclude;
   if (exclude_history) {
@@ -107,7 +137,7 @@ std::vector<ScoredItem> Recommender::recommend_from_history(std::span<const std:
     std::sort(exclude.begin(), exclude.end());
   }
   std::vector<ScoredItem> out;
-  top_k(scores, exclude, std::min(n, n_items()), out);
+  top_k(*scores, exclude, std::min(n, n_items()), out);
   return out;
 }
 
@@ -115,17 +145,17 @@ std::vector<ScoredItem> Recommender::similar_items(std::int32_t item, std::int32
   check_item(item);
   check_count(n);
   const float weight = 1.0f;
-  std::vector<float> scores(static_cast<std::size_t>(n_items()));
+  Scratch<float> scores(static_cast<std::size_t>(n_items()));
   score_history(std::span<const std::int32_t>(&item, 1), std::span<const float>(&weight, 1), scores.data());
   std::vector<ScoredItem> out;
-  top_k(scores, std::span<const std::int32_t>(&item, 1), std::min(n, n_items()), out);
+  top_k(*scores, std::span<const std::int32_t>(&item, 1), std::min(n, n_items()), out);
   return out;
 }
 
 Explanation Recommender::explain(std::int32_t user, std::int32_t item) const {
   check_user(user);
   check_item(item);
-  std::vector<float> scores(static_cast<std::size_t>(n_items()));
+  Scratch<float> scores(static_cast<std::size_t>(n_items()));
   score_users(std::span<const std::int32_t>(&user, 1), scores.data());
   Explanation out;
   out.user = user;
@@ -146,6 +176,61 @@ void Recommender::set_id_maps(IdMap users, IdMap items) {
   user_ids_ = std::move(users);
   item_ids_ = std::move(items);
 }
+
+void Recommender::partial_fit_users(std::span<const std::int32_t> users, const FeedbackMatrix& feedback,
+                                    std::span<const std::string> new_ids) {
+  check_fitted();
+  if (!supports_partial_fit())
+    throw UsageError("model '" + name() + "' cannot update users without a refit (partial_fit_users)");
+  if (feedback.n_users != static_cast<std::int32_t>(users.size()))
+    throw UsageError("feedback: " + std::to_string(feedback.n_users) + " rows for " + std::to_string(users.size()) +
+                     " users");
+  if (feedback.n_items != n_items())
+    throw UsageError("feedback: " + std::to_string(feedback.n_items) + " items, the model has " +
+                     std::to_string(n_items()));
+  try {
+    feedback.validate();
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(std::string("feedback: ") + error.what());
+  }
+  const std::int32_t fresh = count_new_ids(n_users(), users, "users");
+  check_new_ids(user_ids_, n_users(), fresh, new_ids, "users");
+  history_ = replace_rows(history_, users, feedback.positives(), "users");
+  for (const std::string& id : new_ids) user_ids_.intern(id);
+  partial_fit_users_model(users, feedback);
+}
+
+void Recommender::partial_fit_users(std::span<const std::int32_t> users, const SparseRows& rows,
+                                    std::span<const std::string> new_ids) {
+  check_positive_rows(rows, "rows");
+  FeedbackMatrix feedback;
+  feedback.n_users = rows.n_rows;
+  feedback.n_items = rows.n_cols;
+  feedback.indptr = rows.indptr;
+  feedback.indices = rows.indices;
+  feedback.values = rows.values;
+  feedback.negatives = SparseRows::empty(rows.n_rows, rows.n_cols);
+  partial_fit_users(users, feedback, new_ids);
+}
+
+void Recommender::partial_fit_items(std::span<const std::int32_t> items, const SparseRows& columns,
+                                    std::span<const std::string> new_ids) {
+  check_fitted();
+  if (!supports_partial_fit_items())
+    throw UsageError("model '" + name() + "' cannot add or update items without a refit (partial_fit_items)");
+  check_positive_rows(columns, "columns");
+  if (columns.n_cols != n_users())
+    throw UsageError("columns: " + std::to_string(columns.n_cols) + " users per row, the model has " +
+                     std::to_string(n_users()));
+  const std::int32_t fresh = count_new_ids(n_items(), items, "items");
+  check_new_ids(item_ids_, n_items(), fresh, new_ids, "items");
+  history_ = replace_rows(history_.transpose(), items, columns, "items").transpose();
+  for (const std::string& id : new_ids) item_ids_.intern(id);
+  partial_fit_items_model(items, columns);
+}
+
+void Recommender::partial_fit_users_model(std::span<const std::int32_t>, const FeedbackMatrix&) {}
+void Recommender::partial_fit_items_model(std::span<const std::int32_t>, const SparseRows&) {}
 
 void Recommender::set_fit_stat(const std::string& name, double value) {
   for (auto& [key, stored] : fit_stats_)
@@ -221,13 +306,21 @@ void Recommender::top_k_users(std::span<const std::int32_t> users,
                               ScoredItem* out, std::int32_t* counts) const {
   if (users.empty()) return;
   k = std::max<std::int32_t>(k, 0);
-  thread_local std::vector<float> scores;
+  // Whole rows in chunks of at most kScratchKeepBytes (at least one row): the
+  // buffer stays poolable, so a large block neither allocates per call nor
+  // leaves a block-sized buffer (once 134 MB) with the thread.
   const auto n = static_cast<std::size_t>(n_items());
-  scores.resize(users.size() * n);
-  score_users(users, scores.data());
-  for (std::size_t r = 0; r < users.size(); ++r) {
-    const std::span<const std::int32_t> skip = exclude.empty() ? std::span<const std::int32_t>() : exclude[r];
-    counts[r] = top_k(std::span<const float>(scores.data() + r * n, n), skip, k, out + r * static_cast<std::size_t>(k));
+  const std::size_t chunk = std::clamp<std::size_t>(kScratchKeepBytes / sizeof(float) / std::max<std::size_t>(n, 1), 1,
+                                                    users.size());
+  Scratch<float> scores(chunk * n);
+  for (std::size_t first = 0; first < users.size(); first += chunk) {
+    const std::size_t rows = std::min(chunk, users.size() - first);
+    score_users(users.subspan(first, rows), scores.data());
+    for (std::size_t r = first; r < first + rows; ++r) {
+      const std::span<const std::int32_t> skip = exclude.empty() ? std::span<const std::int32_t>() : exclude[r];
+      counts[r] = top_k(std::span<const float>(scores.data() + (r - first) * n, n), skip, k,
+                        out + r * static_cast<std::size_t>(k));
+    }
   }
 }
 

@@ -139,6 +139,38 @@ class Recommender {
   const IdMap& user_ids() const { return user_ids_; }
   const IdMap& item_ids() const { return item_ids_; }
 
+  // ---- Incremental updates (implicit's partial_fit_users / partial_fit_items):
+  // new listeners, new events and new items without a refit. NOT safe while
+  // other threads read the model: the caller serialises (or updates a copy and
+  // swaps it in). UsageError naming the model when it cannot.
+  //
+  // Which of the two this model supports (factor models ials/bpr, itemknn,
+  // userknn, ease, rp3beta, pop, content, featureknn, and blend/mmr over a
+  // model that does: users; ials: items too).
+  virtual bool supports_partial_fit() const { return false; }
+  virtual bool supports_partial_fit_items() const { return false; }
+  // Replaces the whole history of each users[r] by row r of `feedback`
+  // (feedback.n_users == users.size(), n_items == n_items(); values on the
+  // FeedbackMatrix scale; feedback.negatives, when it has rows, the skips of
+  // models that use them — none otherwise) and updates what the model derives
+  // from it: factor models recompute the user's vector by their own fold-in,
+  // userknn the user's neighbours (other users' neighbour lists keep the fit's);
+  // the others score from history() alone. Ids n_users(), n_users() + 1, ...
+  // append new users; `new_ids` (one string each, in id order) extends
+  // user_ids() and is required when the model has string ids.
+  void partial_fit_users(std::span<const std::int32_t> users, const FeedbackMatrix& feedback,
+                         std::span<const std::string> new_ids = {});
+  // The same from positives only (rows: users.size() × n_items(); no skips).
+  void partial_fit_users(std::span<const std::int32_t> users, const SparseRows& rows,
+                         std::span<const std::string> new_ids = {});
+  // Sets the listeners of each items[r] to row r of `columns` (items.size()
+  // rows × n_users() columns: the users who have the item, with values; the
+  // users' history entries of those items are replaced) and solves the item's
+  // vector from them. Ids n_items(), n_items() + 1, ... append new items
+  // (`new_ids` extends item_ids()). The users' vectors are not refitted.
+  void partial_fit_items(std::span<const std::int32_t> items, const SparseRows& columns,
+                         std::span<const std::string> new_ids = {});
+
   // Model files (models/model_file.h). load() makes the model named in the
   // file through the registry. InputError names the file on any defect.
   void save(const std::string& path) const;
@@ -153,6 +185,12 @@ class Recommender {
   // Model arrays, in sections named "<model name>.<array>".
   virtual void save_model(ModelWriter& out) const = 0;
   virtual void load_model(const ModelReader& in) = 0;
+
+  // Partial-fit hooks, called after history() holds the new rows (n_users() /
+  // n_items() already count appended ones). `feedback` / `columns` are the
+  // arguments of the public call, already checked.
+  virtual void partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback);
+  virtual void partial_fit_items_model(std::span<const std::int32_t> items, const SparseRows& columns);
 
   // UsageError naming the argument when out of range / not fitted.
   void check_fitted() const;

@@ -28,6 +28,9 @@ class Popularity final : public Recommender {
   void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
   Explanation explain(std::int32_t user, std::int32_t item) const override;
 
+  // Partial fit: scores do not depend on the user; history() (what is excluded) is replaced.
+  bool supports_partial_fit() const override { return true; }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
   void save_model(ModelWriter& out) const override;

@@ -6,7 +6,9 @@
 
 #include "data/error.h"
 #include "models/model_file.h"
+#include "models/partial_fit.h"
 #include "models/rerank/nested_model.h"
+#include "models/scratch.h"
 
 namespace segue {
 namespace {
@@ -44,6 +46,11 @@ void BlendModel::fit_model(const FeedbackMatrix& train, const FitContext& contex
   cf_->fit(train, context);
 }
 
+void BlendModel::partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback) {
+  cf_->partial_fit_users(users, feedback);
+  skips_ = replace_rows(skips_, users, feedback.negatives, "users");
+}
+
 void BlendModel::standardise(float* row, std::size_t n) {
   double sum = 0.0, sum_sq = 0.0;
   std::size_t count = 0;
@@ -72,8 +79,7 @@ void BlendModel::mix(float* cf_row, const float* content_row) const {
 void BlendModel::score_users(std::span<const std::int32_t> users, float* out) const {
   const auto n = static_cast<std::size_t>(n_items());
   if (weight_ < 1.0f) cf_->score_users(users, out);
-  thread_local std::vector<float> content_row;
-  content_row.resize(n);
+  Scratch<float> content_row(n);
   for (std::size_t r = 0; r < users.size(); ++r) {
     float* row = out + r * n;
     if (weight_ <= 0.0f) {
@@ -85,7 +91,7 @@ void BlendModel::score_users(std::span<const std::int32_t> users, float* out) co
                  content_row.data());
     standardise(content_row.data(), n);
     if (weight_ >= 1.0f) {
-      std::copy(content_row.begin(), content_row.end(), row);
+      std::copy_n(content_row.data(), n, row);
       continue;
     }
     standardise(row, n);
@@ -95,18 +101,20 @@ void BlendModel::score_users(std::span<const std::int32_t> users, float* out) co
 
 void BlendModel::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
   const auto n = static_cast<std::size_t>(n_items());
-  thread_local std::vector<std::int32_t> pos, neg;
-  thread_local std::vector<float> pos_values, neg_values;
-  content_detail::split_history(items, weights, pos, pos_values, neg, neg_values);
+  // The call's own buffers: a blend as cf_ splits `pos` again, and with shared
+  // thread_local buffers it emptied this call's skips before they were scored.
+  Scratch<std::int32_t> pos, neg;
+  Scratch<float> pos_values, neg_values;
+  content_detail::split_history(items, weights, *pos, *pos_values, *neg, *neg_values);
   if (weight_ < 1.0f) {
-    cf_->score_history(pos, pos_values, out);
+    cf_->score_history(*pos, *pos_values, out);
     standardise(out, n);
   }
   if (weight_ <= 0.0f) return;
-  std::vector<float> content_row(n);
-  index_.score(pos, pos_values, neg, neg_values, content_row.data());
+  Scratch<float> content_row(n);
+  index_.score(*pos, *pos_values, *neg, *neg_values, content_row.data());
   standardise(content_row.data(), n);
-  if (weight_ >= 1.0f) std::copy(content_row.begin(), content_row.end(), out);
+  if (weight_ >= 1.0f) std::copy_n(content_row.data(), n, out);
   else mix(out, content_row.data());
 }
 

@@ -41,8 +41,13 @@ class BlendModel final : public Recommender {
   // z-standardises a row in place (finite scores only; a constant row becomes 0).
   static void standardise(float* row, std::size_t n);
 
+  // Partial fit: when the CF model can (its users updated too), with the
+  // content side's plays and skips replaced.
+  bool supports_partial_fit() const override { return cf_->supports_partial_fit(); }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
+  void partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback) override;
   void save_model(ModelWriter& out) const override;
   void load_model(const ModelReader& in) override;
 

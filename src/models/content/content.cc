@@ -7,6 +7,8 @@
 
 #include "data/error.h"
 #include "models/model_file.h"
+#include "models/partial_fit.h"
+#include "models/scratch.h"
 
 namespace segue {
 namespace {
@@ -91,10 +93,9 @@ std::string matches_note(const std::vector<FeatureMatch>& matches) {
 
 void split_history(std::span<const std::int32_t> items, std::span<const float> weights, std::vector<std::int32_t>& pos,
                    std::vector<float>& pos_values, std::vector<std::int32_t>& neg, std::vector<float>& neg_values) {
-  thread_local std::vector<std::pair<std::int32_t, float>> merged;
-  merged.clear();
-  for (std::size_t k = 0; k < items.size(); ++k) merged.emplace_back(items[k], weights.empty() ? 1.0f : weights[k]);
-  std::sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Scratch<std::pair<std::int32_t, float>> merged;
+  for (std::size_t k = 0; k < items.size(); ++k) merged->emplace_back(items[k], weights.empty() ? 1.0f : weights[k]);
+  std::sort(merged->begin(), merged->end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   pos.clear();
   pos_values.clear();
   neg.clear();
@@ -395,12 +396,16 @@ void ContentModel::score_users(std::span<const std::int32_t> users, float* out) 
                  skips_.row_values(users[r]), out + r * stride);
 }
 
+void ContentModel::partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback) {
+  skips_ = replace_rows(skips_, users, feedback.negatives, "users");
+}
+
 void ContentModel::score_history(std::span<const std::int32_t> items, std::span<const float> weights,
                                  float* out) const {
-  thread_local std::vector<std::int32_t> pos, neg;
-  thread_local std::vector<float> pos_values, neg_values;
-  content_detail::split_history(items, weights, pos, pos_values, neg, neg_values);
-  index_.score(pos, pos_values, neg, neg_values, out);
+  Scratch<std::int32_t> pos, neg;
+  Scratch<float> pos_values, neg_values;
+  content_detail::split_history(items, weights, *pos, *pos_values, *neg, *neg_values);
+  index_.score(*pos, *pos_values, *neg, *neg_values, out);
 }
 
 std::vector<ScoredItem> ContentModel::recommend_from_features(const std::vector<std::string>& names,

@@ -124,10 +124,15 @@ class ContentModel final : public Recommender {
   Explanation explain(std::int32_t user, std::int32_t item) const override;
   std::vector<FeatureMatch> matched_features(std::int32_t user, std::int32_t item, std::size_t n = 5) const;
 
+  // Partial fit: the users' plays (history) and skips are replaced; the item
+  // rows and the popularity prior keep the fit's.
+  bool supports_partial_fit() const override { return true; }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
   void save_model(ModelWriter& out) const override;
   void load_model(const ModelReader& in) override;
+  void partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback) override;
 
  private:
   ContentIndex index_;

@@ -35,6 +35,9 @@ class FeatureKnn final : public Recommender {
   void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
   Explanation explain(std::int32_t user, std::int32_t item) const override;
 
+  // Partial fit: scores follow from history() alone.
+  bool supports_partial_fit() const override { return true; }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
   void save_model(ModelWriter& out) const override;

@@ -298,6 +298,45 @@ void Bpr::fold_in(std::span<const std::int32_t> items, std::span<const float> we
   }
 }
 
+void Bpr::fold_in_user(std::span<const std::int32_t> items, std::span<const float> weights,
+                       std::span<float> out) const {
+  fold_in(items, weights, out);
+}
+
+// The mirror of fold_in: SGD on the new item's vector alone (user and other
+// item vectors fixed), from zero, over (listener, item, sampled negative)
+// triples, as many per listener as training drew per positive.
+void Bpr::fold_in_items(const SparseRows& columns, std::span<float> out) const {
+  const std::int32_t dim = factors();
+  const auto ds = static_cast<std::size_t>(dim);
+  const bool bias = dim > factors_param_;
+  const auto known = static_cast<std::int32_t>(item_factors().size() / ds);  // items with a vector already
+  const float* v = item_factors().data();
+  const float* u = user_factors().data();
+  std::vector<float> x(ds), vj(ds);
+  for (std::int32_t r = 0; r < columns.n_rows; ++r) {
+    float* vi = out.data() + static_cast<std::size_t>(r) * ds;
+    std::fill(vi, vi + ds, 0.0f);
+    const auto listeners = columns.row_indices(r);
+    if (listeners.empty() || known == 0) continue;
+    Rng rng(splitmix64_mix(seed_ + 0x17E3 + static_cast<std::uint64_t>(r)));
+    const std::int64_t steps = static_cast<std::int64_t>(epochs_) * static_cast<std::int64_t>(listeners.size());
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const std::int32_t user = listeners[rng.below(listeners.size())];
+      std::int32_t j = -1;
+      for (int t = 0; t < kNegativeTries && j < 0; ++t) {
+        const auto c = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(known)));
+        if (!contains(history().row_indices(user), c)) j = c;
+      }
+      if (j < 0) continue;
+      // Copies: only vi's update is kept.
+      std::copy_n(u + static_cast<std::size_t>(user) * ds, ds, x.data());
+      std::copy_n(v + static_cast<std::size_t>(j) * ds, ds, vj.data());
+      sgd_step(x.data(), vi, vj.data(), factors_param_, bias, learning_rate_, reg_, true);
+    }
+  }
+}
+
 void Bpr::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
   std::vector<float> x(static_cast<std::size_t>(factors()));
   fold_in(items, weights, x);

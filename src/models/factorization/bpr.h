@@ -38,8 +38,16 @@ class Bpr final : public FactorModel {
   void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
   void fold_in(std::span<const std::int32_t> items, std::span<const float> weights, std::span<float> out) const;
 
+  // Partial fit: a user's vector is fold_in() of their new history; an item's,
+  // the same SGD on the item's vector alone over its listeners.
+  bool supports_partial_fit() const override { return true; }
+  bool supports_partial_fit_items() const override { return true; }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
+  void fold_in_user(std::span<const std::int32_t> items, std::span<const float> weights,
+                    std::span<float> out) const override;
+  void fold_in_items(const SparseRows& columns, std::span<float> out) const override;
 
  private:
   std::int32_t factors_param_;

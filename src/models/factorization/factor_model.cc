@@ -11,6 +11,7 @@
 #include "data/error.h"
 #include "models/model_file.h"
 #include "models/runtime.h"
+#include "models/scratch.h"
 #include "util/cholesky.h"
 
 namespace segue {
@@ -48,9 +49,8 @@ void FactorModel::compute_item_norms() {
   }
 }
 
-const float* FactorModel::gather_users(std::span<const std::int32_t> users) const {
+const float* FactorModel::gather_users(std::span<const std::int32_t> users, std::vector<float>& rows) const {
   const auto f = static_cast<std::size_t>(factors_);
-  thread_local std::vector<float> rows;
   rows.resize(users.size() * f);
   for (std::size_t r = 0; r < users.size(); ++r)
     std::copy_n(user_factors_.data() + static_cast<std::size_t>(users[r]) * f, f, rows.data() + r * f);
@@ -63,14 +63,16 @@ const float* FactorModel::gather_users(std::span<const std::int32_t> users) cons
 // own can test each score against the user's top-k threshold in registers.
 void FactorModel::score_users(std::span<const std::int32_t> users, float* out) const {
   if (users.empty() || n_items() == 0) return;
-  score_rows(packed_items_, gather_users(users), static_cast<std::int32_t>(users.size()), out, n_items());
+  Scratch<float> rows;
+  score_rows(packed_items_, gather_users(users, *rows), static_cast<std::int32_t>(users.size()), out, n_items());
 }
 
 void FactorModel::top_k_users(std::span<const std::int32_t> users,
                               std::span<const std::span<const std::int32_t>> exclude, std::int32_t k,
                               ScoredItem* out, std::int32_t* counts) const {
   if (users.empty()) return;
-  top_k_rows_fused(packed_items_, gather_users(users), static_cast<std::int32_t>(users.size()), exclude, k, out,
+  Scratch<float> rows;
+  top_k_rows_fused(packed_items_, gather_users(users, *rows), static_cast<std::int32_t>(users.size()), exclude, k, out,
                    counts);
 }
 
@@ -123,6 +125,39 @@ std::vector<ScoredItem> FactorModel::similar_items(std::int32_t item, std::int32
   std::vector<ScoredItem> out;
   top_k(scores, std::span<const std::int32_t>(&item, 1), std::min(n, n_items()), out);
   return out;
+}
+
+void FactorModel::fold_in_user(std::span<const std::int32_t>, std::span<const float>, std::span<float>) const {
+  throw UsageError("model '" + name() + "' has no fold-in for partial_fit_users");
+}
+
+void FactorModel::fold_in_items(const SparseRows&, std::span<float>) const {
+  throw UsageError("model '" + name() + "' has no item fold-in for partial_fit_items");
+}
+
+void FactorModel::partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix&) {
+  const auto f = static_cast<std::size_t>(factors_);
+  std::vector<float> vector(f);
+  std::vector<std::pair<std::int32_t, std::vector<float>>> solved;
+  for (const std::int32_t u : users) {
+    fold_in_user(history().row_indices(u), history().row_values(u), vector);
+    solved.emplace_back(u, vector);
+  }
+  // Installed only once every solve succeeded.
+  user_factors_.resize(static_cast<std::size_t>(n_users()) * f, 0.0f);
+  for (const auto& [u, x] : solved) std::copy(x.begin(), x.end(), user_factors_.begin() + static_cast<std::ptrdiff_t>(u * f));
+}
+
+void FactorModel::partial_fit_items_model(std::span<const std::int32_t> items, const SparseRows& columns) {
+  const auto f = static_cast<std::size_t>(factors_);
+  std::vector<float> solved(items.size() * f);
+  fold_in_items(columns, solved);
+  item_factors_.resize(static_cast<std::size_t>(n_items()) * f, 0.0f);
+  for (std::size_t r = 0; r < items.size(); ++r)
+    std::copy_n(solved.begin() + static_cast<std::ptrdiff_t>(r * f), f,
+                item_factors_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(items[r]) * f));
+  compute_item_norms();
+  packed_items_ = pack_items(item_factors_.data(), n_items(), factors_);
 }
 
 void FactorModel::save_model(ModelWriter& out) const {

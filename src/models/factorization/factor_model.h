@@ -41,6 +41,20 @@ class FactorModel : public Recommender {
  protected:
   explicit FactorModel(ModelSpec spec);
 
+  // Partial fit: a user's vector becomes fold_in_user() of their new history
+  // (appended users grow user_factors()); an item's, row r of fold_in_items()
+  // of its listeners (appended items grow item_factors(); norms and the
+  // kernel's panels are rebuilt). Subclasses that fold in say so through
+  // supports_partial_fit() / supports_partial_fit_items().
+  void partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback) override;
+  void partial_fit_items_model(std::span<const std::int32_t> items, const SparseRows& columns) override;
+  // The model's own fold-in of one history into `out` (factors() floats).
+  virtual void fold_in_user(std::span<const std::int32_t> items, std::span<const float> weights,
+                            std::span<float> out) const;
+  // Vectors of the items whose listeners are the rows of `columns` (row r:
+  // user ids, values) into out (columns.n_rows × factors(), row-major).
+  virtual void fold_in_items(const SparseRows& columns, std::span<float> out) const;
+
   // Installs the learned factors (end of fit_model). std::invalid_argument when
   // the sizes are not n_users() × factors and n_items() × factors.
   void set_factors(std::int32_t factors, std::vector<float> user_factors, std::vector<float> item_factors);
@@ -51,8 +65,8 @@ class FactorModel : public Recommender {
 
  private:
   void compute_item_norms();
-  // The block's user rows, gathered contiguous (per thread, reused).
-  const float* gather_users(std::span<const std::int32_t> users) const;
+  // The block's user rows, gathered contiguous into `rows` (the call's scratch).
+  const float* gather_users(std::span<const std::int32_t> users, std::vector<float>& rows) const;
 
   std::int32_t factors_ = 0;
   std::vector<float> user_factors_;

@@ -301,16 +301,24 @@ void ImplicitAls::fold_in(std::span<const std::int32_t> items, std::span<const f
   const auto f = static_cast<std::size_t>(factors());
   if (out.size() != f)
     throw UsageError("out: " + std::to_string(out.size()) + " floats for " + std::to_string(f) + " factors");
-  std::vector<double> a(gram_.begin(), gram_.end());
+  solve_row(gram_, item_factors().data(), items, weights, out);
+}
+
+// The iALS row solve, for a user (other = items, gram = VᵀV) or an item
+// (other = users, gram = UᵀU): the training objective of one row, exactly.
+void ImplicitAls::solve_row(const std::vector<float>& gram, const float* other, std::span<const std::int32_t> ids,
+                            std::span<const float> weights, std::span<float> out) const {
+  const auto f = static_cast<std::size_t>(factors());
+  std::vector<double> a(gram.begin(), gram.end());
   std::vector<double> b(f, 0.0);
   std::int64_t observed = 0;
-  for (std::size_t j = 0; j < items.size(); ++j) {
+  for (std::size_t j = 0; j < ids.size(); ++j) {
     const float w = weights.empty() ? 1.0f : weights[j];
     if (!(w > 0)) continue;
-    if (!std::isfinite(w)) throw UsageError("weights: weight of item " + std::to_string(items[j]) + " is not finite");
+    if (!std::isfinite(w)) throw UsageError("weights: weight of item " + std::to_string(ids[j]) + " is not finite");
     ++observed;
     const double c = confidence(w);
-    const float* v = item_factors().data() + static_cast<std::size_t>(items[j]) * f;
+    const float* v = other + static_cast<std::size_t>(ids[j]) * f;
     for (std::size_t r = 0; r < f; ++r) {
       b[r] += c * v[r];
       for (std::size_t k = 0; k < f; ++k) a[r * f + k] += (c - 1.0) * v[r] * v[k];
@@ -324,6 +332,25 @@ void ImplicitAls::fold_in(std::span<const std::int32_t> items, std::span<const f
   }
   if (!cholesky_solve(a, b, f)) throw UsageError("reg: fold-in system is singular; use reg > 0");
   for (std::size_t r = 0; r < f; ++r) out[r] = static_cast<float>(b[r]);
+}
+
+void ImplicitAls::fold_in_user(std::span<const std::int32_t> items, std::span<const float> weights,
+                               std::span<float> out) const {
+  fold_in(items, weights, out);
+}
+
+void ImplicitAls::fold_in_items(const SparseRows& columns, std::span<float> out) const {
+  const auto f = static_cast<std::size_t>(factors());
+  std::vector<float> user_gram;
+  ials_gram(user_factors().data(), n_users(), factors(), user_gram);
+  for (std::int32_t r = 0; r < columns.n_rows; ++r)
+    solve_row(user_gram, user_factors().data(), columns.row_indices(r), columns.row_values(r),
+              out.subspan(static_cast<std::size_t>(r) * f, f));
+}
+
+void ImplicitAls::partial_fit_items_model(std::span<const std::int32_t> items, const SparseRows& columns) {
+  FactorModel::partial_fit_items_model(items, columns);
+  ials_gram(item_factors().data(), n_items(), factors(), gram_);  // fold-in's VᵀV with the new items
 }
 
 void ImplicitAls::score_history(std::span<const std::int32_t> items, std::span<const float> weights,

@@ -39,11 +39,23 @@ class ImplicitAls final : public FactorModel {
 
   float confidence(float weight) const;
 
+  // Partial fit: a user's vector is fold_in() of their new history, an item's
+  // the same solve over its listeners (UᵀU of the current user factors).
+  bool supports_partial_fit() const override { return true; }
+  bool supports_partial_fit_items() const override { return true; }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
   void load_model(const ModelReader& in) override;
+  void fold_in_user(std::span<const std::int32_t> items, std::span<const float> weights,
+                    std::span<float> out) const override;
+  void fold_in_items(const SparseRows& columns, std::span<float> out) const override;
+  void partial_fit_items_model(std::span<const std::int32_t> items, const SparseRows& columns) override;
 
  private:
+  void solve_row(const std::vector<float>& gram, const float* other, std::span<const std::int32_t> ids,
+                 std::span<const float> weights, std::span<float> out) const;
+
   std::int32_t factors_param_;
   std::int32_t iterations_;
   float alpha_;

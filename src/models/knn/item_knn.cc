@@ -6,6 +6,7 @@
 
 #include "data/error.h"
 #include "models/model_file.h"
+#include "models/scratch.h"
 
 namespace segue {
 namespace {
@@ -90,10 +91,10 @@ void ItemKnn::score_users(std::span<const std::int32_t> users, float* out) const
 }
 
 void ItemKnn::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
-  thread_local std::vector<std::int32_t> merged_items;
-  thread_local std::vector<float> merged_values;
-  knn::merge_history(items, weights, merged_items, merged_values);
-  accumulate(merged_items, merged_values, out);
+  Scratch<std::int32_t> merged_items;
+  Scratch<float> merged_values;
+  knn::merge_history(items, weights, *merged_items, *merged_values);
+  accumulate(*merged_items, *merged_values, out);
 }
 
 std::vector<ScoredItem> ItemKnn::similar_items(std::int32_t item, std::int32_t n) const {

@@ -43,6 +43,9 @@ class ItemKnn final : public Recommender {
   // of the score (the top 10 are listed, so they sum to <= 1).
   Explanation explain(std::int32_t user, std::int32_t item) const override;
 
+  // Partial fit: scores follow from history() alone (the item neighbours keep the fit's).
+  bool supports_partial_fit() const override { return true; }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
   void save_model(ModelWriter& out) const override;

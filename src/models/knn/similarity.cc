@@ -267,7 +267,8 @@ SparseRows similarity_top_k(const SparseRows& docs, const SparseRows& by_term, c
 void similarity_top_k_one(std::span<const std::int32_t> terms, std::span<const float> values,
                           const SparseRows& by_term, std::span<const float> doc_norms, const SimilarityParams& params,
                           std::vector<float>& accumulator, std::vector<std::int32_t>& touched,
-                          std::vector<std::int32_t>& out_ids, std::vector<float>& out_values) {
+                          std::vector<std::int32_t>& out_ids, std::vector<float>& out_values,
+                          std::int32_t exclude) {
   double own = 0.0;
   for (float v : values) own += static_cast<double>(v) * v;
   const double left = left_factor(params, static_cast<float>(own));
@@ -289,7 +290,7 @@ void similarity_top_k_one(std::span<const std::int32_t> terms, std::span<const f
   for (std::int32_t d : touched) {
     float& slot = accumulator[static_cast<std::size_t>(d)];
     const float sim = from_factors(params, slot, left, right_factor(params, doc_norms[static_cast<std::size_t>(d)]));
-    if (sim > 0) candidates.push_back({sim, d});
+    if (sim > 0 && d != exclude) candidates.push_back({sim, d});
     slot = 0.0f;
   }
   touched.clear();

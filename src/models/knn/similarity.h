@@ -98,10 +98,13 @@ SparseRows similarity_top_k(const SparseRows& docs, const SparseRows& by_term, c
 // The same for one outside document (fold-in): its similarity to every row of
 // the training documents, top k, appended to out (sorted by id). `accumulator`
 // (n_docs floats, all 0) and `touched` are the caller's scratch, left clean.
+// `exclude` (>= 0): a training row left out (the document itself, when a
+// training row is recomputed: then the result equals similarity_top_k's row).
 void similarity_top_k_one(std::span<const std::int32_t> terms, std::span<const float> values,
                           const SparseRows& by_term, std::span<const float> doc_norms, const SimilarityParams& params,
                           std::vector<float>& accumulator, std::vector<std::int32_t>& touched,
-                          std::vector<std::int32_t>& out_ids, std::vector<float>& out_values);
+                          std::vector<std::int32_t>& out_ids, std::vector<float>& out_values,
+                          std::int32_t exclude = -1);
 
 // Sums duplicate ids of a history (any order) into sorted unique (id, value)
 // pairs; entries whose sum is <= 0 or not finite are dropped.

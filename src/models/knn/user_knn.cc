@@ -6,6 +6,8 @@
 
 #include "data/error.h"
 #include "models/model_file.h"
+#include "models/partial_fit.h"
+#include "models/scratch.h"
 
 namespace segue {
 namespace {
@@ -72,19 +74,29 @@ void UserKnn::score_users(std::span<const std::int32_t> users, float* out) const
 }
 
 void UserKnn::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
-  thread_local std::vector<std::int32_t> terms;
-  thread_local std::vector<float> values;
-  thread_local std::vector<float> accumulator;  // all 0 between calls
-  thread_local std::vector<std::int32_t> touched;
-  thread_local std::vector<std::int32_t> ids;
-  thread_local std::vector<float> sims;
-  knn::merge_history(items, weights, terms, values);
-  knn::weight_document(weighting_, stats_, terms, values);
-  if (accumulator.size() < static_cast<std::size_t>(n_users())) accumulator.assign(static_cast<std::size_t>(n_users()), 0.0f);
-  ids.clear();
-  sims.clear();
-  knn::similarity_top_k_one(terms, values, by_item_, norms_, similarity_, accumulator, touched, ids, sims);
-  accumulate(ids, sims, out);
+  Scratch<std::int32_t> terms, touched, ids;
+  Scratch<float> values, sims;
+  Scratch<float> accumulator(static_cast<std::size_t>(n_users()));  // all 0
+  knn::merge_history(items, weights, *terms, *values);
+  knn::weight_document(weighting_, stats_, *terms, *values);
+  knn::similarity_top_k_one(*terms, *values, by_item_, norms_, similarity_, *accumulator, *touched, *ids, *sims);
+  accumulate(*ids, *sims, out);
+}
+
+void UserKnn::partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix&) {
+  prepare_features();
+  SparseRows rows = SparseRows::empty(0, n_users());
+  rows.indptr = {0};
+  std::vector<float> accumulator(static_cast<std::size_t>(n_users()), 0.0f);
+  std::vector<std::int32_t> touched;
+  for (const std::int32_t u : users) {
+    knn::similarity_top_k_one(features_.row_indices(u), features_.row_values(u), by_item_, norms_, similarity_,
+                              accumulator, touched, rows.indices, rows.values, u);
+    rows.indptr.push_back(static_cast<std::int64_t>(rows.indices.size()));
+    ++rows.n_rows;
+  }
+  neighbors_.n_cols = n_users();
+  neighbors_ = replace_rows(neighbors_, users, rows, "users");
 }
 
 Explanation UserKnn::explain(std::int32_t user, std::int32_t item) const {

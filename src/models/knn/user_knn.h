@@ -30,8 +30,14 @@ class UserKnn final : public Recommender {
   // exactly over j; shares of the top 10 (sum <= 1).
   Explanation explain(std::int32_t user, std::int32_t item) const override;
 
+  // Partial fit: the updated users' neighbours are recomputed from their new
+  // histories (features re-weighted from the whole history, O(nnz)); other
+  // users' neighbour lists keep the fit's until the next fit.
+  bool supports_partial_fit() const override { return true; }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
+  void partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback) override;
   void save_model(ModelWriter& out) const override;
   void load_model(const ModelReader& in) override;
 

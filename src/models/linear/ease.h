@@ -69,6 +69,9 @@ class Ease final : public Recommender {
   std::vector<ScoredItem> similar_items(std::int32_t item, std::int32_t n) const override;
   Explanation explain(std::int32_t user, std::int32_t item) const override;
 
+  // Partial fit: scores follow from history() alone.
+  bool supports_partial_fit() const override { return true; }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
   void save_model(ModelWriter& out) const override;

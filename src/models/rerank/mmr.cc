@@ -10,6 +10,7 @@
 #include "models/factorization/factor_model.h"
 #include "models/model_file.h"
 #include "models/rerank/nested_model.h"
+#include "models/scratch.h"
 
 namespace segue {
 namespace {
@@ -91,11 +92,8 @@ std::int32_t mmr_rerank(std::span<const ScoredItem> candidates, std::int32_t k, 
   const std::size_t n = candidates.size();
   const std::size_t picks = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(k, 0)));
   if (picks == 0) return 0;
-  thread_local std::vector<double> rel, max_sim;
-  thread_local std::vector<std::uint8_t> taken;
-  rel.assign(n, 0.0);
-  max_sim.assign(n, 0.0);
-  taken.assign(n, 0);
+  Scratch<double> rel(n), max_sim(n);
+  Scratch<std::uint8_t> taken(n);
   double hi = -std::numeric_limits<double>::infinity(), lo = std::numeric_limits<double>::infinity();
   for (const ScoredItem& c : candidates)
     if (std::isfinite(c.score)) {
@@ -180,12 +178,16 @@ void MmrModel::fit_model(const FeedbackMatrix& train, const FitContext& context)
   }
 }
 
+void MmrModel::partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback) {
+  base_->partial_fit_users(users, feedback);
+}
+
 void MmrModel::rerank_row(float* row, std::span<const std::int32_t> exclude) const {
   const auto n = static_cast<std::size_t>(n_items());
-  thread_local std::vector<ScoredItem> candidates, picked;
-  top_k(std::span<const float>(row, n), exclude, std::min(candidates_, n_items()), candidates);
-  picked.resize(candidates.size());
-  const std::int32_t count = mmr_rerank(candidates, static_cast<std::int32_t>(candidates.size()), lambda_,
+  Scratch<ScoredItem> candidates, picked;
+  top_k(std::span<const float>(row, n), exclude, std::min(candidates_, n_items()), *candidates);
+  picked->resize(candidates.size());
+  const std::int32_t count = mmr_rerank(*candidates, static_cast<std::int32_t>(candidates.size()), lambda_,
                                         similarity_, picked.data());
   double hi = -std::numeric_limits<double>::infinity(), lo = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < n; ++i)
@@ -210,10 +212,10 @@ void MmrModel::top_k_users(std::span<const std::int32_t> users, std::span<const 
   if (users.empty()) return;
   k = std::max<std::int32_t>(k, 0);
   const std::int32_t wide = std::max(k, std::min(candidates_, n_items()));
-  thread_local std::vector<ScoredItem> lists;
-  thread_local std::vector<std::int32_t> list_counts;
-  lists.resize(users.size() * static_cast<std::size_t>(wide));
-  list_counts.resize(users.size());
+  // The call's own buffers: an mmr base writes its lists through `out` while
+  // using buffers of its own (shared thread_local ones once aliased here).
+  Scratch<ScoredItem> lists(users.size() * static_cast<std::size_t>(wide));
+  Scratch<std::int32_t> list_counts(users.size());
   base_->top_k_users(users, exclude, wide, lists.data(), list_counts.data());
   for (std::size_t r = 0; r < users.size(); ++r) {
     const ScoredItem* list = lists.data() + r * static_cast<std::size_t>(wide);

@@ -48,7 +48,7 @@ class ItemSimilarity {
 // Reranks `candidates` (the base list, best first) and writes the first
 // min(k, candidates.size()) MMR picks to out, best first, each with its base
 // score; returns how many. lambda outside [0, 1] is a UsageError.
-// Thread-safe (per-thread scratch).
+// Thread-safe (scratch owned by the call).
 std::int32_t mmr_rerank(std::span<const ScoredItem> candidates, std::int32_t k, double lambda,
                         const ItemSimilarity& similarity, ScoredItem* out);
 std::vector<ScoredItem> mmr_rerank(std::span<const ScoredItem> candidates, std::int32_t k, double lambda,
@@ -79,8 +79,13 @@ class MmrModel final : public Recommender {
   std::vector<ScoredItem> similar_items(std::int32_t item, std::int32_t n) const override;
   Explanation explain(std::int32_t user, std::int32_t item) const override;
 
+  // Partial fit: when the base model can (its users updated too); the item
+  // similarity keeps the fit's.
+  bool supports_partial_fit() const override { return base_->supports_partial_fit(); }
+
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
+  void partial_fit_users_model(std::span<const std::int32_t> users, const FeedbackMatrix& feedback) override;
   void save_model(ModelWriter& out) const override;
   void load_model(const ModelReader& in) override;
 
