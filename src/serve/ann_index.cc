@@ -190,9 +190,18 @@ struct AnnIndex::Impl {
   AnnOptions options;
   std::atomic<std::int32_t> ef_search{64};
   std::uint32_t checksum = 0;
-  PackedItems packed;  // the exact scan's panels, also the source of rescoring
+  PackedItems packed;  // the exact scan's panels
   std::unique_ptr<InnerProductSpace> space;  // declared before graph: the graph points into it
   std::unique_ptr<Graph> graph;              // null when n == 0
+  // The graph's element of each item: its vector (row-major, just touched by
+  // the search, so still in cache) is what rescoring reads.
+  std::vector<hnswlib::tableint> element_of;
+
+  void index_elements() {
+    element_of.assign(static_cast<std::size_t>(n), 0);
+    for (hnswlib::tableint e = 0; e < graph->cur_element_count; ++e)
+      element_of[graph->getExternalLabel(e)] = e;
+  }
 
   std::int32_t exact_limit() const { return static_cast<std::int32_t>(options.exact_share * n); }
   bool excluded(std::int32_t item, std::span<const std::int32_t> exclude) const {
@@ -205,7 +214,8 @@ struct AnnIndex::Impl {
     if (k < 0) throw UsageError("k: must be >= 0, got " + std::to_string(k));
   }
   // Scores `candidates` with the model's own kernel (bit for bit the scores
-  // the exact scan and the model's recommend() give) and keeps the k best.
+  // the exact scan and the model's recommend() give; the graph's distances
+  // round differently) and keeps the k best.
   std::vector<ScoredItem> rescore(std::span<const float> query, const std::vector<std::int32_t>& candidates,
                                   std::int32_t k) const;
 };
@@ -244,6 +254,7 @@ std::unique_ptr<AnnIndex> AnnIndex::build(const ItemVectors& vectors, const AnnO
   // search: fixed at 1 here and never changed again, so each search's ef is
   // max(1, fetch) = the fetch it asks for (searchKnn uses max(ef_, k)).
   impl.graph->setEf(1);
+  impl.index_elements();
   return index;
 }
 
@@ -257,10 +268,10 @@ std::vector<ScoredItem> AnnIndex::Impl::rescore(std::span<const float> query,
   gathered.factors = dim;
   gathered.data.assign(static_cast<std::size_t>(gathered.n_panels()) * f * lanes, 0.0f);
   for (std::size_t j = 0; j < candidates.size(); ++j) {
-    const auto item = static_cast<std::size_t>(candidates[j]);
-    const float* src = packed.data.data() + item / lanes * f * lanes + item % lanes;
+    const auto* src = reinterpret_cast<const float*>(
+        graph->getDataByInternalId(element_of[static_cast<std::size_t>(candidates[j])]));
     float* dst = gathered.data.data() + j / lanes * f * lanes + j % lanes;
-    for (std::size_t c = 0; c < f; ++c) dst[c * lanes] = src[c * lanes];
+    for (std::size_t c = 0; c < f; ++c) dst[c * lanes] = src[c];
   }
   scores.resize(candidates.size());
   score_rows(gathered, query.data(), 1, scores.data(), static_cast<std::int64_t>(scores.size()));
@@ -347,6 +358,7 @@ std::size_t AnnIndex::memory_bytes() const {
   // An unordered_map node (next pointer + pair) plus its bucket pointer.
   bytes += g.label_lookup_.size() * (2 * sizeof(void*) + sizeof(std::pair<hnswlib::labeltype, hnswlib::tableint>)) +
            g.label_lookup_.bucket_count() * sizeof(void*);
+  bytes += impl.element_of.size() * sizeof(hnswlib::tableint);
   return bytes;
 }
 
@@ -503,6 +515,7 @@ std::unique_ptr<AnnIndex> AnnIndex::load(const std::string& path, const ItemVect
   }
   check_graph(*impl.graph, vectors, path);
   impl.graph->setEf(1);  // as in build()
+  impl.index_elements();
   return index;
 }
 
