@@ -2,7 +2,10 @@
 // kill -9 of the server right after, and SIGTERM drains and exits 0.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,10 +24,19 @@ using testing::TempDir;
 
 const std::string kToken = "fedcba9876543210fedcba9876543210";
 
+// A port nobody listens on now (bound to 0, read back, closed; a race with
+// another process is possible but unlikely on loopback).
 int free_port() {
-  httplib::Server probe;
-  const int port = probe.bind_to_any_port("127.0.0.1");
-  return port;  // closed when probe goes: a race is possible but unlikely on loopback
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t size = sizeof address;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
 }
 
 struct ServerProcess {
@@ -106,8 +118,9 @@ TEST(ServeProcess, AcknowledgedEventsSurviveKillNine) {
     auto res = client.Get("/v1/users/writer/history?limit=100000");
     ASSERT_TRUE(res);
     std::int64_t received = 0;
-    for (const auto& e : json::parse(res->body)["events"]) received += e["source"] == "received" ? 1 : 0;
-    EXPECT_GE(received, acknowledged) << "round " << round;
+    const json history = json::parse(res->body);
+    for (const auto& e : history["events"]) received += e["source"] == "received" ? 1 : 0;
+    EXPECT_GE(received, acknowledged) << "round " << round << ": " << res->body.substr(0, 300);
     EXPECT_LE(received, acknowledged + round + 1);  // at most one unacknowledged request in flight per kill
     acknowledged = received;
     // SIGTERM: drains and exits 0.

@@ -40,8 +40,9 @@ TEST(ServingModel, KnownUserMatchesTheModelsOwnList) {
       const RecommendResult result = served->recommend(request);
       EXPECT_EQ(ids(result.items), ids(served->model().recommend(u, 5))) << spec << " user " << u;
       EXPECT_FALSE(result.fallback);
+      const std::vector<std::int32_t> list = ids(result.items);
       for (const std::int32_t seen : served->model().history().row_indices(u))
-        EXPECT_EQ(std::count(ids(result.items).begin(), ids(result.items).end(), seen), 0);
+        EXPECT_EQ(std::count(list.begin(), list.end(), seen), 0);
     }
   }
 }
@@ -85,7 +86,8 @@ TEST(ServingModel, HistoryIsFoldedInLikeTheModelDoes) {
   known.history = {before[0]};
   const RecommendResult after = served->recommend(known);
   EXPECT_EQ(after.strategy, "fold-in");
-  EXPECT_EQ(std::count(ids(after.items).begin(), ids(after.items).end(), before[0]), 0);
+  const std::vector<std::int32_t> after_ids = ids(after.items);
+  EXPECT_EQ(std::count(after_ids.begin(), after_ids.end(), before[0]), 0);
 }
 
 TEST(ServingModel, SkipsPushSimilarTracksDown) {

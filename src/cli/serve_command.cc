@@ -2,8 +2,11 @@
 // server itself calls library entry points only. SIGINT/SIGTERM stop the
 // listener, the requests in flight finish, pending events are committed, and
 // the process exits 0.
-#include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdio>
 #include <fstream>
@@ -18,6 +21,17 @@
 
 namespace segue::cli {
 namespace {
+
+// SIGINT/SIGTERM: the handler only writes to a pipe that a waiter thread
+// reads (a handler may run on any thread — OpenBLAS starts its threads before
+// main, so masking signals cannot route them to one thread).
+int stop_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int signal_number) {
+  const char byte = static_cast<char>(signal_number);
+  const ssize_t ignored = write(stop_pipe[1], &byte, 1);
+  (void)ignored;
+}
 
 std::string read_token(const std::string& path) {
   std::ifstream in(path);
@@ -65,22 +79,23 @@ void add_serve_command(CLI::App& app) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     args->http.threads = args->threads > 0 ? args->threads : static_cast<int>(std::max(8u, 2 * cores));
     set_default_threads(static_cast<int>(cores));
-    // Every thread started from here on inherits the mask: only the waiter below sees the signals.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    if (pipe2(stop_pipe, O_CLOEXEC) != 0) throw std::runtime_error("serve: cannot create the signal pipe");
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the server
     Service service(args->service);
     HttpServer server(service, args->http);
     server.bind();
-    std::thread waiter([&server, stop_signals] {
-      int signal_number = 0;
-      sigwait(&stop_signals, &signal_number);
-      std::fprintf(stderr, "segue serve: signal %d, finishing requests in flight\n", signal_number);
+    std::thread waiter([&server] {
+      char byte = 0;
+      while (read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      if (byte != 0) std::fprintf(stderr, "segue serve: signal %d, finishing requests in flight\n", static_cast<int>(byte));
       server.stop();
     });
-    waiter.detach();
     const auto served = service.current();
     std::fprintf(stderr, "segue serve: http://%s:%d/ — %s, %d items, %d users, %s, ready in %.2f s%s\n",
                  args->http.host.c_str(), server.port(), served->model().params().to_short_string().c_str(),
@@ -88,6 +103,8 @@ void add_serve_command(CLI::App& app) {
                  served->ann() != nullptr ? "hnsw index" : "exact scoring", service.startup_seconds(),
                  args->service.events_path.empty() ? " (no --events: received events are not durable)" : "");
     server.run();
+    on_stop_signal(0);  // wakes the waiter if run() ended for another reason
+    waiter.join();
     std::fprintf(stderr, "segue serve: stopped\n");
   });
 }

@@ -230,40 +230,52 @@ RecommendResult ServingModel::recommend(const RecommendRequest& request) const {
 
   const bool context = !request.mood.empty() || request.hour || request.skip_penalty != nullptr ||
                        !request.skipped.empty() || !allow.empty();
-  if (known && request.history.empty() && !context) {
-    if (request.approximate && ann_) {
+  // Fold-in input: the training row (its summed signals) plus the new items.
+  const auto folded_history = [&](std::vector<std::int32_t>& items, std::vector<float>& weights) {
+    items.assign(trained.begin(), trained.end());
+    if (known) {
+      const auto values = model.history().row_values(request.user);
+      weights.assign(values.begin(), values.end());
+    }
+    for (std::size_t k = 0; k < request.history.size(); ++k) {
+      const float w = request.history_weights.empty() ? 1.0f : request.history_weights[k];
+      const auto at = std::find(items.begin(), items.end(), request.history[k]);
+      if (at != items.end()) weights[static_cast<std::size_t>(at - items.begin())] += w;
+      else items.push_back(request.history[k]), weights.push_back(w);
+    }
+  };
+  if (!context && request.approximate && ann_) {
+    // The index answers for any listener with a query vector: a known one's
+    // own, or one folded in from their history (the model's own fold-in).
+    if (known && request.history.empty()) {
       result.strategy = "ann";
       result.items = ann_->search(user_vector(model, request.user), n, exclude);
     } else {
-      result.strategy = "model";
-      const std::span<const std::int32_t> one_exclude(exclude);
-      std::vector<ScoredItem> top(static_cast<std::size_t>(n));
-      std::int32_t count = 0;
-      model.top_k_users(std::span<const std::int32_t>(&request.user, 1),
-                        std::span<const std::span<const std::int32_t>>(&one_exclude, 1), n, top.data(), &count);
-      top.resize(static_cast<std::size_t>(count));
-      result.items = std::move(top);
+      result.strategy = "fold-in+ann";
+      std::vector<std::int32_t> items;
+      std::vector<float> weights;
+      folded_history(items, weights);
+      result.items = ann_->search(fold_in_vector(model, items, weights), n, exclude);
     }
+  } else if (known && request.history.empty() && !context) {
+    result.strategy = "model";
+    const std::span<const std::int32_t> one_exclude(exclude);
+    std::vector<ScoredItem> top(static_cast<std::size_t>(n));
+    std::int32_t count = 0;
+    model.top_k_users(std::span<const std::int32_t>(&request.user, 1),
+                      std::span<const std::span<const std::int32_t>>(&one_exclude, 1), n, top.data(), &count);
+    top.resize(static_cast<std::size_t>(count));
+    result.items = std::move(top);
   } else {
     std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
     if (request.history.empty()) {
       result.strategy = "model";
       model.score_users(std::span<const std::int32_t>(&request.user, 1), scores.data());
     } else {
-      // Fold-in: the training row (its summed signals) plus the new items.
       result.strategy = "fold-in";
-      std::vector<std::int32_t> items(trained.begin(), trained.end());
+      std::vector<std::int32_t> items;
       std::vector<float> weights;
-      if (known) {
-        const auto values = model.history().row_values(request.user);
-        weights.assign(values.begin(), values.end());
-      }
-      for (std::size_t k = 0; k < request.history.size(); ++k) {
-        const float w = request.history_weights.empty() ? 1.0f : request.history_weights[k];
-        const auto at = std::find(items.begin(), items.end(), request.history[k]);
-        if (at != items.end()) weights[static_cast<std::size_t>(at - items.begin())] += w;
-        else items.push_back(request.history[k]), weights.push_back(w);
-      }
+      folded_history(items, weights);
       model.score_history(items, weights, scores.data());
     }
     if (!request.skipped.empty()) {
