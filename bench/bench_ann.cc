@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   }
   const std::string model_path = argv[1];
   const std::string out_dir = argv[2];
-  const int n_queries_wanted = argc > 3 ? std::stoi(argv[3]) : 2000;
+  const bool load_only = argc > 3 && std::string(argv[3]) == "load";
+  const int n_queries_wanted = argc > 3 && !load_only ? std::stoi(argv[3]) : 2000;
   const int build_threads = argc > 4 ? std::stoi(argv[4]) : 2;
   const std::vector<int> efs = parse_list(argc > 5 ? argv[5] : "10,16,32,64,128,256,512,1024,2048");
   std::filesystem::create_directories(out_dir);
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
     std::cerr << model_path << ": the model has no item vectors\n";
     return 1;
   }
-  if (argc > 3 && std::string(argv[3]) == "load") {
+  if (load_only) {
     const int runs = argc > 4 ? std::stoi(argv[4]) : 5;
     for (int run = 0; run < runs; ++run) {
       const auto start = Clock::now();
