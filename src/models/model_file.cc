@@ -337,9 +337,13 @@ const void* ModelReader::aligned_data(const Section& section, std::size_t alignm
 
 void ModelReader::copy_out(const Section& section, void* out) const {
   const std::size_t bytes = section.count * dtype_size(section.type);
-  if (bytes == 0) return;
-  std::memcpy(out, bytes_.data() + section.offset, bytes);
-  if (mapped_) release_pages(bytes_.data() + section.offset, bytes);
+  // In chunks, releasing each after it is copied: the mapped section and its
+  // copy are never both wholly resident.
+  for (std::size_t at = 0; at < bytes; at += kCrcChunk) {
+    const std::size_t chunk = std::min(kCrcChunk, bytes - at);
+    std::memcpy(static_cast<char*>(out) + at, bytes_.data() + section.offset + at, chunk);
+    if (mapped_) release_pages(bytes_.data() + section.offset + at, chunk);
+  }
 }
 
 void ModelReader::release_bytes(const void* data, std::size_t bytes) const {
