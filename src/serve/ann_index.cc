@@ -479,10 +479,25 @@ std::unique_ptr<AnnIndex> AnnIndex::load(const std::string& path, const ItemVect
   if (file_bytes != kHeaderBytes + header.graph_bytes)
     file_error(path, "graph_bytes", "the file holds " + std::to_string(file_bytes) + " bytes, the header says " +
                                         std::to_string(kHeaderBytes + header.graph_bytes) + " (truncated?)");
-  std::string graph(header.graph_bytes, '\0');
-  if (!in.read(graph.data(), static_cast<std::streamsize>(graph.size()))) file_error(path, "graph", "cannot read");
-  if (crc_of(crc_of(0, nullptr, 0), graph.data(), graph.size()) != header.graph_crc)
-    file_error(path, "graph", "checksum mismatch (the file is corrupt)");
+  if (vectors.n_items > 0 && header.graph_bytes == 0) file_error(path, "graph", "missing");
+  // hnswlib's loadIndex reads only from a path: the graph bytes are copied, in
+  // chunks and checked on the way, into an anonymous in-memory file.
+  Fd memory{::memfd_create("segue-ann", MFD_CLOEXEC)};
+  if (memory.fd < 0) file_error(path, "", std::string("memfd_create: ") + std::strerror(errno));
+  std::uint32_t graph_crc = crc_of(0, nullptr, 0);
+  std::vector<char> chunk(std::size_t{1} << 20);
+  for (std::uint64_t left = header.graph_bytes; left > 0;) {
+    const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+    if (!in.read(chunk.data(), static_cast<std::streamsize>(size))) file_error(path, "graph", "cannot read");
+    graph_crc = crc_of(graph_crc, chunk.data(), size);
+    for (std::size_t done = 0; done < size;) {
+      const ssize_t wrote = ::write(memory.fd, chunk.data() + done, size - done);
+      if (wrote <= 0) file_error(path, "", std::string("cannot stage the graph: ") + std::strerror(errno));
+      done += static_cast<std::size_t>(wrote);
+    }
+    left -= size;
+  }
+  if (graph_crc != header.graph_crc) file_error(path, "graph", "checksum mismatch (the file is corrupt)");
 
   std::unique_ptr<AnnIndex> index(new AnnIndex());
   Impl& impl = *index->impl_;
@@ -494,17 +509,6 @@ std::unique_ptr<AnnIndex> AnnIndex::load(const std::string& path, const ItemVect
   impl.packed = pack_items(vectors.data, vectors.n_items, vectors.dim);
   impl.space = std::make_unique<InnerProductSpace>(static_cast<std::size_t>(vectors.dim));
   if (impl.n == 0) return index;
-  if (graph.empty()) file_error(path, "graph", "missing");
-  // hnswlib's loadIndex reads only from a path: hand it the checked bytes
-  // through an anonymous in-memory file.
-  Fd memory{::memfd_create("segue-ann", MFD_CLOEXEC)};
-  if (memory.fd < 0) file_error(path, "", std::string("memfd_create: ") + std::strerror(errno));
-  for (std::size_t done = 0; done < graph.size();) {
-    const ssize_t wrote = ::write(memory.fd, graph.data() + done, graph.size() - done);
-    if (wrote <= 0) file_error(path, "", std::string("cannot stage the graph: ") + std::strerror(errno));
-    done += static_cast<std::size_t>(wrote);
-  }
-  graph = std::string();
   try {
     // The loading constructor: hnswlib's bare one leaves the pointers its
     // destructor frees uninitialised, should loadIndex throw.
