@@ -62,8 +62,8 @@ def main():
     rows = [("segue exact scan", "-", 1.0, (r["qps"], r["qps_cpu"])) for r in segue["rows"] if r["method"] == "exact" and not r["exclusion"]]
     rows += [("segue hnsw", r["ef"], r["recall"], (r["qps"], r["qps_cpu"])) for r in segue["rows"]
              if r["method"] == "hnsw" and not r["exclusion"]]
-    excl_rows = [("segue hnsw, history excluded", r["ef"] or "-", r["recall"], (r["qps"], r["qps_cpu"])) for r in segue["rows"]
-                 if r["exclusion"]]
+    excl_rows = [("segue " + ("hnsw" if r["method"] == "hnsw" else "exact scan") + ", history excluded", r["ef"] or "-",
+                  r["recall"], (r["qps"], r["qps_cpu"])) for r in segue["rows"] if r["exclusion"]]
 
     import hnswlib
     before = rss_mib()
