@@ -14,6 +14,16 @@ torch_build=${SEGUE_TORCH_TEST_BUILD:-build-test-torch}
 cmake -S . -B "$torch_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGUE_TORCH=ON -DSEGUE_BENCH=OFF >/dev/null
 cmake --build "$torch_build" --target segue_torch_tests
 "$torch_build/segue_torch_tests" --gtest_brief=1
+# ThreadSanitizer: every registered model asked from 8 threads at once, nested
+# models' scratch, partial fit, and the service under concurrent requests and
+# hot reloads (tests/tsan.supp: the Hogwild SGD fits of bpr and hybrid race on
+# purpose; OpenBLAS and cpp-httplib are not instrumented).
+tsan_build=${SEGUE_TSAN_TEST_BUILD:-build-test-tsan}
+cmake -S . -B "$tsan_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1" \
+  -DSEGUE_SANITIZE=thread -DSEGUE_TORCH=OFF -DSEGUE_BENCH=OFF >/dev/null
+cmake --build "$tsan_build" --target segue_concurrency_tests
+TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
+  "$tsan_build/segue_concurrency_tests" --gtest_brief=1
 # -O1 without debug info: sanitizer builds stay quick to compile and to run.
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1" \
   -DSEGUE_SANITIZE=ON -DSEGUE_TORCH=OFF -DSEGUE_BENCH=OFF >/dev/null
