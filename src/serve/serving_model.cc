@@ -279,14 +279,26 @@ RecommendResult ServingModel::recommend(const RecommendRequest& request) const {
       model.score_history(items, weights, scores.data());
     }
     if (!request.skipped.empty()) {
-      // Skips push down what is like them: the row minus skip_weight times the
-      // standardised scores of a listener who only has the skipped tracks.
+      // Skips push down what is like them: each item loses skip_weight × the
+      // row's largest |score| × its similarity to the skipped tracks relative
+      // to the most similar item's (the scores of a listener who only has the
+      // skipped tracks). The row keeps the model's scale.
+      const std::vector<std::int32_t> skipped = sorted_unique(request.skipped);
       std::vector<float> like_skipped(scores.size());
-      const std::vector<float> ones(request.skipped.size(), 1.0f);
-      model.score_history(request.skipped, ones, like_skipped.data());
-      standardise(scores);
-      standardise(like_skipped);
-      for (std::size_t i = 0; i < scores.size(); ++i) scores[i] -= request.skip_weight * like_skipped[i];
+      const std::vector<float> ones(skipped.size(), 1.0f);
+      model.score_history(skipped, ones, like_skipped.data());
+      float top = 0.0f, like_max = 0.0f;
+      for (const float x : scores)
+        if (std::isfinite(x)) top = std::max(top, std::abs(x));
+      for (std::size_t i = 0; i < like_skipped.size(); ++i)
+        if (std::isfinite(like_skipped[i]) && !std::binary_search(skipped.begin(), skipped.end(),
+                                                                  static_cast<std::int32_t>(i)))
+          like_max = std::max(like_max, like_skipped[i]);
+      if (top > 0.0f && like_max > 0.0f) {
+        const float scale = request.skip_weight * top / like_max;
+        for (std::size_t i = 0; i < scores.size(); ++i)
+          if (std::isfinite(like_skipped[i]) && like_skipped[i] > 0.0f) scores[i] -= scale * like_skipped[i];
+      }
       result.notes.push_back("skips: " + std::to_string(request.skipped.size()) + " skipped tracks push down similar ones");
     }
     if (mood.mood != nullptr) {

@@ -35,8 +35,8 @@ struct RecommendRequest {
   // listener's seeds, or a known one's events received since): folded in.
   std::vector<std::int32_t> history;
   std::vector<float> history_weights;  // empty = all 1; else one per history item, finite
-  // Skipped items: tracks like them are pushed down (skip_weight sd of the
-  // row per unit of standardised similarity), and they are excluded.
+  // Skipped items: tracks like them are pushed down — the most similar
+  // loses skip_weight × the row's largest |score| — and they are excluded.
   std::vector<std::int32_t> skipped;
   float skip_weight = 0.5f;
   std::vector<std::int32_t> exclude;  // never recommend these
