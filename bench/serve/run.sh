@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test of `segue serve` on real data (docs/BENCHMARKS.md, "The service"):
 # replays the training listeners of a split with wrk (bench/serve/load.lua:
-# 90% recommendation requests, 10% event batches of 10) against
+# 90% recommendation requests, 10% event batches of 10; and recommendations
+# only) against
 #   mpd-subset, ials:factors=64 — --ann hnsw and exact, 1 and 2 server threads;
 #   Last.fm, itemknn and ease (exact scoring), 2 server threads.
 # Also: start-up time (launch -> /healthz 200), RSS, and with SOAK=600 a soak.
@@ -39,16 +40,26 @@ serve() {
   until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.02; done
   local ready=$(echo "$(date +%s.%N) - $start" | bc)
   local rss_start=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-  local result=$(USERS="$work/$data.users" ITEMS="$work/$data.items" TOKEN=$(cat "$work/token") \
+  local result=$(USERS="$work/$data.users" ITEMS="$work/$data.items" TOKEN=$(cat "$work/token") EVENT_SHARE=$share \
     wrk -t1 -c"$threads" -d"${duration}s" -s bench/serve/load.lua "http://127.0.0.1:$port" | tail -1)
   local rss_end=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  local server=$(curl -s "http://127.0.0.1:$port/metrics" | awk -F'[ ]' '
+    /segue_request_duration_seconds_bucket\{endpoint="recommendations",le="0.001"\}/ {a=$2}
+    /segue_request_duration_seconds_bucket\{endpoint="recommendations",le="0.002"\}/ {b=$2}
+    /segue_request_duration_seconds_count\{endpoint="recommendations"\}/ {n=$2}
+    END {if (n > 0) printf "{\"recommendations\": %d, \"within_1ms\": %.4f, \"within_2ms\": %.4f}", n, a/n, b/n; else printf "{}"}')
   kill -TERM $pid; wait $pid || true
-  echo "{\"run\": \"$label\", \"ann\": \"$ann\", \"threads\": $threads, \"startup_s\": $ready, \"rss_start_kb\": $rss_start, \"rss_end_kb\": $rss_end, \"wrk\": $result}"
+  # The server's own histogram of recommendation requests (without client and queueing time).
+  echo "{\"run\": \"$label\", \"event_share\": $share, \"ann\": \"$ann\", \"threads\": $threads, \"startup_s\": $ready, \"rss_start_kb\": $rss_start, \"rss_end_kb\": $rss_end, \"server\": $server, \"wrk\": $result}"
 }
 
 echo "# $(date -u +%FT%TZ) $(uptime)"
-for ann in hnsw exact; do
-  for threads in 1 2; do serve "mpd ials64" "$work/ials.model" "$work/mpd" mpd $ann $threads; done
+# EVENT_SHARE=0: recommendation requests only (the latency targets); 0.1: the 90/10 mix with event batches.
+for share in ${SHARES:-0 0.1}; do
+  for ann in hnsw exact; do
+    for threads in 1 2; do serve "mpd ials64" "$work/ials.model" "$work/mpd" mpd $ann $threads; done
+  done
+  for m in itemknn ease; do serve "lastfm $m" "$work/$m.model" "$work/lastfm" lastfm exact 2; done
 done
-for m in itemknn ease; do serve "lastfm $m" "$work/$m.model" "$work/lastfm" lastfm exact 2; done
+share=0.1
 if [ -n "${SOAK:-}" ]; then serve "soak mpd ials64" "$work/ials.model" "$work/mpd" mpd hnsw 2 "$SOAK"; fi

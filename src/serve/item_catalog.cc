@@ -19,8 +19,8 @@ ItemCatalog::ItemCatalog(const IdMap& item_ids, const Dataset* store, std::span<
   const auto n = static_cast<std::size_t>(item_ids.size());
   popularity_.resize(n, 0.0f);
   labels_.resize(n);
-  lowered_labels_.resize(n);
   artists_.resize(n);
+  names_.resize(n);
   if (store != nullptr) store_rows_.assign(n, -1);
   for (std::size_t i = 0; i < n; ++i) {
     const auto item = static_cast<std::int32_t>(i);
@@ -37,16 +37,27 @@ ItemCatalog::ItemCatalog(const IdMap& item_ids, const Dataset* store, std::span<
     if (name.empty()) labels_[i] = std::string(id);
     else if (artist.empty() || artist == name) labels_[i] = name;
     else labels_[i] = artist + " - " + name;
-    lowered_labels_[i] = lower_ascii(labels_[i]);
-    artists_[i] = artist;
-    by_label_[lowered_labels_[i]].push_back(item);
-    if (!name.empty()) by_name_[lower_ascii(name)].push_back(item);
-    if (!artist.empty()) by_artist_[lower_ascii(artist)].push_back(item);
+    artists_[i] = std::move(artist);
+    names_[i] = std::move(name);
   }
-  for (auto& [artist, items] : by_artist_)
-    std::stable_sort(items.begin(), items.end(), [&](std::int32_t a, std::int32_t b) {
-      return popularity_[static_cast<std::size_t>(a)] > popularity_[static_cast<std::size_t>(b)];
-    });
+}
+
+void ItemCatalog::build_indexes() const {
+  std::call_once(indexes_once_, [this] {
+    const std::size_t n = labels_.size();
+    lowered_labels_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto item = static_cast<std::int32_t>(i);
+      lowered_labels_[i] = lower_ascii(labels_[i]);
+      by_label_[lowered_labels_[i]].push_back(item);
+      if (!names_[i].empty()) by_name_[lower_ascii(names_[i])].push_back(item);
+      if (!artists_[i].empty()) by_artist_[lower_ascii(artists_[i])].push_back(item);
+    }
+    for (auto& [artist, items] : by_artist_)
+      std::stable_sort(items.begin(), items.end(), [&](std::int32_t a, std::int32_t b) {
+        return popularity_[static_cast<std::size_t>(a)] > popularity_[static_cast<std::size_t>(b)];
+      });
+  });
 }
 
 std::string_view ItemCatalog::artist(std::int32_t item) const { return artists_[static_cast<std::size_t>(item)]; }
@@ -54,6 +65,7 @@ std::string_view ItemCatalog::artist(std::int32_t item) const { return artists_[
 ResolvedRef ItemCatalog::resolve(std::string_view text, std::string_view field, std::int32_t artist_tracks) const {
   const std::int32_t by_id = item_ids_.find(text);
   if (by_id != IdMap::kMissing) return {{by_id}, "id"};
+  build_indexes();
   const std::string key = lower_ascii(text);
   const auto ambiguous = [&](const std::vector<std::int32_t>& items) {
     std::string choices;
@@ -90,6 +102,7 @@ ResolvedRef ItemCatalog::resolve(std::string_view text, std::string_view field, 
 std::vector<CatalogMatch> ItemCatalog::search(std::string_view query, std::int32_t limit) const {
   std::vector<CatalogMatch> out;
   if (query.size() < 2 || limit <= 0) return out;
+  build_indexes();
   const std::string key = lower_ascii(query);
   std::vector<std::int32_t> prefix, inside;
   for (std::size_t i = 0; i < lowered_labels_.size(); ++i) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,13 +64,18 @@ class ItemCatalog {
  private:
   const IdMap& item_ids_;
   std::vector<std::string> labels_;
-  std::vector<std::string> lowered_labels_;
   std::vector<std::string> artists_;
   std::vector<std::int32_t> store_rows_;
   std::vector<float> popularity_;
-  std::unordered_map<std::string, std::vector<std::int32_t>> by_label_;   // lowercase label -> items
-  std::unordered_map<std::string, std::vector<std::int32_t>> by_name_;    // lowercase name -> items
-  std::unordered_map<std::string, std::vector<std::int32_t>> by_artist_;  // lowercase artist -> items, most popular first
+  // The name indexes are built on first use: a server that is only asked by id
+  // (or a CLI call by user) does not pay for them at start-up.
+  void build_indexes() const;
+  mutable std::once_flag indexes_once_;
+  mutable std::vector<std::string> lowered_labels_;
+  mutable std::unordered_map<std::string, std::vector<std::int32_t>> by_label_;   // lowercase label -> items
+  mutable std::unordered_map<std::string, std::vector<std::int32_t>> by_name_;    // lowercase name -> items
+  mutable std::unordered_map<std::string, std::vector<std::int32_t>> by_artist_;  // lowercase artist -> items, most popular first
+  std::vector<std::string> names_;  // the store's name per item ("" = none)
 };
 
 // ASCII lower case (names are matched case-insensitively; other bytes as they are).

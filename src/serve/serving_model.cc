@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <limits>
 
 #include "context/moods.h"
@@ -66,6 +67,12 @@ ServingModel::ServingModel(std::unique_ptr<Recommender> model, std::shared_ptr<c
                            const ServingOptions& options)
     : model_(std::move(model)), store_(std::move(store)) {
   if (!model_ || !model_->fitted()) throw UsageError("model: a fitted model is needed to serve");
+  // The index (built, or loaded from its file) and the catalogue are
+  // independent: the index goes on another thread while the catalogue is made.
+  std::future<void> index;
+  if (options.build_ann)
+    if (const auto vectors = item_vectors(*model_))
+      index = std::async(std::launch::async, [this, vectors, options] { prepare_index(*vectors, options); });
   const auto n = static_cast<std::size_t>(model_->n_items());
   popularity_.assign(n, 0.0f);
   for (const std::int32_t item : model_->history().indices) popularity_[static_cast<std::size_t>(item)] += 1.0f;
@@ -75,32 +82,32 @@ ServingModel::ServingModel(std::unique_ptr<Recommender> model, std::shared_ptr<c
     return popularity_[static_cast<std::size_t>(a)] > popularity_[static_cast<std::size_t>(b)];
   });
   catalog_ = std::make_unique<ItemCatalog>(model_->item_ids(), store_.get(), popularity_);
-  if (options.build_ann) {
-    if (const auto vectors = item_vectors(*model_)) {
-      const auto start = std::chrono::steady_clock::now();
-      namespace fs = std::filesystem;
-      if (!options.ann_path.empty() && fs::exists(options.ann_path)) {
-        try {
-          ann_ = AnnIndex::load(options.ann_path, *vectors);
-          ann_loaded_ = true;
-        } catch (const InputError& error) {
-          std::fprintf(stderr, "segue: %s; rebuilding the index\n", error.what());
-        }
-      }
-      if (!ann_) {
-        AnnOptions ann_options;
-        ann_options.ef_search = options.ann_ef_search;
-        ann_ = AnnIndex::build(*vectors, ann_options);
-        if (!options.ann_path.empty()) try {
-            ann_->save(options.ann_path);
-          } catch (const std::exception& error) {  // a read-only model directory: serve anyway
-            std::fprintf(stderr, "segue: warning: the index was not saved: %s\n", error.what());
-          }
-      }
-      ann_->set_ef_search(options.ann_ef_search);
-      ann_build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (index.valid()) index.get();  // rethrows what the index failed with
+}
+
+void ServingModel::prepare_index(const ItemVectors& vectors, const ServingOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  namespace fs = std::filesystem;
+  if (!options.ann_path.empty() && fs::exists(options.ann_path)) {
+    try {
+      ann_ = AnnIndex::load(options.ann_path, vectors);
+      ann_loaded_ = true;
+    } catch (const InputError& error) {
+      std::fprintf(stderr, "segue: %s; rebuilding the index\n", error.what());
     }
   }
+  if (!ann_) {
+    AnnOptions ann_options;
+    ann_options.ef_search = options.ann_ef_search;
+    ann_ = AnnIndex::build(vectors, ann_options);
+    if (!options.ann_path.empty()) try {
+        ann_->save(options.ann_path);
+      } catch (const std::exception& error) {  // a read-only model directory: serve anyway
+        std::fprintf(stderr, "segue: warning: the index was not saved: %s\n", error.what());
+      }
+  }
+  ann_->set_ef_search(options.ann_ef_search);
+  ann_build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 ServingModel::~ServingModel() = default;

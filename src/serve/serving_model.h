@@ -25,6 +25,7 @@
 namespace segue {
 
 class AnnIndex;
+struct ItemVectors;
 class TitleModel;
 
 struct RecommendRequest {
@@ -104,6 +105,7 @@ class ServingModel {
                                        std::span<const std::int32_t> allow = {}) const;
 
  private:
+  void prepare_index(const ItemVectors& vectors, const ServingOptions& options);
   std::vector<ScoredItem> rank_row(std::vector<float>& scores, std::span<const std::int32_t> exclude,
                                    std::int32_t n) const;
 
