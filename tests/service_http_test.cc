@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -194,10 +195,18 @@ TEST(ServiceHttp, BadInputGetsA4xxNamingTheField) {
 TEST(ServiceHttp, HistoryByNamesSimilarSearchAndMetrics) {
   World w;
   Running r(w.options());
-  auto res = r.post("/v1/recommendations", R"({"history": ["Artist 1 - Song 5", "t6", "Artist 4"], "n": 4})", false);
+  auto res = r.post("/v1/recommendations", R"({"history": ["Artist 1 - Song 5", "t6", "Artist 4"], "n": 4, "explain": true})", false);
   ASSERT_EQ(res->status, 200) << res->body;
   const json answer = json::parse(res->body);
   EXPECT_EQ(answer["items"].size(), 4u);
+  // Reasons name history items, largest share first.
+  for (const auto& row : answer["items"]) {
+    ASSERT_FALSE(row["because"].empty()) << row;
+    const std::string first = row["because"][0]["item"];
+    const std::set<std::string> history = {"t5", "t6", "t16", "t17", "t18", "t19"};  // Artist 4: t16..t19
+    EXPECT_TRUE(history.count(first)) << row;
+    EXPECT_NE(row["reason"].get<std::string>().find("because you played"), std::string::npos);
+  }
   EXPECT_EQ(answer["history"][2]["as"], "artist");
   const auto ids = item_ids(answer);
   EXPECT_EQ(std::count(ids.begin(), ids.end(), "t5"), 0);  // the history is excluded

@@ -335,6 +335,10 @@ nlohmann::json Service::history_recommendations(const nlohmann::json& body) cons
     if (!body["hour"].is_number_integer()) throw ApiError(400, "hour", "hour: expected an integer 0..23");
     request.hour = body["hour"].get<int>();
   }
+  if (body.contains("explain")) {
+    if (!body["explain"].is_boolean()) throw ApiError(400, "explain", "explain: expected true or false");
+    request.explain = body["explain"].get<bool>();
+  }
   RecommendResult result;
   try {
     result = served->recommend(request);

@@ -339,9 +339,52 @@ RecommendResult ServingModel::recommend(const RecommendRequest& request) const {
         if (!std::binary_search(allow.begin(), allow.end(), static_cast<std::int32_t>(i))) scores[i] = kMinusInfinity;
     result.items = rank_row(scores, exclude, n);
   }
-  if (request.explain && known)
+  if (request.explain && known && request.history.empty()) {
     for (const ScoredItem& pick : result.items) result.explanations.push_back(model.explain(request.user, pick.item));
+  } else if (request.explain && !request.history.empty()) {
+    result.explanations = explain_history(request, result.items);
+  }
   return result;
+}
+
+std::vector<Explanation> ServingModel::explain_history(const RecommendRequest& request,
+                                                      std::span<const ScoredItem> picks) const {
+  // What each history item alone would give each pick (the model's own fold-in
+  // of that one item): its share of the positive parts is its contribution.
+  // The most recent kMaxExplained history items are asked, one score row each.
+  constexpr std::size_t kMaxExplained = 64;
+  const Recommender& model = *model_;
+  const std::size_t first = request.history.size() > kMaxExplained ? request.history.size() - kMaxExplained : 0;
+  std::vector<std::int32_t> sources;
+  std::vector<std::vector<float>> at_picks;  // [source][pick]
+  std::vector<float> row(static_cast<std::size_t>(model.n_items()));
+  for (std::size_t k = first; k < request.history.size(); ++k) {
+    const std::int32_t item = request.history[k];
+    if (std::find(sources.begin(), sources.end(), item) != sources.end()) continue;
+    const float weight = request.history_weights.empty() ? 1.0f : request.history_weights[k];
+    model.score_history(std::span<const std::int32_t>(&item, 1), std::span<const float>(&weight, 1), row.data());
+    std::vector<float> values;
+    for (const ScoredItem& pick : picks) values.push_back(row[static_cast<std::size_t>(pick.item)]);
+    sources.push_back(item);
+    at_picks.push_back(std::move(values));
+  }
+  std::vector<Explanation> out;
+  for (std::size_t p = 0; p < picks.size(); ++p) {
+    Explanation why;
+    why.user = request.user;
+    why.item = picks[p].item;
+    why.score = picks[p].score;
+    double total = 0;
+    for (const auto& values : at_picks) total += std::max(0.0f, values[p]);
+    if (total > 0)
+      for (std::size_t s = 0; s < sources.size(); ++s)
+        if (at_picks[s][p] > 0) why.contributions.push_back({sources[s], static_cast<float>(at_picks[s][p] / total)});
+    std::sort(why.contributions.begin(), why.contributions.end(),
+              [](const Contribution& a, const Contribution& b) { return a.share > b.share; });
+    if (why.contributions.empty()) why.note = "no single history item scores it on its own";
+    out.push_back(std::move(why));
+  }
+  return out;
 }
 
 std::vector<std::int32_t> title_seed_history(const TitleModel& titles, const Recommender& model,

@@ -53,7 +53,9 @@ struct RecommendRequest {
   std::optional<int> hour;  // 0..23
   float hour_weight = 1.0f;
   const ItemSkipPenalty* skip_penalty = nullptr;
-  bool explain = false;  // the model's reasons for a known user's picks
+  // Reasons: the model's own explain() for a known listener with nothing new;
+  // with a history, each history item's share of what it alone gives a pick.
+  bool explain = false;
   // Use the ANN index when the model has one and the request allows it
   // (factor model, no context, no allow-list); false = exact scoring.
   bool approximate = true;
@@ -61,7 +63,7 @@ struct RecommendRequest {
 
 struct RecommendResult {
   std::vector<ScoredItem> items;
-  std::vector<Explanation> explanations;  // one per item when asked and the user is known
+  std::vector<Explanation> explanations;  // one per item when asked
   bool fallback = false;                  // popularity: the listener had nothing to go on
   std::string strategy;                   // "model", "ann", "fold-in", "popularity", ...
   std::vector<std::string> notes;         // what the context did ("mood calm (filter): 812 of 17632 items ...")
@@ -105,6 +107,8 @@ class ServingModel {
                                        std::span<const std::int32_t> allow = {}) const;
 
  private:
+  // Reasons for a list folded in from a history: each history item's share.
+  std::vector<Explanation> explain_history(const RecommendRequest& request, std::span<const ScoredItem> picks) const;
   void prepare_index(const ItemVectors& vectors, const ServingOptions& options);
   std::vector<ScoredItem> rank_row(std::vector<float>& scores, std::span<const std::int32_t> exclude,
                                    std::int32_t n) const;
