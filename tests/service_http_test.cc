@@ -224,6 +224,28 @@ TEST(ServiceHttp, HistoryByNamesSimilarSearchAndMetrics) {
   EXPECT_EQ(r.client->Get("/")->status, 200);
 }
 
+TEST(ServiceHttp, CandidateModelsLimitWhatTheServedModelRanks) {
+  World w;
+  ServiceOptions generator = w.options("ials:factors=8,iterations=5");
+  generator.events_path.clear();
+  generator.ann = "exact";
+  ServiceOptions two_stage = w.options("itemknn");
+  two_stage.candidate_models = {generator.model_path};
+  two_stage.candidates = 5;
+  two_stage.ann = "exact";
+  Service candidates(generator);
+  Running r(two_stage);
+  for (const char* user : {"u0", "u4", "u11"}) {
+    const json proposed = candidates.user_recommendations(user, {{"n", "5"}});
+    std::set<std::string> allowed;
+    for (const auto& row : proposed["items"]) allowed.insert(row["item"].get<std::string>());
+    const json answer = json::parse(r.client->Get(("/v1/users/" + std::string(user) + "/recommendations?n=10").c_str())->body);
+    EXPECT_LE(answer["items"].size(), 5u);
+    EXPECT_FALSE(answer["items"].empty());
+    for (const auto& row : answer["items"]) EXPECT_TRUE(allowed.count(row["item"].get<std::string>())) << user << row;
+  }
+}
+
 TEST(ServiceHttp, ReceivedEventsSurviveARestart) {
   World w;
   const ServiceOptions options = w.options();

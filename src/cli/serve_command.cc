@@ -68,6 +68,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--ann", args->service.ann, "hnsw (ANN index for factor models) or exact")->capture_default_str();
   cmd->add_option("--ef", args->service.ann_ef_search, "HNSW search breadth (recall vs speed)")->capture_default_str();
   cmd->add_flag("!--no-index-file", args->service.save_index, "Do not read or write MODEL.hnsw beside the model");
+  cmd->add_option("--candidates-model", args->service.candidate_models,
+                  "Two-stage serving: a model (repeatable) whose top --candidates items per listener are the only "
+                  "ones --model ranks");
+  cmd->add_option("--candidates", args->service.candidates, "Candidates per --candidates-model")->capture_default_str();
   cmd->add_option("--max-body", args->http.max_body_bytes, "Largest request body in bytes (413 beyond)")->capture_default_str();
   cmd->callback([args] {
     if (args->durability == "full") args->service.durability = Durability::kFull;

@@ -165,6 +165,9 @@ Service::Service(ServiceOptions options)
       event_names_.push_back(name), event_signals_.push_back(signal);
   model_path_ = options_.model_path;
   model_.store(load_model(model_path_));
+  if (options_.candidates < 1 || options_.candidates > 100000)
+    throw UsageError("--candidates: expected 1..100000, got " + std::to_string(options_.candidates));
+  for (const std::string& path : options_.candidate_models) candidate_models_.push_back(load_model(path));
   publish_model_info(*model_.load(), model_path_);
   if (!options_.events_path.empty()) {
     events_ = std::make_unique<EventStore>(options_.events_path, options_.durability);
@@ -215,6 +218,33 @@ void Service::replay_events() {
   for (const auto& [user, events] : by_user) live_.add(user, events);
 }
 
+std::vector<std::int32_t> Service::candidates_for(const ServingModel& served, const std::string& user,
+                                                 const std::vector<std::string>& history) const {
+  std::vector<std::int32_t> allow;
+  for (const auto& generator : candidate_models_) {
+    const Recommender& model = generator->model();
+    RecommendRequest request;
+    request.n = options_.candidates;
+    request.skip_weight = options_.skip_weight;
+    const std::int32_t id = model.user_ids().find(user);
+    request.user = id == IdMap::kMissing ? -1 : id;
+    const LiveProfile live = live_.profile(user, model.item_ids());
+    request.history = live.positives;
+    request.history_weights = live.weights;
+    request.skipped = live.skipped;
+    request.exclude = live.touched;
+    for (const std::string& ref : history) {
+      const std::int32_t item = model.item_ids().find(ref);
+      if (item != IdMap::kMissing) request.history.push_back(item), request.history_weights.push_back(1.0f);
+    }
+    for (const ScoredItem& pick : generator->recommend(request).items) {
+      const std::int32_t item = served.model().item_ids().find(model.item_ids().name(pick.item));
+      if (item != IdMap::kMissing) allow.push_back(item);
+    }
+  }
+  return sorted_unique(std::move(allow));
+}
+
 nlohmann::json Service::user_recommendations(const std::string& user, const QueryParams& query) const {
   check_id_text(user, "user", options_.max_id_length);
   const auto served = current();
@@ -242,6 +272,7 @@ nlohmann::json Service::user_recommendations(const std::string& user, const Quer
   };
   item_list("exclude", request.exclude);
   item_list("allow", request.allow);
+  if (!candidate_models_.empty() && request.allow.empty()) request.allow = candidates_for(*served, user, {});
   if (const std::string* mood = find_param(query, "mood")) request.mood = *mood;
   if (find_param(query, "hour")) request.hour = static_cast<int>(int_param(query, "hour", 0, 0, 23));
   if (find_param(query, "seen")) request.exclude_seen = !flag_param(query, "seen");
@@ -327,6 +358,11 @@ nlohmann::json Service::history_recommendations(const nlohmann::json& body) cons
   item_array("exclude", request.exclude);
   item_array("allow", request.allow);
   item_array("skipped", request.skipped);
+  if (!candidate_models_.empty() && request.allow.empty()) {
+    std::vector<std::string> ids;
+    for (const std::int32_t item : request.history) ids.emplace_back(model.item_ids().name(item));
+    request.allow = candidates_for(*served, "", ids);
+  }
   if (body.contains("mood")) {
     if (!body["mood"].is_string()) throw ApiError(400, "mood", "mood: expected a string");
     request.mood = body["mood"].get<std::string>();

@@ -51,6 +51,11 @@ struct ServiceOptions {
   std::size_t max_events_per_user = 1000;  // live state per listener (the database keeps all)
   std::size_t max_live_users = 1'000'000;
   float skip_weight = 0.5f;
+  // Two-stage serving: each of these models proposes its top `candidates` for
+  // the listener (by the same string ids), and the served model ranks only the
+  // union (an allow-list). Empty = the served model ranks every item.
+  std::vector<std::string> candidate_models;
+  std::int32_t candidates = 200;
 };
 
 // Query parameters as the HTTP layer found them (decoded).
@@ -86,6 +91,9 @@ class Service {
 
  private:
   std::shared_ptr<const ServingModel> load_model(const std::string& path) const;
+  // The candidate models' union for one listener, in `served`'s item ids (sorted).
+  std::vector<std::int32_t> candidates_for(const ServingModel& served, const std::string& user,
+                                           const std::vector<std::string>& history) const;
   void publish_model_info(const ServingModel& model, const std::string& path);
   float signal_of(const std::string& event) const;  // 0 for a name the vocabulary lacks
   // Replays the event database into the live state (start-up).
@@ -97,6 +105,7 @@ class Service {
   std::mutex reload_mutex_;
   std::string model_path_;
   std::unique_ptr<EventStore> events_;
+  std::vector<std::shared_ptr<const ServingModel>> candidate_models_;
   LiveEvents live_;
   mutable Metrics metrics_;
   std::vector<std::string> event_names_;  // the accepted vocabulary
