@@ -55,11 +55,12 @@ serve() {
 
 echo "# $(date -u +%FT%TZ) $(uptime)"
 # EVENT_SHARE=0: recommendation requests only (the latency targets); 0.1: the 90/10 mix with event batches.
-for share in ${SHARES:-0 0.1}; do
+for share in ${SHARES-0 0.1}; do  # SHARES= (empty): only the soak
   for ann in hnsw exact; do
     for threads in 1 2; do serve "mpd ials64" "$work/ials.model" "$work/mpd" mpd $ann $threads; done
   done
   for m in itemknn ease; do serve "lastfm $m" "$work/$m.model" "$work/lastfm" lastfm exact 2; done
 done
+# SOAK=600: ten minutes of the 90/10 mix on the factor model, RSS at start and end.
 share=0.1
 if [ -n "${SOAK:-}" ]; then serve "soak mpd ials64" "$work/ials.model" "$work/mpd" mpd hnsw 2 "$SOAK"; fi
