@@ -164,11 +164,11 @@ Service::Service(ServiceOptions options)
     if (std::find(event_names_.begin(), event_names_.end(), name) == event_names_.end())
       event_names_.push_back(name), event_signals_.push_back(signal);
   model_path_ = options_.model_path;
-  model_.store(load_model(model_path_));
+  model_ = load_model(model_path_);
   if (options_.candidates < 1 || options_.candidates > 100000)
     throw UsageError("--candidates: expected 1..100000, got " + std::to_string(options_.candidates));
   for (const std::string& path : options_.candidate_models) candidate_models_.push_back(load_model(path));
-  publish_model_info(*model_.load(), model_path_);
+  publish_model_info(*model_, model_path_);
   if (!options_.events_path.empty()) {
     events_ = std::make_unique<EventStore>(options_.events_path, options_.durability);
     replay_events();
@@ -566,7 +566,10 @@ nlohmann::json Service::reload(const nlohmann::json& body) {
     throw ApiError(400, "model", std::string("model: not reloaded, the old model keeps serving: ") + error.what());
   }
   // Requests in flight keep the old model alive until they end.
-  model_.store(next);
+  {
+    std::lock_guard<std::mutex> swap(model_mutex_);
+    model_ = next;
+  }
   model_path_ = path;
   publish_model_info(*next, path);
   metrics_.add_reload(true);
