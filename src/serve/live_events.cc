@@ -14,7 +14,22 @@ LiveEvents::Shard& LiveEvents::shard(std::string_view user) const {
   return shards_[std::hash<std::string_view>{}(user) % kShards];
 }
 
+std::int32_t LiveEvents::intern(const std::string& name) {
+  {
+    std::shared_lock<std::shared_mutex> read(names_mutex_);
+    const auto it = name_ids_.find(name);
+    if (it != name_ids_.end()) return it->second;
+  }
+  std::unique_lock<std::shared_mutex> write(names_mutex_);
+  const auto [it, added] = name_ids_.emplace(name, static_cast<std::int32_t>(names_.size()));
+  if (added) names_.push_back(name);
+  return it->second;
+}
+
 bool LiveEvents::add(const std::string& user, const std::vector<LiveEvent>& events) {
+  std::vector<Stored> stored;
+  stored.reserve(events.size());
+  for (const LiveEvent& e : events) stored.push_back({e.timestamp, e.sequence, intern(e.item), intern(e.event), e.signal});
   Shard& s = shard(user);
   std::lock_guard<std::mutex> lock(s.mutex);
   auto it = s.users.find(user);
@@ -23,27 +38,32 @@ bool LiveEvents::add(const std::string& user, const std::vector<LiveEvent>& even
       dropped_users_.fetch_add(1);
       return false;
     }
-    it = s.users.emplace(user, std::vector<LiveEvent>{}).first;
+    it = s.users.emplace(user, std::vector<Stored>{}).first;
     n_users_.fetch_add(1);
   }
-  std::vector<LiveEvent>& log = it->second;
-  log.insert(log.end(), events.begin(), events.end());
+  std::vector<Stored>& log = it->second;
+  log.insert(log.end(), stored.begin(), stored.end());
   if (log.size() > max_events_) log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(log.size() - max_events_));
   return true;
 }
 
 LiveProfile LiveEvents::profile(const std::string& user, const IdMap& items) const {
   LiveProfile out;
-  std::vector<std::pair<std::int32_t, float>> signals;
+  std::vector<Stored> log;
   {
     Shard& s = shard(user);
     std::lock_guard<std::mutex> lock(s.mutex);
     const auto it = s.users.find(user);
     if (it == s.users.end()) return out;
-    signals.reserve(it->second.size());
-    for (const LiveEvent& e : it->second) {
+    log = it->second;
+  }
+  std::vector<std::pair<std::int32_t, float>> signals;
+  signals.reserve(log.size());
+  {
+    std::shared_lock<std::shared_mutex> read(names_mutex_);
+    for (const Stored& e : log) {
       ++out.events;
-      const std::int32_t item = items.find(e.item);
+      const std::int32_t item = items.find(names_[static_cast<std::size_t>(e.item)]);
       if (item == IdMap::kMissing) ++out.unknown_items;
       else signals.emplace_back(item, e.signal);
     }
@@ -61,13 +81,22 @@ LiveProfile LiveEvents::profile(const std::string& user, const IdMap& items) con
 }
 
 std::vector<LiveEvent> LiveEvents::recent(const std::string& user, std::size_t limit) const {
-  Shard& s = shard(user);
-  std::lock_guard<std::mutex> lock(s.mutex);
-  const auto it = s.users.find(user);
-  if (it == s.users.end()) return {};
-  const std::vector<LiveEvent>& log = it->second;
-  const std::size_t take = std::min(limit, log.size());
-  return {log.rbegin(), log.rbegin() + static_cast<std::ptrdiff_t>(take)};
+  std::vector<Stored> newest;
+  {
+    Shard& s = shard(user);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    const auto it = s.users.find(user);
+    if (it == s.users.end()) return {};
+    const std::vector<Stored>& log = it->second;
+    const std::size_t take = std::min(limit, log.size());
+    newest.assign(log.rbegin(), log.rbegin() + static_cast<std::ptrdiff_t>(take));
+  }
+  std::vector<LiveEvent> out;
+  std::shared_lock<std::shared_mutex> read(names_mutex_);
+  for (const Stored& e : newest)
+    out.push_back({names_[static_cast<std::size_t>(e.item)], names_[static_cast<std::size_t>(e.event)], e.signal,
+                   e.timestamp, e.sequence});
+  return out;
 }
 
 std::size_t LiveEvents::users() const { return n_users_.load(); }

@@ -4,11 +4,14 @@
 // holds items the model does not know yet. Bounded: at most
 // `max_events_per_user` events per listener (the oldest leave memory, never
 // the database) and `max_users` listeners (beyond it, new listeners' events
-// are stored but not reflected until a restart or retrain; counted).
+// are stored but not reflected until a restart or retrain; counted). An event
+// costs 32 bytes here: item and event names are interned once for everyone.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <shared_mutex>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -55,11 +58,24 @@ class LiveEvents {
 
  private:
   static constexpr std::size_t kShards = 32;
+  struct Stored {
+    std::int64_t timestamp = 0;
+    std::int64_t sequence = 0;
+    std::int32_t item = 0;   // into names_
+    std::int32_t event = 0;  // into names_
+    float signal = 0.0f;
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, std::vector<LiveEvent>> users;  // oldest first
+    std::unordered_map<std::string, std::vector<Stored>> users;  // oldest first
   };
   Shard& shard(std::string_view user) const;
+  std::int32_t intern(const std::string& name);
+
+  // Interned item ids and event names; a deque keeps references stable as it grows.
+  mutable std::shared_mutex names_mutex_;
+  std::unordered_map<std::string, std::int32_t> name_ids_;
+  std::deque<std::string> names_;
 
   std::size_t max_events_;
   std::size_t max_users_;
