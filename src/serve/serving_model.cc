@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <limits>
+#include <unordered_map>
 
 #include "context/moods.h"
 #include "data/error.h"
@@ -238,19 +239,28 @@ RecommendResult ServingModel::recommend(const RecommendRequest& request) const {
   const bool context = !request.mood.empty() || request.hour || request.skip_penalty != nullptr ||
                        !request.skipped.empty() || !allow.empty();
   // Fold-in input: the training row (its summed signals) plus the new items.
+  // Training row first, then the new items in the order given (sequence
+  // models weigh the latest most); a repeated item adds to its first place.
+  // Positions are found by hash, not by a search of the row per new item: a
+  // listener may carry 1,000 received events.
   const auto folded_history = [&](std::vector<std::int32_t>& items, std::vector<float>& weights) {
     items.assign(trained.begin(), trained.end());
+    weights.clear();
     if (known) {
       const auto values = model.history().row_values(request.user);
       weights.assign(values.begin(), values.end());
     }
+    std::unordered_map<std::int32_t, std::size_t> position;
+    position.reserve(items.size() + request.history.size());
+    for (std::size_t k = 0; k < items.size(); ++k) position.emplace(items[k], k);
     for (std::size_t k = 0; k < request.history.size(); ++k) {
       const float w = request.history_weights.empty() ? 1.0f : request.history_weights[k];
-      const auto at = std::find(items.begin(), items.end(), request.history[k]);
-      if (at != items.end()) weights[static_cast<std::size_t>(at - items.begin())] += w;
-      else items.push_back(request.history[k]), weights.push_back(w);
+      const auto [at, added] = position.emplace(request.history[k], items.size());
+      if (added) items.push_back(request.history[k]), weights.push_back(w);
+      else weights[at->second] += w;
     }
   };
+
   if (!context && request.approximate && ann_) {
     // The index answers for any listener with a query vector: a known one's
     // own, or one folded in from their history (the model's own fold-in).

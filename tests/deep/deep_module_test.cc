@@ -30,22 +30,10 @@ TEST(DeepModuleNames, MatchTheRegisteredDeepModels) {
   }
 }
 
-struct CommandResult {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using testing::CommandResult;
 
 CommandResult run_segue(const std::string& env, const std::string& args) {
-  const std::string command = env + " " + std::string(SEGUE_BINARY) + " " + args + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
-  const int status = pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return testing::run_command(env + " " + std::string(SEGUE_BINARY) + " " + args);
 }
 
 // 12 users in two taste groups over 12 items.
