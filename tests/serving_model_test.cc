@@ -107,8 +107,9 @@ TEST(ServingModel, SkipsPushSimilarTracksDown) {
   const auto rank = [](const std::vector<std::int32_t>& list, std::int32_t item) {
     return std::find(list.begin(), list.end(), item) - list.begin();
   };
-  if (rank(plain, like) < static_cast<std::ptrdiff_t>(plain.size()))
+  if (rank(plain, like) < static_cast<std::ptrdiff_t>(plain.size())) {
     EXPECT_GT(rank(skipped, like), rank(plain, like)) << "item " << like;
+  }
 }
 
 TEST(ServingModel, AllowListAndContextChecks) {

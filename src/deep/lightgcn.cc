@@ -262,20 +262,17 @@ void LightGcn::score_users(std::span<const std::int32_t> users, float* out) cons
   std::copy_n(scores.data_ptr<float>(), scores.numel(), out);
 }
 
-void LightGcn::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
-  check_history(items, weights);
-  torch::NoGradGuard no_grad;
+// A new user's final embedding: the history's propagated item layers with
+// the user's normalisation 1/sqrt(|history| (deg(i) + 1)), averaged over
+// layers 0..K like every final embedding. Undefined for an empty history.
+torch::Tensor LightGcn::fold_in(std::span<const std::int32_t> items, std::span<const float> weights) const {
   // The history as a set of positives (LightGCN's graph is unweighted).
   std::vector<std::int32_t> set;
   for (std::size_t i = 0; i < items.size(); ++i)
     if (weights.empty() || weights[i] > 0) set.push_back(items[i]);
   std::sort(set.begin(), set.end());
   set.erase(std::unique(set.begin(), set.end()), set.end());
-  const std::int64_t n_items = item_final_.size(0);
-  if (set.empty()) {
-    std::fill_n(out, n_items, 0.0f);
-    return;
-  }
+  if (set.empty()) return {};
   std::vector<std::int64_t> ids(set.begin(), set.end());
   std::vector<float> coefficient(set.size());
   for (std::size_t i = 0; i < set.size(); ++i)
@@ -285,9 +282,37 @@ void LightGcn::score_history(std::span<const std::int32_t> items, std::span<cons
   const auto c = torch::from_blob(coefficient.data(), {1, static_cast<std::int64_t>(ids.size())}, torch::kFloat);
   torch::Tensor user = torch::zeros({1, item_final_.size(1)});
   for (const auto& layer : item_layers_) user = user + torch::mm(c, layer.index_select(0, index));
-  user = (user / static_cast<double>(layers_ + 1)).to(device_);
-  const auto scores = torch::mm(user, item_final_.t()).to(torch::kCPU).contiguous();
+  return user / static_cast<double>(layers_ + 1);
+}
+
+void LightGcn::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
+  check_history(items, weights);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor user = fold_in(items, weights);
+  if (!user.defined()) {
+    std::fill_n(out, item_final_.size(0), 0.0f);
+    return;
+  }
+  const auto scores = torch::mm(user.to(device_), item_final_.t()).to(torch::kCPU).contiguous();
   std::copy_n(scores.data_ptr<float>(), scores.numel(), out);
+}
+
+torch::Tensor LightGcn::output_item_vectors() const { return item_final_; }
+
+bool LightGcn::user_query(std::int32_t user, std::span<float> out) const {
+  check_user(user);
+  copy_query(user_final_[user], out);
+  return true;
+}
+
+bool LightGcn::history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                             std::span<float> out) const {
+  check_history(items, weights);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor user = fold_in(items, weights);
+  if (!user.defined()) return false;
+  copy_query(user, out);
+  return true;
 }
 
 ModelInfo lightgcn_info() {

@@ -17,8 +17,13 @@ class LightGcn final : public TorchModel {
 
   void score_users(std::span<const std::int32_t> users, float* out) const override;
   void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
+  // Inner-product form: the final embeddings; a history's query is its fold-in.
+  bool user_query(std::int32_t user, std::span<float> out) const override;
+  bool history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                     std::span<float> out) const override;
 
  protected:
+  torch::Tensor output_item_vectors() const override;
   void build(std::int32_t n_users, std::int32_t n_items) override;
   torch::nn::Module& module() override;
   void prepare(const FeedbackMatrix& train, const FitContext& context) override;
@@ -38,6 +43,8 @@ class LightGcn final : public TorchModel {
   // Recomputes the final embeddings (and the item layers fold-in reads) from
   // the current parameters, without gradients.
   void refresh();
+  // A history's final embedding [1, d] on the CPU (undefined when it has no positive item).
+  torch::Tensor fold_in(std::span<const std::int32_t> items, std::span<const float> weights) const;
 
   std::int32_t layers_;
   double reg_weight_;

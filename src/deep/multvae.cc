@@ -38,6 +38,13 @@ struct AutoencoderImpl : torch::nn::Module {
   // Returns logits [B, n_items]; *kl gets the batch-mean KL term (VAE, training only).
   torch::Tensor forward(const torch::Tensor& indices, const torch::Tensor& offsets, const torch::Tensor& weights,
                         torch::Tensor* kl) {
+    return decoder_out->forward(last_hidden(indices, offsets, weights, kl));
+  }
+
+  // The decoder's last hidden layer [B, hidden]: the logits are its inner
+  // products with decoder_out's weight rows, plus their bias.
+  torch::Tensor last_hidden(const torch::Tensor& indices, const torch::Tensor& offsets, const torch::Tensor& weights,
+                            torch::Tensor* kl) {
     namespace F = torch::nn::functional;
     auto h = F::embedding_bag(indices, encoder_in,
                               F::EmbeddingBagFuncOptions().offsets(offsets).mode(torch::kSum).per_sample_weights(
@@ -57,7 +64,7 @@ struct AutoencoderImpl : torch::nn::Module {
     } else {
       z = code;
     }
-    return decoder_out->forward(torch::tanh(decoder_hidden->forward(z)));
+    return torch::tanh(decoder_hidden->forward(z));
   }
 
   bool variational;
@@ -215,9 +222,7 @@ void MultVae::score_users(std::span<const std::int32_t> users, float* out) const
   std::copy_n(logits.data_ptr<float>(), logits.numel(), out);
 }
 
-void MultVae::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
-  check_history(items, weights);
-  torch::NoGradGuard no_grad;
+MultVae::Batch MultVae::history_batch(std::span<const std::int32_t> items, std::span<const float> weights) const {
   // Unique items (the encoder sums them): duplicates keep their largest weight.
   std::vector<std::pair<std::int32_t, float>> rows;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -238,18 +243,44 @@ void MultVae::score_history(std::span<const std::int32_t> items, std::span<const
   std::vector<std::int64_t> indices;
   std::vector<float> row_weights;
   append_row(unique_items, unique_weights, 0.0, nullptr, indices, row_weights);
-  std::vector<std::int64_t> offsets{0};
-  auto logits =
-      net_->module
-          ->forward(torch::from_blob(indices.data(), {static_cast<std::int64_t>(indices.size())}, torch::kLong)
-                        .to(device_),
-                    torch::from_blob(offsets.data(), {1}, torch::kLong).to(device_),
-                    torch::from_blob(row_weights.data(), {static_cast<std::int64_t>(row_weights.size())}, torch::kFloat)
-                        .to(device_),
-                    nullptr)
-          .to(torch::kCPU)
-          .contiguous();
+  Batch b;
+  b.indices = torch::from_blob(indices.data(), {static_cast<std::int64_t>(indices.size())}, torch::kLong)
+                  .clone()
+                  .to(device_);
+  b.offsets = torch::zeros({1}, torch::kLong).to(device_);
+  b.weights = torch::from_blob(row_weights.data(), {static_cast<std::int64_t>(row_weights.size())}, torch::kFloat)
+                  .clone()
+                  .to(device_);
+  return b;
+}
+
+void MultVae::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
+  check_history(items, weights);
+  torch::NoGradGuard no_grad;
+  const Batch b = history_batch(items, weights);
+  auto logits = net_->module->forward(b.indices, b.offsets, b.weights, nullptr).to(torch::kCPU).contiguous();
   std::copy_n(logits.data_ptr<float>(), logits.numel(), out);
+}
+
+torch::Tensor MultVae::output_item_vectors() const { return net_->module->decoder_out->weight; }
+torch::Tensor MultVae::output_item_bias() const { return net_->module->decoder_out->bias; }
+
+bool MultVae::user_query(std::int32_t user, std::span<float> out) const {
+  check_user(user);
+  torch::NoGradGuard no_grad;
+  const Batch b = make_batch(std::span<const std::int32_t>(&user, 1), 0.0, nullptr);
+  copy_query(net_->module->last_hidden(b.indices.to(device_), b.offsets.to(device_), b.weights.to(device_), nullptr),
+             out);
+  return true;
+}
+
+bool MultVae::history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                            std::span<float> out) const {
+  check_history(items, weights);
+  torch::NoGradGuard no_grad;
+  const Batch b = history_batch(items, weights);
+  copy_query(net_->module->last_hidden(b.indices, b.offsets, b.weights, nullptr), out);
+  return true;
 }
 
 ModelInfo multvae_info() {

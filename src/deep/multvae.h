@@ -16,8 +16,15 @@ class MultVae final : public TorchModel {
 
   void score_users(std::span<const std::int32_t> users, float* out) const override;
   void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
+  // Inner-product form: the logits are the decoder's last hidden layer dotted
+  // with the output layer's item rows, plus their bias.
+  bool user_query(std::int32_t user, std::span<float> out) const override;
+  bool history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                     std::span<float> out) const override;
 
  protected:
+  torch::Tensor output_item_vectors() const override;
+  torch::Tensor output_item_bias() const override;
   void build(std::int32_t n_users, std::int32_t n_items) override;
   torch::nn::Module& module() override;
   void prepare(const FeedbackMatrix& train, const FitContext& context) override;
@@ -31,6 +38,8 @@ class MultVae final : public TorchModel {
     torch::Tensor indices, offsets, weights;
   };
   Batch make_batch(std::span<const std::int32_t> users, double dropout, Rng* rng) const;
+  // One history's encoder input on the device (score_history's fold-in).
+  Batch history_batch(std::span<const std::int32_t> items, std::span<const float> weights) const;
   void append_row(std::span<const std::int32_t> items, std::span<const float> values, double dropout, Rng* rng,
                   std::vector<std::int64_t>& indices, std::vector<float>& weights) const;
 

@@ -463,21 +463,30 @@ void SequenceModel::score_users(std::span<const std::int32_t> users, float* out)
     std::copy_n(src + i * n, n, out + static_cast<std::size_t>(with_items[i]) * n);
 }
 
+// The history in the order given; items with a weight <= 0 (skips) are left out.
+std::vector<std::int32_t> SequenceModel::played(std::span<const std::int32_t> items, std::span<const float> weights) {
+  std::vector<std::int32_t> row;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (weights.empty() || weights[i] > 0) row.push_back(items[i]);
+  return row;
+}
+
+torch::Tensor SequenceModel::hidden_state(std::span<const std::int32_t> row) const {
+  std::vector<std::int64_t> last;
+  const torch::Tensor input = pad({row}, &last).to(device_);
+  return encode(input).select(0, 0).select(0, last[0]);
+}
+
 void SequenceModel::score_history(std::span<const std::int32_t> items, std::span<const float> weights,
                                   float* out) const {
   check_history(items, weights);
   torch::NoGradGuard no_grad;
-  // The history in the order given; items with a weight <= 0 (skips) are left out.
-  std::vector<std::int32_t> row;
-  for (std::size_t i = 0; i < items.size(); ++i)
-    if (weights.empty() || weights[i] > 0) row.push_back(items[i]);
+  const std::vector<std::int32_t> row = played(items, weights);
   if (row.empty()) {
     std::copy(popularity_.begin(), popularity_.end(), out);
     return;
   }
-  std::vector<std::int64_t> last;
-  const torch::Tensor input = pad({std::span<const std::int32_t>(row)}, &last).to(device_);
-  const torch::Tensor hidden = encode(input).select(0, 0).select(0, last[0]);
+  const torch::Tensor hidden = hidden_state(row);
   const std::int64_t n = n_items();
   const torch::Tensor vectors = item_vectors().narrow(0, 1, n);
   if (device_.is_cpu()) {
@@ -490,6 +499,39 @@ void SequenceModel::score_history(std::span<const std::int32_t> items, std::span
   if (const torch::Tensor bias = item_bias(); bias.defined()) scores = scores + bias.narrow(0, 1, n);
   scores = scores.to(torch::kCPU).contiguous();
   std::copy_n(scores.data_ptr<float>(), n, out);
+}
+
+torch::Tensor SequenceModel::output_item_vectors() const { return item_vectors().narrow(0, 1, n_items()); }
+
+torch::Tensor SequenceModel::output_item_bias() const {
+  const torch::Tensor bias = item_bias();
+  return bias.defined() ? bias.narrow(0, 1, n_items()) : bias;
+}
+
+bool SequenceModel::user_query(std::int32_t user, std::span<float> out) const {
+  check_user(user);
+  const auto row = user < input_.n_rows() ? input_.of(user) : std::span<const std::int32_t>();
+  if (row.empty()) return false;  // scored by popularity
+  torch::NoGradGuard no_grad;
+  copy_query(hidden_state(row), out);
+  return true;
+}
+
+bool SequenceModel::history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                                  std::span<float> out) const {
+  check_history(items, weights);
+  const std::vector<std::int32_t> row = played(items, weights);
+  if (row.empty()) return false;
+  torch::NoGradGuard no_grad;
+  copy_query(hidden_state(row), out);
+  return true;
+}
+
+void SequenceModel::history_row(std::int32_t user, std::vector<std::int32_t>& items, std::vector<float>& weights) const {
+  check_user(user);
+  const auto row = user < input_.n_rows() ? input_.of(user) : std::span<const std::int32_t>();
+  items.assign(row.begin(), row.end());
+  weights.assign(row.size(), 1.0f);
 }
 
 }  // namespace segue

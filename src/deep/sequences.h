@@ -120,6 +120,16 @@ class SequenceModel : public TorchModel {
   void score_users(std::span<const std::int32_t> users, float* out) const override;
   void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
 
+  // Inner-product form: the output item vectors (and gru4rec's bias); a
+  // user's or a history's query is the hidden state at its last item.
+  bool user_query(std::int32_t user, std::span<float> out) const override;
+  bool history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                     std::span<float> out) const override;
+  // A known user's row is their sequence, oldest first (weights 1): the server
+  // appends what they just played to it.
+  void history_row(std::int32_t user, std::vector<std::int32_t>& items, std::vector<float>& weights) const override;
+  bool sequential_history() const override { return true; }
+
   std::int32_t max_len() const { return max_len_; }
   // The sequences scoring reads (after fit: the truncated training sequences).
   const Sequences& sequences() const { return input_; }
@@ -141,6 +151,8 @@ class SequenceModel : public TorchModel {
   void finish(const FeedbackMatrix& train, const FitContext& context) override;
   void save_extra(ModelWriter& out) const override;
   void load_extra(const ModelReader& in) override;
+  torch::Tensor output_item_vectors() const override;
+  torch::Tensor output_item_bias() const override;
 
   // The loss of next-item predictions `hidden` [positions, d] for `targets`.
   // `extra_negatives` (skipped items) join the candidates of the sampled losses.
@@ -163,6 +175,10 @@ class SequenceModel : public TorchModel {
   // max_len items); *last gets each row's last position.
   torch::Tensor pad(const std::vector<std::span<const std::int32_t>>& rows, std::vector<std::int64_t>* last) const;
   void compute_popularity();
+  // The items of a history with a positive weight, in order.
+  static std::vector<std::int32_t> played(std::span<const std::int32_t> items, std::span<const float> weights);
+  // The encoder's hidden state [d] at the last item of a non-empty row.
+  torch::Tensor hidden_state(std::span<const std::int32_t> row) const;
 
   bool left_padded_;
   Sequences full_;     // the whole training sequences (fit only)

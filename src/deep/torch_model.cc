@@ -219,6 +219,7 @@ void TorchModel::fit_model(const FeedbackMatrix& train, const FitContext& contex
   // the deep models register (register_deep.cc), from the runtime options.
   torch::manual_seed(seed_);
   if (device_.is_cuda()) torch::cuda::manual_seed_all(seed_);
+  inner_product_items_.clear();  // until this fit finishes
   begin_fit(train, context);
 
   Holdout holdout;
@@ -293,6 +294,7 @@ void TorchModel::fit_model(const FeedbackMatrix& train, const FitContext& contex
   if (epochs_run_ > 0) set_fit_stat("seconds_per_epoch", seconds / std::max(1, epochs_run_));
   module().eval();
   finish(train, context);
+  cache_inner_product_items();
 }
 
 void TorchModel::save_model(ModelWriter& out) const {
@@ -332,6 +334,40 @@ void TorchModel::load_model(const ModelReader& in) {
   module().to(device_);
   module().eval();
   load_extra(in);
+  cache_inner_product_items();
+}
+
+void TorchModel::cache_inner_product_items() {
+  torch::NoGradGuard no_grad;
+  inner_product_items_.clear();
+  inner_product_dim_ = 0;
+  const torch::Tensor vectors = output_item_vectors();
+  if (!vectors.defined()) return;
+  torch::Tensor table = vectors.detach().to(torch::kCPU, torch::kFloat);
+  const torch::Tensor bias = output_item_bias();
+  inner_product_bias_ = bias.defined();
+  if (inner_product_bias_) table = torch::cat({table, bias.detach().to(torch::kCPU, torch::kFloat).reshape({-1, 1})}, 1);
+  table = table.contiguous();
+  if (table.dim() != 2 || table.size(0) != n_items())
+    throw std::logic_error("model '" + name() + "': output item vectors are not n_items rows");
+  inner_product_dim_ = static_cast<std::int32_t>(table.size(1));
+  inner_product_items_.assign(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
+}
+
+std::optional<ItemVectors> TorchModel::inner_product_items() const {
+  if (inner_product_items_.empty()) return std::nullopt;
+  return ItemVectors{inner_product_items_.data(), n_items(), inner_product_dim_};
+}
+
+void TorchModel::copy_query(const torch::Tensor& query, std::span<float> out) const {
+  const torch::Tensor q = query.detach().to(torch::kCPU, torch::kFloat).contiguous().reshape({-1});
+  const auto d = static_cast<std::size_t>(q.numel());
+  if (inner_product_dim_ == 0 || out.size() != static_cast<std::size_t>(inner_product_dim_) ||
+      d + (inner_product_bias_ ? 1 : 0) != out.size())
+    throw UsageError("query: " + std::to_string(out.size()) + " floats for model '" + name() + "' of dimension " +
+                     std::to_string(inner_product_dim_));
+  std::copy_n(q.data_ptr<float>(), d, out.begin());
+  if (inner_product_bias_) out[d] = 1.0f;
 }
 
 }  // namespace segue

@@ -10,6 +10,8 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,11 @@ class TorchModel : public Recommender {
   torch::Device device() const { return device_; }
   std::int32_t epochs_run() const { return epochs_run_; }
 
+  // Inner-product form (recommender.h): the output item vectors a model
+  // declares (output_item_vectors / output_item_bias), copied to contiguous
+  // CPU floats once after fit and load, the bias as the last column.
+  std::optional<ItemVectors> inner_product_items() const override;
+
  protected:
   // --- what a model supplies ---
   // Builds the module (fresh parameters) for these dimensions; also called by load.
@@ -84,6 +91,13 @@ class TorchModel : public Recommender {
   virtual std::unique_ptr<torch::optim::Optimizer> make_optimizer();
   // The module's embedding tables that adam=lazy updates row by row. Default: none.
   virtual std::vector<torch::Tensor> lazy_tables() { return {}; }
+  // Models whose scores are q · V[i] + b[i]: V [n_items, d] and b [n_items]
+  // (undefined = no bias), read after finish() and load_extra(). Default: none.
+  virtual torch::Tensor output_item_vectors() const { return {}; }
+  virtual torch::Tensor output_item_bias() const { return {}; }
+  // Writes query q ([d]) into `out` (inner_product_items()->dim floats: q,
+  // then 1 when there is a bias column); UsageError when the sizes differ.
+  void copy_query(const torch::Tensor& query, std::span<float> out) const;
 
   // Throws TrainingError (after restoring the best parameters so far and
   // writing them to the checkpoint, if any) when `loss` is not finite.
@@ -108,6 +122,11 @@ class TorchModel : public Recommender {
   void restore(const std::vector<torch::Tensor>& state);
   void write_checkpoint(std::int32_t epoch) const;
 
+  void cache_inner_product_items();
+
+  std::vector<float> inner_product_items_;  // n_items × inner_product_dim_, empty = none
+  std::int32_t inner_product_dim_ = 0;
+  bool inner_product_bias_ = false;
   std::int32_t epochs_run_ = 0;
   std::int32_t best_epoch_ = 0;
   std::int32_t model_users_ = 0, model_items_ = 0;

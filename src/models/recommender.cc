@@ -165,6 +165,25 @@ Explanation Recommender::explain(std::int32_t user, std::int32_t item) const {
   return out;
 }
 
+bool Recommender::user_query(std::int32_t user, std::span<float>) const {
+  check_user(user);
+  return false;
+}
+
+bool Recommender::history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                                std::span<float>) const {
+  check_history(items, weights);
+  return false;
+}
+
+void Recommender::history_row(std::int32_t user, std::vector<std::int32_t>& items, std::vector<float>& weights) const {
+  check_user(user);
+  const auto ids = history_.row_indices(user);
+  const auto values = history_.row_values(user);
+  items.assign(ids.begin(), ids.end());
+  weights.assign(values.begin(), values.end());
+}
+
 void Recommender::set_id_maps(IdMap users, IdMap items) {
   check_fitted();
   if (users.size() != n_users())

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,6 +61,14 @@ struct FitContext {
 struct Contribution {
   std::int32_t item = 0;
   float share = 0.0f;  // in [0, 1]; the shares of an explanation sum to <= 1
+};
+
+// A model's item vectors, row-major n_items × dim: a view into the model, valid
+// while it lives (see Recommender::inner_product_items).
+struct ItemVectors {
+  const float* data = nullptr;
+  std::int32_t n_items = 0;
+  std::int32_t dim = 0;
 };
 
 struct Explanation {
@@ -131,6 +140,29 @@ class Recommender {
   // Which of the user's history items made `item` score high. The default
   // returns no contributions and a note saying the model cannot tell.
   virtual Explanation explain(std::int32_t user, std::int32_t item) const;
+
+  // ---- Inner-product form, for the serving index (serve/ann_index.h). A model
+  // whose row of scores, for a user or for a history, is exactly q · V[i] over
+  // the items exposes V and the query q, so the top of the row can be found
+  // without scoring every item. An item bias is one more column of V with the
+  // query's entry 1. Models: ials, bpr, hybrid, lightgcn, sasrec, gru4rec,
+  // multvae/multdae; not neumf (its MLP tower is not an inner product).
+  virtual std::optional<ItemVectors> inner_product_items() const { return std::nullopt; }
+  // User u's query (inner_product_items()->dim floats) into `out`; false when
+  // the model has none or u's row is not an inner product (a sequence model
+  // scores a user without a sequence by popularity). UsageError for a bad u.
+  virtual bool user_query(std::int32_t user, std::span<float> out) const;
+  // The query score_history(items, weights) scores with; false as above (an
+  // empty history). UsageError as score_history for a bad history.
+  virtual bool history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                             std::span<float> out) const;
+  // A known user's training row as score_history() input, so that the row
+  // plus new events folds in the user with what they just did: history()'s row
+  // (ids ascending, summed values) by default; sequence models give the user's
+  // sequence, oldest first, and say so with sequential_history() — new events
+  // are then appended in order, not merged into earlier entries.
+  virtual void history_row(std::int32_t user, std::vector<std::int32_t>& items, std::vector<float>& weights) const;
+  virtual bool sequential_history() const { return false; }
 
   // String ids of the training data, saved in the model file so that a loaded
   // model maps "--user 2" and prints item names. Sizes must match n_users()

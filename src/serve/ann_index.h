@@ -1,6 +1,6 @@
 // AnnIndex: approximate maximum-inner-product search over a model's item
-// vectors (hnswlib HNSW, inner-product space), for serving factor models
-// (ials, bpr, hybrid) in well under a millisecond. Items a listener already has
+// vectors (hnswlib HNSW, inner-product space), for serving the models whose
+// scores are inner products (factor and deep models) in well under a millisecond. Items a listener already has
 // are excluded by over-fetching and filtering, growing the fetch when too many
 // of the found items are excluded, so a list is never short while eligible
 // items remain. The exact mode scans every item (the reference for recall).
@@ -13,30 +13,28 @@
 #include <string>
 #include <vector>
 
+#include "models/recommender.h"
 #include "models/top_k.h"
 
 namespace segue {
 
-class Recommender;
 class ThreadPool;
 
-// A model's item vectors, row-major n_items × dim (a view into the model).
-struct ItemVectors {
-  const float* data = nullptr;
-  std::int32_t n_items = 0;
-  std::int32_t dim = 0;
-};
-
-// The item vectors of models that score by U[u]·V[i] (FactorModel and its
-// subclasses); nullopt for models without them.
+// The item vectors of models whose scores are inner products
+// (Recommender::inner_product_items: ials, bpr, hybrid, lightgcn, sasrec,
+// gru4rec, multvae); nullopt for the others.
 std::optional<ItemVectors> item_vectors(const Recommender& model);
-// User u's vector (dim floats) for such a model; empty when it has none.
-// UsageError naming "user" when out of range.
-std::span<const float> user_vector(const Recommender& model, std::int32_t user);
-// The query vector of a listener unseen in training (fold-in), from a history
-// of items with weights (empty = all 1): the very vector the model's own
-// score_history scores with, so vector · V[i] == score_history's row. Empty for
-// models without item vectors. UsageError as score_history for a bad history.
+// User u's query vector (dim floats) for such a model; empty when it has none
+// or u's scores are not an inner product (a sequence model's user without a
+// sequence). UsageError naming "user" when out of range.
+std::vector<float> user_vector(const Recommender& model, std::int32_t user);
+// The query vector of a history (weights empty = all 1): the very vector the
+// model's own score_history scores with, so vector · V[i] == score_history's
+// row (factor models fold in by their own objective; lightgcn propagates the
+// history; sequence models encode it; multvae encodes and decodes to its last
+// hidden layer). Empty for models without item vectors and for histories the
+// model does not score by an inner product (empty ones). UsageError as
+// score_history for a bad history.
 std::vector<float> fold_in_vector(const Recommender& model, std::span<const std::int32_t> items,
                                   std::span<const float> weights = {});
 

@@ -238,42 +238,53 @@ RecommendResult ServingModel::recommend(const RecommendRequest& request) const {
 
   const bool context = !request.mood.empty() || request.hour || request.skip_penalty != nullptr ||
                        !request.skipped.empty() || !allow.empty();
-  // Fold-in input: the training row (its summed signals) plus the new items.
-  // Training row first, then the new items in the order given (sequence
-  // models weigh the latest most); a repeated item adds to its first place.
-  // Positions are found by hash, not by a search of the row per new item: a
-  // listener may carry 1,000 received events.
+  // Fold-in input: the user's training row as the model reads a history
+  // (Recommender::history_row) plus the new items in the order given. Models
+  // that read a history as a sequence get the new items appended (a replay
+  // is a new step); the others get a repeated item added to its first place,
+  // found by hash, not by a search of the row per new item: a listener may
+  // carry 1,000 received events.
   const auto folded_history = [&](std::vector<std::int32_t>& items, std::vector<float>& weights) {
-    items.assign(trained.begin(), trained.end());
+    items.clear();
     weights.clear();
-    if (known) {
-      const auto values = model.history().row_values(request.user);
-      weights.assign(values.begin(), values.end());
+    if (known) model.history_row(request.user, items, weights);
+    const auto weight_of = [&](std::size_t k) {
+      return request.history_weights.empty() ? 1.0f : request.history_weights[k];
+    };
+    if (model.sequential_history()) {
+      for (std::size_t k = 0; k < request.history.size(); ++k)
+        items.push_back(request.history[k]), weights.push_back(weight_of(k));
+      return;
     }
     std::unordered_map<std::int32_t, std::size_t> position;
     position.reserve(items.size() + request.history.size());
     for (std::size_t k = 0; k < items.size(); ++k) position.emplace(items[k], k);
     for (std::size_t k = 0; k < request.history.size(); ++k) {
-      const float w = request.history_weights.empty() ? 1.0f : request.history_weights[k];
       const auto [at, added] = position.emplace(request.history[k], items.size());
-      if (added) items.push_back(request.history[k]), weights.push_back(w);
-      else weights[at->second] += w;
+      if (added) items.push_back(request.history[k]), weights.push_back(weight_of(k));
+      else weights[at->second] += weight_of(k);
     }
   };
 
+  // The index answers for any listener with a query vector: a known one's own,
+  // or one folded in from their history by the model's own fold-in. A model
+  // may have none for this listener (a sequence model's user without a
+  // sequence scores by popularity): the model answers then.
+  std::vector<float> query;
   if (!context && request.approximate && ann_) {
-    // The index answers for any listener with a query vector: a known one's
-    // own, or one folded in from their history (the model's own fold-in).
     if (known && request.history.empty()) {
+      query = user_vector(model, request.user);
       result.strategy = "ann";
-      result.items = ann_->search(user_vector(model, request.user), n, exclude);
     } else {
-      result.strategy = "fold-in+ann";
       std::vector<std::int32_t> items;
       std::vector<float> weights;
       folded_history(items, weights);
-      result.items = ann_->search(fold_in_vector(model, items, weights), n, exclude);
+      query = fold_in_vector(model, items, weights);
+      result.strategy = "fold-in+ann";
     }
+  }
+  if (!query.empty()) {
+    result.items = ann_->search(query, n, exclude);
   } else if (known && request.history.empty() && !context) {
     result.strategy = "model";
     const std::span<const std::int32_t> one_exclude(exclude);

@@ -1,7 +1,8 @@
 // ServingModel: a loaded model plus everything answering a request needs,
 // computed once per load — the popularity order of the cold-user fallback,
 // hour-of-day affinities and mood matches in the model's item order, the item
-// catalogue (labels, name resolution, search) and, for factor models, an ANN
+// catalogue (labels, name resolution, search) and, for models whose scores are
+// inner products (factor models, lightgcn, sasrec, gru4rec, multvae), an ANN
 // index. One call, recommend(RecommendRequest), answers the CLI's
 // `segue recommend` and the server alike. Read-only after construction, so
 // any number of threads may call it at once.
@@ -56,8 +57,9 @@ struct RecommendRequest {
   // Reasons: the model's own explain() for a known listener with nothing new;
   // with a history, each history item's share of what it alone gives a pick.
   bool explain = false;
-  // Use the ANN index when the model has one and the request allows it
-  // (factor model, no context, no allow-list); false = exact scoring.
+  // Use the ANN index when the model has one and the request allows it (no
+  // context, no allow-list, and a query vector for this listener); false =
+  // exact scoring.
   bool approximate = true;
 };
 

@@ -127,6 +127,30 @@ std::vector<ScoredItem> FactorModel::similar_items(std::int32_t item, std::int32
   return out;
 }
 
+std::optional<ItemVectors> FactorModel::inner_product_items() const {
+  if (factors_ == 0) return std::nullopt;
+  return ItemVectors{item_factors_.data(), n_items(), factors_};
+}
+
+bool FactorModel::user_query(std::int32_t user, std::span<float> out) const {
+  check_user(user);
+  const auto f = static_cast<std::size_t>(factors_);
+  if (f == 0) return false;
+  if (out.size() != f) throw UsageError("query: " + std::to_string(out.size()) + " floats for " + std::to_string(f) + " factors");
+  std::copy_n(user_factors_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(user) * f), f, out.begin());
+  return true;
+}
+
+bool FactorModel::history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                                std::span<float> out) const {
+  check_history(items, weights);
+  if (factors_ == 0) return false;
+  if (out.size() != static_cast<std::size_t>(factors_))
+    throw UsageError("query: " + std::to_string(out.size()) + " floats for " + std::to_string(factors_) + " factors");
+  fold_in_user(items, weights, out);
+  return true;
+}
+
 void FactorModel::fold_in_user(std::span<const std::int32_t>, std::span<const float>, std::span<float>) const {
   throw UsageError("model '" + name() + "' has no fold-in for partial_fit_users");
 }

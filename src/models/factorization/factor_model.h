@@ -29,6 +29,14 @@ class FactorModel : public Recommender {
   // Cosine of the item vectors (an item with a zero vector scores 0 with all).
   std::vector<ScoredItem> similar_items(std::int32_t item, std::int32_t n) const override;
 
+  // Inner-product form (recommender.h): V, U[u], and the fold-in vector that
+  // score_history scores with (fold_in_user: the model's own objective).
+  // bpr's and hybrid's item biases are already a column of V.
+  std::optional<ItemVectors> inner_product_items() const override;
+  bool user_query(std::int32_t user, std::span<float> out) const override;
+  bool history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                     std::span<float> out) const override;
+
   // out[i] = user_vector · V[i] for every item (n_items() floats).
   void score_vector(std::span<const float> user_vector, float* out) const;
   // The user vector x minimising Σ_j (w_j − x·V[items_j])² + reg·|x|², by a

@@ -684,6 +684,15 @@ void Hybrid::fold_in(std::span<const std::int32_t> items, std::span<const float>
   }
 }
 
+bool Hybrid::history_query(std::span<const std::int32_t> items, std::span<const float> weights,
+                           std::span<float> out) const {
+  check_history(items, weights);
+  if (out.size() != static_cast<std::size_t>(factors()))
+    throw UsageError("query: " + std::to_string(out.size()) + " floats for " + std::to_string(factors()) + " factors");
+  fold_in(items, weights, out);
+  return true;
+}
+
 void Hybrid::score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const {
   std::vector<float> x(static_cast<std::size_t>(factors()));
   fold_in(items, weights, x);
