@@ -1,8 +1,11 @@
 // In-process latency of ServingModel::recommend, the call behind every
 // recommendation request, by path: the HNSW index vs the exact kernel for
 // known listeners, the fold-in a listener's received events cost, and the
-// popularity fallback; plus recall@10 of the index against exact lists.
+// popularity fallback; plus recall@10 of the index against exact lists, for
+// known listeners and for listeners with received events (fold-in).
 // Usage: bench_serving MODEL STORE [USERS=2000] [EVENTS=10] [EF=64]
+// bench_serving_deep (the same, linked with the deep models) serves lightgcn,
+// sasrec, gru4rec and multvae model files.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +17,9 @@
 #include "models/recommender.h"
 #include "serve/ann_index.h"
 #include "serve/serving_model.h"
+#ifdef SEGUE_WITH_TORCH
+#include "deep/torch_model.h"
+#endif
 
 using namespace segue;
 
@@ -49,6 +55,9 @@ int main(int argc, char** argv) {
   const int events = argc > 4 ? std::stoi(argv[4]) : 10;
   const int ef = argc > 5 ? std::stoi(argv[5]) : 64;
   std::printf("cpu: %s\n", bench::cpu_model().c_str());
+#ifdef SEGUE_WITH_TORCH
+  register_deep_models();
+#endif
   auto store = std::make_shared<const Dataset>(load_dataset(argv[2]));
   ServingOptions options;
   options.build_ann = true;
@@ -64,7 +73,15 @@ int main(int argc, char** argv) {
   std::vector<std::int32_t> sample;
   for (int k = 0; k < users; ++k) sample.push_back(static_cast<std::int32_t>(rng() % model.n_users()));
   Timing ann, exact, fold_exact, fold_ann, popular;
-  double hits = 0, total = 0;
+  double hits = 0, total = 0, fold_hits = 0, fold_total = 0;
+  int lists = 0, fold_lists = 0;
+  const auto overlap = [](const RecommendResult& approx, const RecommendResult& truth, double& hits, double& total,
+                          int& count) {
+    ++count;
+    for (const ScoredItem& t : truth.items)
+      hits += std::any_of(approx.items.begin(), approx.items.end(), [&](const ScoredItem& a) { return a.item == t.item; });
+    total += static_cast<double>(truth.items.size());
+  };
   for (const std::int32_t user : sample) {
     RecommendRequest request;
     request.user = user;
@@ -73,16 +90,15 @@ int main(int argc, char** argv) {
     if (served->ann()) ann.micros.push_back(time_micros([&] { approx = served->recommend(request); }));
     request.approximate = false;
     exact.micros.push_back(time_micros([&] { truth = served->recommend(request); }));
-    if (served->ann()) {
-      for (const ScoredItem& t : truth.items)
-        hits += std::any_of(approx.items.begin(), approx.items.end(), [&](const ScoredItem& a) { return a.item == t.item; });
-      total += static_cast<double>(truth.items.size());
-    }
+    if (served->ann() && approx.strategy == "ann") overlap(approx, truth, hits, total, lists);
     // The same listener after EVENTS new plays (the live state a request carries).
     for (int e = 0; e < events; ++e) request.history.push_back(static_cast<std::int32_t>(rng() % model.n_items()));
-    fold_exact.micros.push_back(time_micros([&] { served->recommend(request); }));
+    fold_exact.micros.push_back(time_micros([&] { truth = served->recommend(request); }));
     request.approximate = true;
-    if (served->ann()) fold_ann.micros.push_back(time_micros([&] { served->recommend(request); }));
+    if (served->ann()) {
+      fold_ann.micros.push_back(time_micros([&] { approx = served->recommend(request); }));
+      if (approx.strategy == "fold-in+ann") overlap(approx, truth, fold_hits, fold_total, fold_lists);
+    }
     RecommendRequest cold;
     cold.n = 10;
     cold.exclude = request.history;
@@ -94,6 +110,8 @@ int main(int argc, char** argv) {
   if (served->ann()) fold_ann.report(("+" + std::to_string(events) + " live events, fold-in + hnsw").c_str());
   fold_exact.report(("+" + std::to_string(events) + " live events, fold-in exact").c_str());
   popular.report("unknown listener, popularity");
-  if (total > 0) std::printf("recall@10 of hnsw (ef %d) vs exact lists: %.4f over %d listeners\n", ef, hits / total, users);
+  if (total > 0)
+    std::printf("recall@10 of hnsw (ef %d) vs exact lists: known listeners %.4f (%d lists), with %d live events %.4f (%d lists)\n",
+                ef, hits / total, lists, events, fold_total > 0 ? fold_hits / fold_total : 0.0, fold_lists);
   return 0;
 }

@@ -65,7 +65,7 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--token-file", args->token_file, "File holding the bearer token that writes (and --private-reads) need");
   cmd->add_flag("--private-reads", args->http.private_reads, "Reads need the token too");
-  cmd->add_option("--ann", args->service.ann, "hnsw (ANN index for factor models) or exact")->capture_default_str();
+  cmd->add_option("--ann", args->service.ann, "hnsw (ANN index for models whose scores are inner products: factor models, lightgcn, sasrec, gru4rec, multvae) or exact")->capture_default_str();
   cmd->add_option("--ef", args->service.ann_ef_search, "HNSW search breadth (recall vs speed)")->capture_default_str();
   cmd->add_flag("!--no-index-file", args->service.save_index, "Do not read or write MODEL.hnsw beside the model");
   cmd->add_option("--candidates-model", args->service.candidate_models,
