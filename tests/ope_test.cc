@@ -176,6 +176,33 @@ TEST(OpeEvaluation, BootstrapIntervalContainsTheEstimateAndIsDeterministic) {
   EXPECT_EQ(a.rounds, 4);
 }
 
+TEST(OpeEvaluation, RefittingTheModelPerResampleMovesOnlyModelBasedIntervals) {
+  TempDir dir;
+  const LoggedFeedback log = read_logged_feedback(dir.write("log.csv", tiny_log()));
+  const ActionDist dist = read_action_dist(dir.write("dist.csv", tiny_dist()), log);
+  const RewardPredictions model = fit_click_rate_model(log, dist.n_items, 2.0);
+  const RoundTerms terms = round_terms(log, dist, &model);
+  OpeOptions fixed;
+  fixed.estimators = parse_estimators("ipw,dm");
+  fixed.resamples = 300;
+  OpeOptions same = fixed;  // the full-log model per resample: the default path exactly
+  same.resample_terms = [&](std::span<const std::uint32_t> rows) { return round_terms(log, dist, &model, rows); };
+  OpeOptions refit = fixed;
+  refit.resample_terms = [&](std::span<const std::uint32_t> rows) {
+    const RewardPredictions m = fit_click_rate_model(log, dist.n_items, 2.0, rows);
+    return round_terms(log, dist, &m, rows);
+  };
+  const OpeResult a = evaluate_off_policy(terms, fixed);
+  const OpeResult b = evaluate_off_policy(terms, same);
+  const OpeResult c = evaluate_off_policy(terms, refit);
+  EXPECT_EQ(a.estimates[1].lo, b.estimates[1].lo);
+  EXPECT_EQ(a.estimates[1].hi, b.estimates[1].hi);
+  EXPECT_EQ(a.estimates[0].lo, c.estimates[0].lo);  // IPW does not use the model
+  EXPECT_EQ(a.estimates[0].hi, c.estimates[0].hi);
+  EXPECT_EQ(a.estimates[1].value, c.estimates[1].value);  // the point estimate keeps the full-log model
+  EXPECT_NE(a.estimates[1].lo, c.estimates[1].lo);
+}
+
 // ---- Input validation ---------------------------------------------------------
 
 TEST(OpeLog, MalformedLinesNameFileLineAndField) {

@@ -87,6 +87,14 @@ void run(const OpeArgs& args) {
                                   : ope::read_reward_predictions(args.reward_model, log, dist.n_items));
   }
   const ope::RoundTerms terms = ope::round_terms(log, dist, model.get());
+  if (needs_model && args.reward_model.empty()) {
+    // The built-in model is cheap to re-fit: each resample gets its own, so
+    // DM's interval is not the model's noise-free illusion.
+    options.resample_terms = [&log, &dist, &args](std::span<const std::uint32_t> rows) {
+      const ope::RewardPredictions refit = ope::fit_click_rate_model(log, dist.n_items, args.reward_prior, rows);
+      return ope::round_terms(log, dist, &refit, rows);
+    };
+  }
   const ope::OpeResult result = ope::evaluate_off_policy(terms, options);
   print_result(result, log);
   if (!args.json_path.empty()) {

@@ -37,6 +37,28 @@ std::vector<EstimatorSpec> parse_estimators(const std::string& list) {
 }
 
 RoundTerms round_terms(const LoggedFeedback& log, const ActionDist& dist, const RewardPredictions* model) {
+  std::vector<std::uint32_t> rows(log.rounds());
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<std::uint32_t>(i);
+  return round_terms(log, dist, model, rows);
+}
+
+namespace {
+
+// Σ_a pi_e(a | slot) q̂(round, a, slot) / Σ_a pi_e(a | slot).
+double policy_mean(const ActionDist& dist, const RewardPredictions& model, std::size_t round, std::int32_t slot) {
+  double weighted = 0.0, mass = 0.0;
+  for (std::int32_t a = 0; a < dist.n_items; ++a) {
+    const double p = dist.at(a, slot);
+    weighted += p * model.at(round, a, slot);
+    mass += p;
+  }
+  return mass > 0.0 ? weighted / mass : 0.0;
+}
+
+}  // namespace
+
+RoundTerms round_terms(const LoggedFeedback& log, const ActionDist& dist, const RewardPredictions* model,
+                       std::span<const std::uint32_t> rows) {
   if (dist.n_items < log.n_items || dist.n_slots != log.n_slots) {
     throw UsageError("the evaluation policy covers " + std::to_string(dist.n_items) + " items × " +
                      std::to_string(dist.n_slots) + " positions; the log needs " + std::to_string(log.n_items) +
@@ -45,24 +67,28 @@ RoundTerms round_terms(const LoggedFeedback& log, const ActionDist& dist, const 
   if (model != nullptr && (model->n_items != dist.n_items || model->n_slots != dist.n_slots)) {
     throw UsageError("the reward model's items × positions differ from the evaluation policy's");
   }
-  const std::size_t n = log.rounds();
+  const std::size_t n = rows.size();
   RoundTerms terms;
   terms.weight.resize(n);
-  terms.reward = log.reward;
-  for (std::size_t i = 0; i < n; ++i) terms.weight[i] = dist.at(log.item[i], log.slot[i]) / log.pscore[i];
+  terms.reward.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint32_t i = rows[j];
+    terms.weight[j] = dist.at(log.item[i], log.slot[i]) / log.pscore[i];
+    terms.reward[j] = log.reward[i];
+  }
   if (model == nullptr) return terms;
+  // A context-free model has one policy mean per slot: computed once, not per round.
+  std::vector<double> slot_mean;
+  if (!model->per_round) {
+    for (std::int32_t slot = 0; slot < dist.n_slots; ++slot) slot_mean.push_back(policy_mean(dist, *model, 0, slot));
+  }
   terms.dm.resize(n);
   terms.q_factual.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint32_t i = rows[j];
     const std::int32_t slot = log.slot[i];
-    double weighted = 0.0, mass = 0.0;
-    for (std::int32_t a = 0; a < dist.n_items; ++a) {
-      const double p = dist.at(a, slot);
-      weighted += p * model->at(i, a, slot);
-      mass += p;
-    }
-    terms.dm[i] = mass > 0.0 ? weighted / mass : 0.0;
-    terms.q_factual[i] = model->at(i, log.item[i], slot);
+    terms.dm[j] = model->per_round ? policy_mean(dist, *model, i, slot) : slot_mean[static_cast<std::size_t>(slot)];
+    terms.q_factual[j] = model->at(i, log.item[i], slot);
   }
   return terms;
 }

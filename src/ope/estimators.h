@@ -45,6 +45,9 @@ struct RoundTerms {
 // UsageError when the distribution or model does not fit the log (fewer
 // items than the log's ids, other slot count).
 RoundTerms round_terms(const LoggedFeedback& log, const ActionDist& dist, const RewardPredictions* model);
+// The terms of the listed rounds, entry j = round rows[j] (a bootstrap resample).
+RoundTerms round_terms(const LoggedFeedback& log, const ActionDist& dist, const RewardPredictions* model,
+                       std::span<const std::uint32_t> rows);
 
 // The estimate over the rounds listed in `rows` (repeats allowed: a bootstrap
 // resample), n = rows.size():

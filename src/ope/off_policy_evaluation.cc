@@ -63,7 +63,13 @@ OpeResult evaluate_off_policy(const RoundTerms& terms, const OpeOptions& options
     for (std::int64_t b = begin; b < end; ++b) {
       std::mt19937_64 rng(resample_seed(options.seed, b));
       for (std::uint32_t& row : rows) row = static_cast<std::uint32_t>(bounded_draw(rng, n));
-      for (std::size_t e = 0; e < m; ++e) values[static_cast<std::size_t>(b) * m + e] = estimate(options.estimators[e], terms, rows);
+      double* out = values.data() + static_cast<std::size_t>(b) * m;
+      if (options.resample_terms) {
+        const RoundTerms refit = options.resample_terms(rows);
+        for (std::size_t e = 0; e < m; ++e) out[e] = estimate(options.estimators[e], refit, all);
+      } else {
+        for (std::size_t e = 0; e < m; ++e) out[e] = estimate(options.estimators[e], terms, rows);
+      }
     }
   });
   const double tail = (1.0 - options.level) / 2.0;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,11 @@ struct OpeOptions {
   std::int32_t resamples = 1000;
   std::uint64_t seed = 42;
   double level = 0.95;
+  // When set, each resample's terms come from here (entry j = round rows[j]),
+  // so a reward model can be re-fitted on the resample and DM's interval
+  // includes the model's own error; when unset, the full log's terms are
+  // resampled (the model fixed, as the Open Bandit Pipeline does).
+  std::function<RoundTerms(std::span<const std::uint32_t> rows)> resample_terms;
 };
 
 struct OpeEstimate {

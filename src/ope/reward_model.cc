@@ -6,20 +6,27 @@
 namespace segue::ope {
 
 RewardPredictions fit_click_rate_model(const LoggedFeedback& log, std::int32_t n_items, double prior_strength) {
+  std::vector<std::uint32_t> rows(log.rounds());
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<std::uint32_t>(i);
+  return fit_click_rate_model(log, n_items, prior_strength, rows);
+}
+
+RewardPredictions fit_click_rate_model(const LoggedFeedback& log, std::int32_t n_items, double prior_strength,
+                                       std::span<const std::uint32_t> rows) {
   RewardPredictions model;
   model.n_items = n_items;
   model.n_slots = log.n_slots;
   const std::size_t cells = static_cast<std::size_t>(n_items) * static_cast<std::size_t>(log.n_slots);
   std::vector<double> clicks(cells, 0.0), shows(cells, 0.0);
   double total = 0.0;
-  for (std::size_t i = 0; i < log.rounds(); ++i) {
+  for (const std::uint32_t i : rows) {
     const std::size_t cell = static_cast<std::size_t>(log.item[i]) * static_cast<std::size_t>(log.n_slots) +
                              static_cast<std::size_t>(log.slot[i]);
     clicks[cell] += log.reward[i];
     shows[cell] += 1.0;
     total += log.reward[i];
   }
-  const double mean = total / static_cast<double>(log.rounds());
+  const double mean = rows.empty() ? 0.0 : total / static_cast<double>(rows.size());
   model.q.resize(cells);
   for (std::size_t c = 0; c < cells; ++c) {
     const double denominator = shows[c] + prior_strength;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct RewardPredictions {
 // to beat it, and DR stays unbiased whatever q̂ is. Items of the evaluation
 // policy never shown get p̄. m = 0 gives the raw rate (p̄ where unshown).
 RewardPredictions fit_click_rate_model(const LoggedFeedback& log, std::int32_t n_items, double prior_strength);
+// The same, fitted on the listed rounds only (repeats count: a bootstrap resample).
+RewardPredictions fit_click_rate_model(const LoggedFeedback& log, std::int32_t n_items, double prior_strength,
+                                       std::span<const std::uint32_t> rows);
 
 // PRED.csv, header round,item_id,position,q_hat: round = 0-based data row of
 // the log, position numbered like the log's. Every (round, item < n_items,
