@@ -22,8 +22,9 @@ std::uint64_t cell_of(std::uint64_t key, std::uint32_t bucket) {
 
 // One posterior draw of every arm's stream rate.
 auto draw_from(const std::vector<double>& alphas, const std::vector<double>& betas) {
-  return [&alphas, &betas](Rng& rng, std::span<double> scores) {
-    for (std::size_t arm = 0; arm < scores.size(); ++arm) scores[arm] = beta_draw(alphas[arm], betas[arm], rng);
+  return [&alphas, &betas, normals = NormalDraws()](Rng& rng, std::span<double> scores) mutable {
+    for (std::size_t arm = 0; arm < scores.size(); ++arm)
+      scores[arm] = beta_draw(alphas[arm], betas[arm], rng, normals);
   };
 }
 

@@ -16,24 +16,29 @@ constexpr std::size_t kWeights = std::size_t{1} << kFeatureBits;
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
-// One decision's features, deduplicated: a feature several arms share (the
-// listener's, the context's) must take the same sampled weight in one draw.
+// One decision's logits under the posterior, split so that a draw samples
+// as few normals as the exact joint distribution allows: a feature only one
+// arm has adds independent noise, pooled per arm into one normal; a feature
+// every arm has with the same value shifts every score alike and is left out;
+// only the features some arms share take one draw each, the same for every
+// arm that has them.
 struct CompactDecision {
-  std::vector<std::uint32_t> distinct;      // sorted feature indices
-  std::vector<double> mean, sd;             // their posterior, per distinct feature
-  std::vector<std::uint32_t> begin;         // arm a's entries: [begin[a], begin[a + 1])
-  std::vector<std::pair<std::uint32_t, float>> entries;  // (position in distinct, value)
-  std::vector<double> sampled;              // one draw of the distinct weights
+  std::vector<std::uint32_t> distinct;  // sorted feature indices
+  std::vector<std::int32_t> shared_at;  // per distinct feature: its position among the shared ones, or -1
+  std::vector<double> mean_logit;       // per arm: the logit at the posterior mean
+  std::vector<double> private_sd;       // per arm: sd of the noise of its own features
+  std::vector<double> shared_sd;        // per shared feature
+  std::vector<std::uint32_t> begin;     // arm a's shared entries: [begin[a], begin[a + 1])
+  std::vector<std::pair<std::uint32_t, float>> entries;  // (shared position, value)
+  std::vector<double> sampled;          // one draw of the shared features' noise
 };
 
-// One posterior draw of the weights, and the arms' logits under it (the
-// bias is the same for every arm, so it is left out of the ranking).
+// One posterior draw of every arm's logit.
 auto draw_from(CompactDecision& compact) {
-  return [&compact](Rng& rng, std::span<double> scores) {
-    for (std::size_t i = 0; i < compact.distinct.size(); ++i)
-      compact.sampled[i] = compact.mean[i] + compact.sd[i] * standard_normal(rng);
+  return [&compact, normals = NormalDraws()](Rng& rng, std::span<double> scores) mutable {
+    for (std::size_t s = 0; s < compact.shared_sd.size(); ++s) compact.sampled[s] = compact.shared_sd[s] * normals.next(rng);
     for (std::size_t a = 0; a < scores.size(); ++a) {
-      double logit = 0.0;
+      double logit = compact.mean_logit[a] + compact.private_sd[a] * normals.next(rng);
       for (std::uint32_t e = compact.begin[a]; e < compact.begin[a + 1]; ++e)
         logit += compact.sampled[compact.entries[e].first] * compact.entries[e].second;
       scores[a] = logit;
@@ -107,30 +112,65 @@ class LogisticThompsonPolicy final : public Policy {
   }
 
   void compactify(const Decision& decision, CompactDecision& compact, std::vector<double>& means) const {
+    const std::size_t n = decision.arms.size();
     compact.distinct.clear();
     for (const Arm& arm : decision.arms)
       for (const Feature& f : arm.features) compact.distinct.push_back(f.index);
     std::sort(compact.distinct.begin(), compact.distinct.end());
     compact.distinct.erase(std::unique(compact.distinct.begin(), compact.distinct.end()), compact.distinct.end());
+    const auto position = [&compact](std::uint32_t index) {
+      return static_cast<std::size_t>(std::lower_bound(compact.distinct.begin(), compact.distinct.end(), index) -
+                                      compact.distinct.begin());
+    };
+    // How each feature occurs: in how many entries, on how many arms, always with one value?
+    thread_local std::vector<std::uint32_t> occurrences, arms_with;
+    thread_local std::vector<std::size_t> last_arm;
+    thread_local std::vector<float> first_value;
+    thread_local std::vector<char> one_value;
     const std::size_t k = compact.distinct.size();
-    compact.mean.resize(k);
-    compact.sd.resize(k);
-    compact.sampled.resize(k);
-    for (std::size_t i = 0; i < k; ++i) {
-      compact.mean[i] = mean_[compact.distinct[i]];
-      compact.sd[i] = 1.0 / std::sqrt(static_cast<double>(precision_[compact.distinct[i]]));
+    occurrences.assign(k, 0);
+    arms_with.assign(k, 0);
+    last_arm.assign(k, n);
+    first_value.assign(k, 0.0f);
+    one_value.assign(k, 1);
+    for (std::size_t a = 0; a < n; ++a)
+      for (const Feature& f : decision.arms[a].features) {
+        const std::size_t at = position(f.index);
+        if (occurrences[at]++ == 0) first_value[at] = f.value;
+        else if (f.value != first_value[at]) one_value[at] = 0;
+        if (last_arm[at] != a) ++arms_with[at];
+        last_arm[at] = a;
+      }
+    // Drawn per feature: more than one entry, unless it is once on every arm with one value.
+    compact.shared_at.assign(k, -1);
+    compact.shared_sd.clear();
+    for (std::size_t at = 0; at < k; ++at) {
+      const bool common = n > 1 && arms_with[at] == n && occurrences[at] == n && one_value[at];
+      if (occurrences[at] > 1 && !common) {
+        compact.shared_at[at] = static_cast<std::int32_t>(compact.shared_sd.size());
+        compact.shared_sd.push_back(1.0 / std::sqrt(static_cast<double>(precision_[compact.distinct[at]])));
+      }
     }
+    compact.sampled.resize(compact.shared_sd.size());
+    compact.mean_logit.resize(n);
+    compact.private_sd.resize(n);
     compact.begin.clear();
     compact.entries.clear();
-    means.resize(decision.arms.size());
-    for (std::size_t a = 0; a < decision.arms.size(); ++a) {
+    means.resize(n);
+    for (std::size_t a = 0; a < n; ++a) {
       compact.begin.push_back(static_cast<std::uint32_t>(compact.entries.size()));
       double logit = bias_mean_;
+      double private_variance = 0.0;
       for (const Feature& f : decision.arms[a].features) {
-        const auto at = std::lower_bound(compact.distinct.begin(), compact.distinct.end(), f.index);
-        compact.entries.emplace_back(static_cast<std::uint32_t>(at - compact.distinct.begin()), f.value);
         logit += mean_[f.index] * f.value;
+        const std::size_t at = position(f.index);
+        if (compact.shared_at[at] >= 0)
+          compact.entries.emplace_back(static_cast<std::uint32_t>(compact.shared_at[at]), f.value);
+        else if (occurrences[at] == 1)
+          private_variance += f.value * f.value / precision_[f.index];
       }
+      compact.mean_logit[a] = logit;
+      compact.private_sd[a] = std::sqrt(private_variance);
       means[a] = sigmoid(logit);
     }
     compact.begin.push_back(static_cast<std::uint32_t>(compact.entries.size()));
