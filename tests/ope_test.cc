@@ -143,6 +143,17 @@ TEST(OpeEstimators, RewardModelFileMissingATripleNamesIt) {
   EXPECT_NE(error.reason().find("round 0, item 0, position 2"), std::string::npos) << error.what();
 }
 
+TEST(OpeEstimators, UnsupportedMassCountsPairsTheLogNeverShows) {
+  TempDir dir;
+  // Item 1 is never logged at position 2; pi_e puts 0.5 there: (0 + 0.5) / 2 slots.
+  const LoggedFeedback log = read_logged_feedback(
+      dir.write("log.csv", std::string(kHeader) + "0,t,0,1,1,0.5,a\n1,t,1,1,0,0.5,b\n2,t,0,2,0,0.25,a\n"));
+  const ActionDist dist = read_action_dist(dir.write("dist.csv", tiny_dist()), log);
+  EXPECT_DOUBLE_EQ(unsupported_mass(log, dist), 0.25);
+  const LoggedFeedback full = read_logged_feedback(dir.write("full.csv", tiny_log()));
+  EXPECT_DOUBLE_EQ(unsupported_mass(full, dist), 0.0);
+}
+
 TEST(OpeEstimators, ParseRejectsUnknownAndRepeatedNames) {
   EXPECT_THROW(parse_estimators("ipw,magic"), UsageError);
   EXPECT_THROW(parse_estimators("ipw,ipw"), UsageError);

@@ -30,7 +30,7 @@ void write_text(const std::string& path, const std::string& text, const char* op
   if (!(file << text)) throw UsageError(std::string(option) + ": cannot write '" + path + "'");
 }
 
-nlohmann::json result_json(const ope::OpeResult& result, const OpeArgs& args) {
+nlohmann::json result_json(const ope::OpeResult& result, const OpeArgs& args, double unsupported) {
   nlohmann::json estimates = nlohmann::json::object();
   for (const ope::OpeEstimate& e : result.estimates) {
     estimates[e.name] = {{"value", e.value}, {"ci95", {e.lo, e.hi}}};
@@ -42,7 +42,8 @@ nlohmann::json result_json(const ope::OpeResult& result, const OpeArgs& args) {
            {{"effective_sample_size", d.effective_sample_size},
             {"max_weight", d.max_weight},
             {"mean_weight", d.mean_weight},
-            {"zero_weight_rounds", d.zero_weight_rounds}}},
+            {"zero_weight_rounds", d.zero_weight_rounds},
+            {"unsupported_mass", unsupported}}},
           {"log", args.log},
           {"policy", args.policy.empty() ? "dist:" + args.policy_dist : args.policy},
           {"reward_model", args.reward_model.empty() ? "click-rate:prior=" + std::to_string(args.reward_prior)
@@ -97,8 +98,13 @@ void run(const OpeArgs& args) {
   }
   const ope::OpeResult result = ope::evaluate_off_policy(terms, options);
   print_result(result, log);
+  const double unsupported = ope::unsupported_mass(log, dist);
+  if (unsupported > 0.0) {
+    std::printf("warning: %.1f%% of the evaluation policy's probability is on (item, position) pairs the log never shows;"
+                " IPW/SNIPW miss that part, DM and the DR family see it only through the reward model\n", 100.0 * unsupported);
+  }
   if (!args.json_path.empty()) {
-    write_text(args.json_path, result_json(result, args).dump(2) + "\n", "--json");
+    write_text(args.json_path, result_json(result, args, unsupported).dump(2) + "\n", "--json");
     std::printf("-> %s\n", args.json_path.c_str());
   }
 }

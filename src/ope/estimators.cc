@@ -93,6 +93,16 @@ RoundTerms round_terms(const LoggedFeedback& log, const ActionDist& dist, const 
   return terms;
 }
 
+double unsupported_mass(const LoggedFeedback& log, const ActionDist& dist) {
+  std::vector<char> shown(static_cast<std::size_t>(dist.n_items) * static_cast<std::size_t>(dist.n_slots), 0);
+  for (std::size_t i = 0; i < log.rounds(); ++i) {
+    shown[static_cast<std::size_t>(log.item[i]) * static_cast<std::size_t>(dist.n_slots) + static_cast<std::size_t>(log.slot[i])] = 1;
+  }
+  double mass = 0.0;
+  for (std::size_t cell = 0; cell < shown.size(); ++cell) mass += shown[cell] ? 0.0 : dist.prob[cell];
+  return mass / static_cast<double>(dist.n_slots);
+}
+
 double estimate(const EstimatorSpec& spec, const RoundTerms& t, std::span<const std::uint32_t> rows) {
   if (rows.empty()) return 0.0;
   const auto n = static_cast<double>(rows.size());

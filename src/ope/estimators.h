@@ -49,6 +49,12 @@ RoundTerms round_terms(const LoggedFeedback& log, const ActionDist& dist, const 
 RoundTerms round_terms(const LoggedFeedback& log, const ActionDist& dist, const RewardPredictions* model,
                        std::span<const std::uint32_t> rows);
 
+// The evaluation policy's probability mass, averaged over slots, on items the
+// log never shows at that slot: 0 when the log supports pi_e; above 0 IPW and
+// SNIPW miss that part of the value, and DM and the DR family see it only
+// through q̂ (a mean weight below 1 shows it too).
+double unsupported_mass(const LoggedFeedback& log, const ActionDist& dist);
+
 // The estimate over the rounds listed in `rows` (repeats allowed: a bootstrap
 // resample), n = rows.size():
 //   ipw       Σ w r / n

@@ -10,8 +10,8 @@
 
 namespace segue::ope {
 
-// Rows in file order; round i of the estimators is row i (a rows' index
-// column is not trusted: OBD's repeats after filtering).
+// Rows in file order; round i of the estimators (and of PRED.csv) is data
+// row i; the index column is not read.
 struct LoggedFeedback {
   std::string path;
   std::vector<std::int32_t> item;    // item id (a non-negative integer)
