@@ -71,8 +71,10 @@ int main(int argc, char** argv) {
     specs = {"uniform", "greedy", "egreedy:epsilon=0.1", "linucb:alpha=1", "thompson:draws=100", "thompson",
              "thompson:model=logistic,draws=100", "thompson:model=logistic"};
 
-  std::printf("bench_policy %d pages; %d shelves x %d candidates (%d cards each), 12 features per card\n", pages,
-              kShelves, kCandidates, kCards);
+  std::string command = "bench_policy";
+  for (int i = 1; i < argc; ++i) command.append(" ").append(argv[i]);
+  std::printf("%s\n%d pages; %d shelves x %d candidates (%d cards each), 12 features per card\n", command.c_str(),
+              pages, kShelves, kCandidates, kCards);
   std::printf("machine: %s\n\n", segue::bench::cpu_model().c_str());
   std::printf("%-40s %12s %12s\n", "policy", "us/page", "us/shelf");
   segue::Rng input_rng(1);

@@ -188,6 +188,47 @@ TEST(HomePolicy_Thompson, PropensityEstimatesTheSlotProbabilityWithItsDraws) {
   }
 }
 
+// The propensity at slot 1 is conditional on slot 0's pick: averaged over the
+// decisions that put b at slot 0 and a at slot 1, it matches how often a
+// follows b (sequential Thompson sampling: a fresh draw over the arms left).
+TEST(HomePolicy_Thompson, SecondSlotPropensityIsConditionalOnTheFirstPick) {
+  const auto policy = make_policy("thompson:draws=200");
+  const std::vector<Arm> arms = item_arms(3);
+  teach_rates(*policy, arms, {0.6, 0.5, 0.3}, 8);
+  Rng rng(13);
+  std::vector<Pick> picks;
+  double follows[3][3] = {}, propensity_sum[3][3] = {}, first[3] = {};
+  const int decisions = 6000;
+  for (int d = 0; d < decisions; ++d) {
+    policy->decide(Decision{arms, 2, 0}, rng, picks);
+    first[picks[0].arm] += 1;
+    follows[picks[0].arm][picks[1].arm] += 1;
+    propensity_sum[picks[0].arm][picks[1].arm] += picks[1].propensity;
+  }
+  for (int b = 0; b < 3; ++b)
+    for (int a = 0; a < 3; ++a) {
+      if (follows[b][a] < 50) continue;
+      const double empirical = follows[b][a] / first[b];
+      const double reported = propensity_sum[b][a] / follows[b][a];
+      EXPECT_NEAR(reported, empirical, 4.5 * std::sqrt(empirical * (1 - empirical) / first[b]) + 0.01)
+          << "slot 0 = " << b << ", slot 1 = " << a;
+    }
+}
+
+TEST(HomePolicy_LinUcb, BonusFavoursTheUnseenArmAndAlphaZeroDoesNot) {
+  const std::vector<Arm> arms = item_arms(2);
+  for (const auto& [spec, expected] : {std::pair{"linucb:alpha=1", 1}, std::pair{"linucb:alpha=0", 0}}) {
+    const auto policy = make_policy(spec);
+    for (int i = 0; i < 50; ++i) policy->update(outcome_of(arms[0], i % 2));  // arm 0: mean 0.5, well known
+    Rng rng(1);
+    std::vector<Pick> picks;
+    policy->decide(Decision{arms, 2, 0}, rng, picks);
+    EXPECT_EQ(picks[0].arm, expected) << spec;
+    EXPECT_EQ(picks[0].propensity, 1.0);
+    EXPECT_EQ(picks[1].propensity, 1.0);
+  }
+}
+
 // Online: decide one card, observe a Bernoulli stream, update; the policy
 // should end up showing the best arm (rate 0.7 against ≤ 0.3) most of the time.
 TEST(HomePolicy_Learning, ExploringPoliciesConcentrateOnTheBestArm) {

@@ -1,5 +1,6 @@
 // egreedy and greedy: BaRT's policy, ε-greedy over a factorization machine's
 // predicted stream probability (greedy is ε = 0).
+#include <algorithm>
 #include <utility>
 
 #include "home/policies.h"
@@ -52,9 +53,14 @@ class EgreedyPolicy final : public Policy {
 
  private:
   void predict_all(const Decision& decision, std::vector<double>& scores) const {
-    scores.resize(decision.arms.size());
-    for (std::size_t arm = 0; arm < decision.arms.size(); ++arm)
-      scores[arm] = model_.predict(decision.arms[arm].features);
+    const std::span<const Arm> arms = decision.arms;
+    scores.resize(arms.size());
+    constexpr std::size_t kAhead = 4;  // arms whose rows are on their way while one is scored
+    for (std::size_t arm = 0; arm < std::min(kAhead, arms.size()); ++arm) model_.prefetch(arms[arm].features);
+    for (std::size_t arm = 0; arm < arms.size(); ++arm) {
+      if (arm + kAhead < arms.size()) model_.prefetch(arms[arm + kAhead].features);
+      scores[arm] = model_.predict(arms[arm].features);
+    }
   }
 
   double epsilon_;

@@ -22,26 +22,43 @@ FactorizationMachine::FactorizationMachine(const FmOptions& options) : options_(
     throw std::invalid_argument("fm: factors " + std::to_string(options.factors) + " not in [0, " +
                                 std::to_string(kMaxFmFactors) + "]");
   stride_ = 1 + static_cast<std::size_t>(options.factors);
+  rows_ = std::make_unique_for_overwrite<float[]>(kRows * stride_);
   reset();
 }
 
 void FactorizationMachine::reset() {
-  rows_.resize(kRows * stride_);
+  trained_.assign(kRows / 64, 0);
   bias_ = 0.0f;
-  // Small random factors break the symmetry between features (all-zero
-  // factors get zero gradient); uniform draws, two per random word, keep
-  // initialising 2^20 rows cheap.
-  Rng rng(options_.seed);
+}
+
+// w = 0 and small seeded factors, uniform in ±kInitScale·√3 (random factors
+// break the symmetry between features: all-zero factors get zero gradient).
+// A hash of (seed, row) rather than a stream, so any row can be made alone.
+void FactorizationMachine::initial_row(std::uint32_t index, float* out) const {
   const float scale = kInitScale * std::sqrt(3.0f) * 0x1.0p-31f;  // ±2^31 → ±kInitScale·√3
-  for (std::size_t row = 0; row < kRows; ++row) {
-    float* values = rows_.data() + row * stride_;
-    values[0] = 0.0f;
-    for (int f = 0; f < options_.factors; f += 2) {
-      const std::uint64_t bits = rng.next();
-      values[1 + f] = static_cast<float>(static_cast<std::int32_t>(bits)) * scale;
-      if (f + 1 < options_.factors) values[2 + f] = static_cast<float>(static_cast<std::int32_t>(bits >> 32)) * scale;
-    }
+  const std::uint64_t row_key = splitmix64_mix(options_.seed * 0x9E3779B97F4A7C15ull + index);
+  out[0] = 0.0f;
+  for (int f = 0; f < options_.factors; f += 2) {
+    const std::uint64_t bits = splitmix64_mix(row_key + static_cast<std::uint64_t>(f));
+    out[1 + f] = static_cast<float>(static_cast<std::int32_t>(bits)) * scale;
+    if (f + 1 < options_.factors) out[2 + f] = static_cast<float>(static_cast<std::int32_t>(bits >> 32)) * scale;
   }
+}
+
+const float* FactorizationMachine::row(std::uint32_t index, float* scratch) const {
+  if (trained_[index >> 6] >> (index & 63) & 1) return rows_.get() + std::size_t{index} * stride_;
+  initial_row(index, scratch);
+  return scratch;
+}
+
+float* FactorizationMachine::trained_row(std::uint32_t index) {
+  float* stored = rows_.get() + std::size_t{index} * stride_;
+  std::uint64_t& word = trained_[index >> 6];
+  if (!(word >> (index & 63) & 1)) {
+    initial_row(index, stored);
+    word |= std::uint64_t{1} << (index & 63);
+  }
+  return stored;
 }
 
 double FactorizationMachine::logit(std::span<const Feature> features, float* sums) const {
@@ -50,12 +67,13 @@ double FactorizationMachine::logit(std::span<const Feature> features, float* sum
   const int k = options_.factors;
   std::fill(sums, sums + k, 0.0f);
   float squares[kMaxFmFactors] = {};
+  float scratch[1 + kMaxFmFactors];
   double linear = bias_;
   for (const Feature& feature : features) {
-    const float* row = rows_.data() + std::size_t{feature.index} * stride_;
-    linear += row[0] * feature.value;
+    const float* values = row(feature.index, scratch);
+    linear += values[0] * feature.value;
     for (int f = 0; f < k; ++f) {
-      const float term = row[1 + f] * feature.value;
+      const float term = values[1 + f] * feature.value;
       sums[f] += term;
       squares[f] += term * term;
     }
@@ -63,6 +81,14 @@ double FactorizationMachine::logit(std::span<const Feature> features, float* sum
   double pairwise = 0.0;
   for (int f = 0; f < k; ++f) pairwise += sums[f] * sums[f] - squares[f];
   return linear + 0.5 * pairwise;
+}
+
+void FactorizationMachine::prefetch(std::span<const Feature> features) const {
+  for (const Feature& feature : features) {
+    const float* stored = rows_.get() + std::size_t{feature.index} * stride_;
+    __builtin_prefetch(stored);
+    __builtin_prefetch(stored + stride_ - 1);  // a row may straddle two cache lines
+  }
 }
 
 double FactorizationMachine::predict(std::span<const Feature> features) const {
@@ -80,7 +106,7 @@ void FactorizationMachine::step(std::span<const Feature> features, double reward
   const auto g = static_cast<float>(gradient);
   bias_ -= rate * g;
   for (const Feature& feature : features) {
-    float* row = rows_.data() + std::size_t{feature.index} * stride_;
+    float* row = trained_row(feature.index);
     const float x = feature.value;
     row[0] -= rate * (g * x + reg * row[0]);
     // ∂logit/∂v_if = x_i (sums_f − v_if x_i), with the sums from before the step.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -30,6 +31,10 @@ class FactorizationMachine {
   const FmOptions& options() const { return options_; }
   // P(reward = 1 | features). Const and safe to call concurrently.
   double predict(std::span<const Feature> features) const;
+  // Asks the CPU to start loading these features' rows (a decision's arms
+  // touch rows all over the 2^20 table: overlapping their cache misses is
+  // most of predict's speed).
+  void prefetch(std::span<const Feature> features) const;
   // One SGD step on weight × log loss. Not concurrent with predict.
   void update(std::span<const Feature> features, double reward, double weight = 1.0);
   // Re-initialises, then `epochs` seeded-shuffled passes over `outcomes`,
@@ -46,12 +51,21 @@ class FactorizationMachine {
   // The logit; fills sums[f] = Σ_i v_if x_i for the gradient.
   double logit(std::span<const Feature> features, float* sums) const;
   void step(std::span<const Feature> features, double reward, double weight, double learning_rate);
+  // Row `index` as stored, or, while no step has touched it, its seeded
+  // initial values written to `scratch`.
+  const float* row(std::uint32_t index, float* scratch) const;
+  // Row `index` for writing (stored from its initial values on first use).
+  float* trained_row(std::uint32_t index);
+  void initial_row(std::uint32_t index, float* out) const;
 
   FmOptions options_;
   std::size_t stride_ = 1;  // 1 + factors floats per feature row
   // 2^kFeatureBits rows [w_i, v_i1 .. v_ik], contiguous: one feature, one
-  // cache-friendly row, no allocation per feature.
-  std::vector<float> rows_;
+  // cache-friendly row, no allocation per feature. Left uninitialised (the OS
+  // maps a page on its first write) and filled per row on first training, so
+  // a model costs memory and time only for the features it has seen.
+  std::unique_ptr<float[]> rows_;
+  std::vector<std::uint64_t> trained_;  // one bit per row: stored in rows_ yet?
   float bias_ = 0.0f;
 };
 

@@ -44,7 +44,7 @@ class BetaThompsonPolicy final : public Policy {
   std::vector<double> action_distribution(const Decision& decision, Rng& rng, std::int32_t draws) const override {
     std::vector<double> alphas, betas, means;
     posteriors(decision, alphas, betas, means);
-    return sequential_thompson_distribution(decision, rng, draws, draw_from(alphas, betas));
+    return sequential_thompson_distribution(decision, rng, draws > 0 ? draws : options_.draws, draw_from(alphas, betas));
   }
 
   void update(const Outcome& outcome) override {

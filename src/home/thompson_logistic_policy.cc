@@ -66,7 +66,7 @@ class LogisticThompsonPolicy final : public Policy {
     CompactDecision compact;
     std::vector<double> means;
     compactify(decision, compact, means);
-    return sequential_thompson_distribution(decision, rng, draws, draw_from(compact));
+    return sequential_thompson_distribution(decision, rng, draws > 0 ? draws : options_.draws, draw_from(compact));
   }
 
   void update(const Outcome& outcome) override { learn(outcome.features, outcome.reward, 1.0); }
