@@ -5,11 +5,13 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "ab/analysis.h"
 #include "ab/distributions.h"
 #include "ab/experiment.h"
+#include "ab/group_sequential.h"
 #include "ab/impression_log.h"
 #include "test_util.h"
 
@@ -342,11 +344,65 @@ TEST(AbCli, AnalyzePrintsAndWritesTheReport) {
   const auto& stream = report["metrics"]["stream_rate"]["vs_control"]["treatment"];
   EXPECT_NEAR(stream["fixed_horizon"]["p"].get<double>(), 0.8140856836114602, 1e-12);
   EXPECT_GE(stream["always_valid"]["p"].get<double>(), stream["fixed_horizon"]["p"].get<double>() - 1e-12);
+  EXPECT_EQ(stream["group_sequential"]["crossed_at_look"].get<int>(), 0);
+  EXPECT_DOUBLE_EQ(stream["group_sequential"]["fractions"].back().get<double>(), 1.0);
 
   const auto bad = testing::run_command(std::string(SEGUE_BINARY) + " ab analyze --log " + log +
                                         " --shares control=0.5,t2=0.5");
   EXPECT_NE(bad.code, 0);
   EXPECT_NE(bad.out.find(log + ":4: field 'arm'"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace segue
+
+namespace segue {
+namespace {
+
+TEST(AbGroupSequential, BoundariesMatchKnownValues) {
+  // One look: the fixed-horizon 1.959964.
+  const double one[] = {1.0};
+  EXPECT_NEAR(ab::group_sequential_bounds(one, 0.05)[0], 1.959963984540054, 1e-8);
+  // Two looks at 1/2 and 1, O'Brien–Fleming spending: α(1/2) = 4 − 4Φ(2.241403 · √2) = 0.0030506
+  // by hand, so c_1 = Φ⁻¹(1 − 0.0030506 / 2) = 2.962588; c_2 = 1.969 (Lan–DeMets tables, gsDesign sfLDOF).
+  const double two[] = {0.5, 1.0};
+  const auto b2 = ab::group_sequential_bounds(two, 0.05);
+  EXPECT_NEAR(b2[0], 2.9625880427275924, 1e-8);
+  EXPECT_NEAR(b2[1], 1.969, 1e-3);
+  // Five equal looks (gsDesign: 4.8769 3.3569 2.6803 2.2898 2.0310).
+  const double five[] = {0.2, 0.4, 0.6, 0.8, 1.0};
+  const auto b5 = ab::group_sequential_bounds(five, 0.05);
+  const double expected[] = {4.8769, 3.3569, 2.6803, 2.2898, 2.0310};
+  for (int k = 0; k < 5; ++k) EXPECT_NEAR(b5[k], expected[k], 2e-3) << k;
+}
+
+TEST(AbGroupSequential, TenLooksSpendAlphaOnSimulatedNullPaths) {
+  // 100,000 Brownian paths under H0 watched at 10 equal looks: the share that
+  // ever crosses must be α = 0.05 within 4 binomial sd (0.0028), where the
+  // naive 1.96 at every look crosses ~19%.
+  std::vector<double> t;
+  for (int k = 1; k <= 10; ++k) t.push_back(k / 10.0);
+  for (const ab::Spending spending : {ab::Spending::kOBrienFleming, ab::Spending::kPocock}) {
+    const auto bounds = ab::group_sequential_bounds(t, 0.05, spending);
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> step(0.0, std::sqrt(0.1));
+    int crossed = 0, naive = 0;
+    constexpr int paths = 100000;
+    for (int p = 0; p < paths; ++p) {
+      double s = 0.0;
+      bool hit = false, naive_hit = false;
+      for (int k = 0; k < 10; ++k) {
+        s += step(rng);
+        const double z = s / std::sqrt(t[k]);
+        hit |= std::abs(z) >= bounds[k];
+        naive_hit |= std::abs(z) >= 1.959963984540054;
+      }
+      crossed += hit;
+      naive += naive_hit;
+    }
+    EXPECT_NEAR(crossed / double(paths), 0.05, 0.0028);
+    EXPECT_GT(naive / double(paths), 0.15);
+  }
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // segue ab analyze|assign: A/B tests on the home screen's impression log
 // (docs/AB.md). analyze reads LOG.csv (--format segue), reports each arm's
 // metrics with listener-level CIs, each arm against control (fixed-horizon,
-// CUPED with --pre, and the always-valid mSPRT over --looks), and the
-// sample-ratio check; assign prints the arm of listeners.
+// CUPED with --pre, the always-valid mSPRT and O'Brien–Fleming group-sequential
+// boundaries over --looks), and the sample-ratio check; assign prints the arm
+// of listeners.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "ab/analysis.h"
 #include "ab/distributions.h"
 #include "ab/experiment.h"
+#include "ab/group_sequential.h"
 #include "ab/impression_log.h"
 #include "cli/commands.h"
 #include "data/error.h"
@@ -69,12 +71,27 @@ std::vector<std::int64_t> look_times(const ab::ImpressionLog& log, int looks) {
 
 json interval(double lo, double hi) { return json::array({lo, hi}); }
 
+// The z of every (metric, arm) at every look, and the O'Brien–Fleming
+// boundaries for looks at the listener fractions seen (the whole log being the
+// planned horizon): the first look whose |z| reaches its boundary, or 0.
+struct GroupSequential {
+  std::vector<double> fractions, bounds;
+  std::vector<std::vector<std::vector<double>>> z;  // [look][metric][arm]
+
+  int crossed_at(std::size_t metric, std::size_t arm) const {
+    for (std::size_t k = 0; k < bounds.size(); ++k)
+      if (std::abs(z[k][metric][arm]) >= bounds[k]) return static_cast<int>(k) + 1;
+    return 0;
+  }
+};
+
 json difference_json(const ab::Difference& d) {
   return {{"difference", d.estimate}, {"relative", d.relative}, {"se", d.se},
           {"ci", interval(d.lo, d.hi)}, {"z", d.z}, {"p", d.p}};
 }
 
-json report_json(const ab::AbReport& r, const ab::SequentialMonitor& monitor, const std::string& experiment) {
+json report_json(const ab::AbReport& r, const ab::SequentialMonitor& monitor, const GroupSequential& group,
+                 const std::string& experiment) {
   const double z = ab::normal_quantile(1.0 - r.alpha / 2.0);
   json out = {{"experiment", experiment}, {"alpha", r.alpha}, {"control", r.arms[r.control]}};
   json arms = json::array();
@@ -104,6 +121,8 @@ json report_json(const ab::AbReport& r, const ab::SequentialMonitor& monitor, co
       if (c.cuped) arm["cuped"] = difference_json(*c.cuped);
       const ab::AlwaysValid& v = monitor.at(k, a);
       arm["always_valid"] = {{"looks", v.looks}, {"p", v.p}, {"ci", interval(v.lo, v.hi)}};
+      arm["group_sequential"] = {{"spending", "obrien_fleming"}, {"fractions", group.fractions},
+                                 {"bounds", group.bounds}, {"crossed_at_look", group.crossed_at(k, a)}};
       metric["vs_control"][r.arms[a]] = arm;
     }
     out["metrics"][ab::metric_name(m.metric)] = metric;
@@ -111,8 +130,8 @@ json report_json(const ab::AbReport& r, const ab::SequentialMonitor& monitor, co
   return out;
 }
 
-void print_report(const ab::AbReport& r, const ab::SequentialMonitor& monitor, const ab::ImpressionLog& log,
-                  int looks) {
+void print_report(const ab::AbReport& r, const ab::SequentialMonitor& monitor, const GroupSequential& group,
+                  const ab::ImpressionLog& log, int looks) {
   const double z = ab::normal_quantile(1.0 - r.alpha / 2.0);
   std::int64_t listeners = 0;
   for (const ab::ArmCounts& c : r.counts) listeners += c.listeners;
@@ -160,7 +179,10 @@ void print_report(const ab::AbReport& r, const ab::SequentialMonitor& monitor, c
                   c.fixed.p);
       if (c.cuped) std::printf("; CUPED %+.4f [%.4f, %.4f] p %.4g", c.cuped->estimate, c.cuped->lo, c.cuped->hi, c.cuped->p);
       const ab::AlwaysValid& v = monitor.at(k, a);
-      std::printf("; always-valid [%.4f, %.4f] p %.4g\n", v.lo, v.hi, v.p);
+      std::printf("; always-valid [%.4f, %.4f] p %.4g", v.lo, v.hi, v.p);
+      const int crossed = group.crossed_at(k, a);
+      if (crossed > 0) std::printf("; O'Brien-Fleming boundary crossed at look %d\n", crossed);
+      else std::printf("; O'Brien-Fleming boundary not crossed\n");
     }
   }
 }
@@ -176,7 +198,7 @@ void add_analyze(CLI::App& parent) {
   cmd->add_option("--shares", args->shares, "Configured shares, e.g. control=0.5,treatment=0.5 (SRM check)");
   cmd->add_option("--control", args->control, "Control arm (default: 'control', else the first arm)");
   cmd->add_option("--alpha", args->alpha, "Significance level (two-sided)")->capture_default_str();
-  cmd->add_option("--looks", args->looks, "mSPRT looks at the k/K quantiles of the log's timestamps")
+  cmd->add_option("--looks", args->looks, "Sequential looks (mSPRT, O'Brien-Fleming) at the k/K quantiles of the log's timestamps")
       ->capture_default_str();
   cmd->add_option("--tau-relative", args->tau_relative,
                   "mSPRT mixing scale tau as a share of the control's value over the whole log")
@@ -209,6 +231,7 @@ void add_analyze(CLI::App& parent) {
     // One τ per metric for every look: from the whole log, so looks agree.
     for (const ab::MetricReport& m : report.metrics) options.tau.push_back(m.tau);
     ab::SequentialMonitor monitor;
+    GroupSequential group;
     const std::vector<std::int64_t> times = look_times(log, args->looks);
     for (const std::int64_t until : times) {
       const ab::AbData look = ab::listener_totals(log, until);
@@ -216,12 +239,27 @@ void add_analyze(CLI::App& parent) {
       for (std::size_t a = 0; a < look.arms.size(); ++a)
         every_arm &= std::any_of(look.listeners.begin(), look.listeners.end(),
                                  [a](const ab::ListenerTotals& t) { return t.arm == static_cast<int>(a); });
-      if (every_arm) monitor.observe(ab::analyze(look, {}, options));
+      if (!every_arm) continue;
+      const ab::AbReport at = ab::analyze(look, {}, options);
+      monitor.observe(at);
+      group.fractions.push_back(static_cast<double>(look.listeners.size()) / data.listeners.size());
+      auto& z = group.z.emplace_back();
+      for (const ab::MetricReport& m : at.metrics) {
+        z.emplace_back();
+        for (const ab::Comparison& c : m.vs_control) z.back().push_back(c.fixed.z);
+      }
     }
-    print_report(report, monitor, log, static_cast<int>(times.size()));
+    // A look that adds no listener adds no information: keep the last of equal fractions.
+    for (std::size_t k = group.fractions.size(); k-- > 1;)
+      if (group.fractions[k - 1] >= group.fractions[k]) {
+        group.fractions.erase(group.fractions.begin() + k - 1);
+        group.z.erase(group.z.begin() + k - 1);
+      }
+    group.bounds = ab::group_sequential_bounds(group.fractions, options.alpha);
+    print_report(report, monitor, group, log, static_cast<int>(times.size()));
     if (!args->json_path.empty()) {
       std::ofstream out(args->json_path);
-      if (!(out << report_json(report, monitor, log.experiment).dump(2) << "\n"))
+      if (!(out << report_json(report, monitor, group, log.experiment).dump(2) << "\n"))
         throw UsageError("--json: cannot write '" + args->json_path + "'");
     }
   });
