@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "data/error.h"
@@ -356,6 +357,38 @@ TEST(HomePolicy_Refit, ImportanceWeightsRecoverTheUnbiasedStreamRate) {
   std::vector<Pick> picks;
   thompson->decide(Decision{arms, 2, 0}, rng, picks);
   for (const Pick& pick : picks) EXPECT_NEAR(pick.predicted_reward, pick.arm == 0 ? 0.5 : 0.3, 0.05);
+}
+
+// decide() from several threads at once (each with its own Rng) gives what
+// it gives alone: the per-thread scratch is not shared.
+TEST(HomePolicy_Concurrency, DecideFromManyThreadsMatchesOneThread) {
+  const std::vector<Arm> arms = item_arms(12, {feature("hour", "9")});
+  const Decision decision{arms, 5, 0};
+  for (const std::string spec : {"egreedy:epsilon=0.3", "thompson:draws=50", "thompson:model=logistic,draws=50"}) {
+    SCOPED_TRACE(spec);
+    const auto policy = make_policy(spec);
+    teach_rates(*policy, arms, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05}, 10);
+    const auto run = [&](std::uint64_t seed, std::vector<Pick>& all) {
+      Rng rng(seed);
+      std::vector<Pick> picks;
+      for (int d = 0; d < 200; ++d) {
+        policy->decide(decision, rng, picks);
+        all.insert(all.end(), picks.begin(), picks.end());
+      }
+    };
+    std::vector<std::vector<Pick>> alone(4), together(4);
+    for (std::uint64_t t = 0; t < 4; ++t) run(t, alone[t]);
+    std::vector<std::thread> threads;
+    for (std::uint64_t t = 0; t < 4; ++t) threads.emplace_back(run, t, std::ref(together[t]));
+    for (std::thread& thread : threads) thread.join();
+    for (std::size_t t = 0; t < 4; ++t) {
+      ASSERT_EQ(alone[t].size(), together[t].size());
+      for (std::size_t i = 0; i < alone[t].size(); ++i) {
+        EXPECT_EQ(alone[t][i].arm, together[t][i].arm);
+        EXPECT_EQ(alone[t][i].propensity, together[t][i].propensity);
+      }
+    }
+  }
 }
 
 TEST(HomePolicy_Spec, CanonicalSpecsParseBack) {

@@ -73,7 +73,8 @@ struct Outcome {
 class Policy {
  public:
   virtual ~Policy() = default;
-  // The canonical spec, e.g. "egreedy:epsilon=0.1" (logged with every impression).
+  // The canonical spec, every parameter spelled out, e.g. "linucb:alpha=1,reg=1"
+  // (logged with every impression; make_policy(spec()) configures the same policy, untrained).
   virtual std::string spec() const = 0;
   // Fills `out` with min(slots, arms.size()) picks, slot 0 first, no arm twice.
   // Thread-safe with other decide() calls; `rng` is the caller's.
@@ -90,11 +91,13 @@ class Policy {
 };
 
 // Policies by spec string: uniform, greedy, egreedy:epsilon=0.1,
-// thompson (Beta-Bernoulli per arm key and context bucket),
-// thompson:model=logistic (Bayesian logistic regression over the features),
-// linucb:alpha=1. Featurised policies use a factorization machine reward
-// model (fm:factors=8,learning_rate=0.05,reg=0.001). UsageError naming the
-// parameter for a bad spec.
+// thompson (Beta-Bernoulli per arm key and context bucket; alpha=1,beta=1,
+// draws=1000), thompson:model=logistic (Bayesian logistic regression over the
+// features; prior_precision=1,draws=1000), linucb:alpha=1,reg=1. greedy and
+// egreedy use a factorization machine reward model whose parameters they
+// take too (factors=8,learning_rate=0.05,reg=0.001,epochs=5,seed=1).
+// UsageError naming the parameter for a bad spec. Implementations:
+// src/home/policies.h.
 std::unique_ptr<Policy> make_policy(const std::string& spec);
 
 }  // namespace segue::home
