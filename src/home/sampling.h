@@ -33,27 +33,47 @@ class NormalDraws {
   bool has_spare_ = false;
 };
 
-// Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 by boosting to shape + 1.
-inline double gamma_draw(double shape, Rng& rng, NormalDraws& normals) {
-  if (shape < 1.0) return gamma_draw(shape + 1.0, rng, normals) * std::pow(open_unit(rng), 1.0 / shape);
-  const double d = shape - 1.0 / 3.0;
-  const double c = 1.0 / std::sqrt(9.0 * d);
-  while (true) {
-    double x = 0, v = 0;
-    do {
-      x = normals.next(rng);
-      v = 1.0 + c * x;
-    } while (v <= 0.0);
-    v = v * v * v;
-    const double u = open_unit(rng);
-    if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;  // the squeeze: no log most of the time
-    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
-  }
-}
+// Gamma(shape, 1) by Marsaglia & Tsang (2000), its constants computed once
+// per shape (a decision draws each arm's posterior many times); shape < 1 by
+// boosting to shape + 1.
+class GammaSampler {
+ public:
+  explicit GammaSampler(double shape = 1.0)
+      : boost_(shape < 1.0 ? 1.0 / shape : 0.0),
+        d_((shape < 1.0 ? shape + 1.0 : shape) - 1.0 / 3.0),
+        c_(1.0 / std::sqrt(9.0 * d_)) {}
 
-inline double beta_draw(double alpha, double beta, Rng& rng, NormalDraws& normals) {
-  const double x = gamma_draw(alpha, rng, normals);
-  return x / (x + gamma_draw(beta, rng, normals));
-}
+  double draw(Rng& rng, NormalDraws& normals) const {
+    while (true) {
+      double x = 0, v = 0;
+      do {
+        x = normals.next(rng);
+        v = 1.0 + c_ * x;
+      } while (v <= 0.0);
+      v = v * v * v;
+      const double u = open_unit(rng);
+      // The squeeze accepts most draws without a log.
+      if (u < 1.0 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d_ * (1.0 - v + std::log(v)))
+        return boost_ > 0.0 ? d_ * v * std::pow(open_unit(rng), boost_) : d_ * v;
+    }
+  }
+
+ private:
+  double boost_;  // 1 / shape when shape < 1, else 0
+  double d_, c_;
+};
+
+// Beta(alpha, beta) as X / (X + Y), X ~ Gamma(alpha), Y ~ Gamma(beta).
+class BetaSampler {
+ public:
+  BetaSampler(double alpha = 1.0, double beta = 1.0) : alpha_(alpha), beta_(beta) {}
+  double draw(Rng& rng, NormalDraws& normals) const {
+    const double x = alpha_.draw(rng, normals);
+    return x / (x + beta_.draw(rng, normals));
+  }
+
+ private:
+  GammaSampler alpha_, beta_;
+};
 
 }  // namespace segue::home

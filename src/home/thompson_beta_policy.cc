@@ -21,10 +21,9 @@ std::uint64_t cell_of(std::uint64_t key, std::uint32_t bucket) {
 }
 
 // One posterior draw of every arm's stream rate.
-auto draw_from(const std::vector<double>& alphas, const std::vector<double>& betas) {
-  return [&alphas, &betas, normals = NormalDraws()](Rng& rng, std::span<double> scores) mutable {
-    for (std::size_t arm = 0; arm < scores.size(); ++arm)
-      scores[arm] = beta_draw(alphas[arm], betas[arm], rng, normals);
+auto draw_from(const std::vector<BetaSampler>& posteriors) {
+  return [&posteriors, normals = NormalDraws()](Rng& rng, std::span<double> scores) mutable {
+    for (std::size_t arm = 0; arm < scores.size(); ++arm) scores[arm] = posteriors[arm].draw(rng, normals);
   };
 }
 
@@ -36,15 +35,17 @@ class BetaThompsonPolicy final : public Policy {
   std::string spec() const override { return spec_; }
 
   void decide(const Decision& decision, Rng& rng, std::vector<Pick>& out) const override {
-    thread_local std::vector<double> alphas, betas, means;
-    posteriors(decision, alphas, betas, means);
-    decide_sequential_thompson(decision, rng, options_.draws, draw_from(alphas, betas), means, out);
+    thread_local std::vector<BetaSampler> samplers;
+    thread_local std::vector<double> means;
+    posteriors(decision, samplers, means);
+    decide_sequential_thompson(decision, rng, options_.draws, draw_from(samplers), means, out);
   }
 
   std::vector<double> action_distribution(const Decision& decision, Rng& rng, std::int32_t draws) const override {
-    std::vector<double> alphas, betas, means;
-    posteriors(decision, alphas, betas, means);
-    return sequential_thompson_distribution(decision, rng, draws > 0 ? draws : options_.draws, draw_from(alphas, betas));
+    std::vector<BetaSampler> samplers;
+    std::vector<double> means;
+    posteriors(decision, samplers, means);
+    return sequential_thompson_distribution(decision, rng, draws > 0 ? draws : options_.draws, draw_from(samplers));
   }
 
   void update(const Outcome& outcome) override {
@@ -78,21 +79,19 @@ class BetaThompsonPolicy final : public Policy {
   }
 
  private:
-  void posteriors(const Decision& decision, std::vector<double>& alphas, std::vector<double>& betas,
-                  std::vector<double>& means) const {
+  void posteriors(const Decision& decision, std::vector<BetaSampler>& samplers, std::vector<double>& means) const {
     const std::size_t n = decision.arms.size();
-    alphas.resize(n);
-    betas.resize(n);
+    samplers.resize(n);
     means.resize(n);
     for (std::size_t arm = 0; arm < n; ++arm) {
-      alphas[arm] = options_.prior_alpha;
-      betas[arm] = options_.prior_beta;
+      double alpha = options_.prior_alpha, beta = options_.prior_beta;
       const auto found = cells_.find(cell_of(decision.arms[arm].key, decision.context_bucket));
       if (found != cells_.end()) {
-        alphas[arm] += found->second.successes;
-        betas[arm] += found->second.failures;
+        alpha += found->second.successes;
+        beta += found->second.failures;
       }
-      means[arm] = alphas[arm] / (alphas[arm] + betas[arm]);
+      samplers[arm] = BetaSampler(alpha, beta);
+      means[arm] = alpha / (alpha + beta);
     }
   }
 
