@@ -129,7 +129,7 @@ void write_example(const std::string& dir, const std::vector<RealListener>& real
 }
 
 struct Tally {
-  int tests = 0, fixed = 0, cuped = 0, naive_peeking = 0, msprt = 0, msprt_final = 0, srm = 0;
+  int tests = 0, fixed = 0, cuped = 0, naive_peeking = 0, msprt = 0, msprt_cuped = 0, msprt_final = 0, srm = 0;
   int obrien_fleming = 0, pocock = 0;  // group-sequential boundaries at the same looks
   double variance_reduction = 0.0;
 };
@@ -139,8 +139,8 @@ void print_rate(const char* label, int hits, int n) {
   const double z = 1.959963984540054, p = static_cast<double>(hits) / n;
   const double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
   const double half = z / (1 + z * z / n) * std::sqrt(p * (1 - p) / n + z * z / (4.0 * n * n));
-  std::printf("  %-44s %5.1f%%  (%d/%d; 95%% CI %.1f–%.1f%%)\n", label, 100.0 * p, hits, n, 100.0 * (centre - half),
-              100.0 * (centre + half));
+  std::printf("  %-44s %5.1f%%  (%d/%d; 95%% CI %.1f–%.1f%%)\n", label, 100.0 * p, hits, n, 100.0 * std::max(0.0, centre - half),
+              100.0 * std::min(1.0, centre + half));
 }
 
 Tally run(const std::vector<RealListener>& real, int tests, int listeners, double effect, int looks, double tau,
@@ -179,7 +179,7 @@ Tally run(const std::vector<RealListener>& real, int tests, int listeners, doubl
       const std::size_t n = static_cast<std::size_t>(listeners) * k / looks;
       look.listeners.assign(data.listeners.begin(), data.listeners.begin() + n);
       const bool last = k == looks;
-      ab::AbReport report = ab::analyze(look, last ? std::span<const ab::ListenerTotals>(pre) : std::span<const ab::ListenerTotals>(), options);
+      ab::AbReport report = ab::analyze(look, std::span<const ab::ListenerTotals>(pre).first(n), options);
       monitor.observe(report);
       const ab::Difference& fixed = report.metrics[0].vs_control[1].fixed;
       naive |= fixed.p < options.alpha;
@@ -195,6 +195,7 @@ Tally run(const std::vector<RealListener>& real, int tests, int listeners, doubl
     tally.obrien_fleming += obf_crossed;
     tally.pocock += pocock_crossed;
     tally.msprt += monitor.at(0, 1).p <= options.alpha;
+    tally.msprt_cuped += monitor.at_cuped(0, 1).p <= options.alpha;
     tally.msprt_final += end.sequential.p <= options.alpha;
     tally.srm += final_look.srm->p < options.alpha;
     tally.variance_reduction += final_look.metrics[0].cuped->variance_reduction;
@@ -240,6 +241,7 @@ int main(int argc, char** argv) {
     print_rate("group sequential, Pocock spending", t.pocock, t.tests);
     print_rate("mSPRT always-valid p at every look", t.msprt, t.tests);
     print_rate("mSPRT, one look at the end", t.msprt_final, t.tests);
+    print_rate("mSPRT + CUPED always-valid p at every look", t.msprt_cuped, t.tests);
     if (lift == 0.0) print_rate("SRM check (chi-square) flags", t.srm, t.tests);
     std::printf("  CUPED variance reduction (stream rate, pre period = same listeners): %.1f%%\n",
                 100.0 * t.variance_reduction);

@@ -347,6 +347,17 @@ TEST(AbCli, AnalyzePrintsAndWritesTheReport) {
   EXPECT_EQ(stream["group_sequential"]["crossed_at_look"].get<int>(), 0);
   EXPECT_DOUBLE_EQ(stream["group_sequential"]["fractions"].back().get<double>(), 1.0);
 
+  // With a pre period (here the log itself: θ = 1 and the adjusted difference is 0 for stream rate).
+  const std::string pre_json = dir.file("pre.json");
+  const auto with_pre = testing::run_command(std::string(SEGUE_BINARY) + " ab analyze --log " + log + " --pre " + log +
+                                             " --looks 2 --json " + pre_json);
+  ASSERT_EQ(with_pre.code, 0) << with_pre.out;
+  const nlohmann::json adjusted = nlohmann::json::parse(testing::read_file(pre_json));
+  EXPECT_NEAR(adjusted["metrics"]["stream_rate"]["cuped"]["theta"].get<double>(), 1.0, 1e-12);
+  const auto& cuped_stream = adjusted["metrics"]["stream_rate"]["vs_control"]["treatment"];
+  EXPECT_NEAR(cuped_stream["cuped"]["difference"].get<double>(), 0.0, 1e-12);
+  EXPECT_EQ(cuped_stream["always_valid_cuped"]["looks"].get<int>(), 2);
+
   const auto bad = testing::run_command(std::string(SEGUE_BINARY) + " ab analyze --log " + log +
                                         " --shares control=0.5,t2=0.5");
   EXPECT_NE(bad.code, 0);

@@ -96,6 +96,7 @@ AbReport analyze(const AbData& data, std::span<const ListenerTotals> pre, const 
       if (m.cuped) c.cuped = difference(m.cuped->arms[control], m.cuped->arms[a], options.alpha);
       const double variance = m.arms[control].variance + m.arms[a].variance;
       c.sequential = msprt_look(c.fixed.estimate, variance, m.tau, options.alpha);
+      if (c.cuped) c.sequential_cuped = msprt_look(c.cuped->estimate, c.cuped->se * c.cuped->se, m.tau, options.alpha);
     }
     report.metrics.push_back(std::move(m));
   }
@@ -105,10 +106,15 @@ AbReport analyze(const AbData& data, std::span<const ListenerTotals> pre, const 
 void SequentialMonitor::observe(const AbReport& look) {
   if (results_.empty()) {
     results_.assign(look.metrics.size(), std::vector<AlwaysValid>(look.arms.size()));
+    cuped_ = results_;
   }
   for (std::size_t k = 0; k < look.metrics.size(); ++k)
-    for (std::size_t a = 0; a < look.arms.size(); ++a)
-      if (static_cast<int>(a) != look.control) results_[k][a].observe(look.metrics[k].vs_control[a].sequential);
+    for (std::size_t a = 0; a < look.arms.size(); ++a) {
+      if (static_cast<int>(a) == look.control) continue;
+      const Comparison& c = look.metrics[k].vs_control[a];
+      results_[k][a].observe(c.sequential);
+      if (c.sequential_cuped) cuped_[k][a].observe(*c.sequential_cuped);
+    }
 }
 
 }  // namespace segue::ab

@@ -42,6 +42,7 @@ struct Comparison {
   Difference fixed;                 // fixed-horizon z-test (valid at one pre-planned look)
   std::optional<Difference> cuped;  // the same on CUPED-adjusted estimates (with a pre period)
   MsprtLook sequential;             // this look's mSPRT, on the unadjusted difference
+  std::optional<MsprtLook> sequential_cuped;  // the same on the CUPED-adjusted difference
 };
 
 struct MetricReport {
@@ -78,9 +79,11 @@ class SequentialMonitor {
   void observe(const AbReport& look);
   // The metric's index in the reports' `metrics`, and an arm index.
   const AlwaysValid& at(std::size_t metric, std::size_t arm) const { return results_.at(metric).at(arm); }
+  // The same on the CUPED-adjusted differences (looks analysed with a pre period).
+  const AlwaysValid& at_cuped(std::size_t metric, std::size_t arm) const { return cuped_.at(metric).at(arm); }
 
  private:
-  std::vector<std::vector<AlwaysValid>> results_;
+  std::vector<std::vector<AlwaysValid>> results_, cuped_;
 };
 
 }  // namespace segue::ab

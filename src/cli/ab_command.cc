@@ -121,6 +121,10 @@ json report_json(const ab::AbReport& r, const ab::SequentialMonitor& monitor, co
       if (c.cuped) arm["cuped"] = difference_json(*c.cuped);
       const ab::AlwaysValid& v = monitor.at(k, a);
       arm["always_valid"] = {{"looks", v.looks}, {"p", v.p}, {"ci", interval(v.lo, v.hi)}};
+      if (c.cuped) {
+        const ab::AlwaysValid& w = monitor.at_cuped(k, a);
+        arm["always_valid_cuped"] = {{"looks", w.looks}, {"p", w.p}, {"ci", interval(w.lo, w.hi)}};
+      }
       arm["group_sequential"] = {{"spending", "obrien_fleming"}, {"fractions", group.fractions},
                                  {"bounds", group.bounds}, {"crossed_at_look", group.crossed_at(k, a)}};
       metric["vs_control"][r.arms[a]] = arm;
@@ -180,6 +184,10 @@ void print_report(const ab::AbReport& r, const ab::SequentialMonitor& monitor, c
       if (c.cuped) std::printf("; CUPED %+.4f [%.4f, %.4f] p %.4g", c.cuped->estimate, c.cuped->lo, c.cuped->hi, c.cuped->p);
       const ab::AlwaysValid& v = monitor.at(k, a);
       std::printf("; always-valid [%.4f, %.4f] p %.4g", v.lo, v.hi, v.p);
+      if (c.cuped) {
+        const ab::AlwaysValid& w = monitor.at_cuped(k, a);
+        std::printf("; always-valid CUPED [%.4f, %.4f] p %.4g", w.lo, w.hi, w.p);
+      }
       const int crossed = group.crossed_at(k, a);
       if (crossed > 0) std::printf("; O'Brien-Fleming boundary crossed at look %d\n", crossed);
       else std::printf("; O'Brien-Fleming boundary not crossed\n");
@@ -222,10 +230,12 @@ void add_analyze(CLI::App& parent) {
     options.control = control_index(data.arms, args->control);
     for (const ab::Arm& arm : arms) options.shares.push_back(arm.share);
     std::vector<ab::ListenerTotals> pre;
+    ab::ImpressionLog pre_log;
     if (!args->pre.empty()) {
       ab::LogOptions pre_options;
       pre_options.pre_period = true;
-      pre = ab::align_pre_period(data, ab::read_impression_log(args->pre, pre_options));
+      pre_log = ab::read_impression_log(args->pre, pre_options);
+      pre = ab::align_pre_period(data, pre_log);
     }
     const ab::AbReport report = ab::analyze(data, pre, options);
     // One τ per metric for every look: from the whole log, so looks agree.
@@ -240,7 +250,8 @@ void add_analyze(CLI::App& parent) {
         every_arm &= std::any_of(look.listeners.begin(), look.listeners.end(),
                                  [a](const ab::ListenerTotals& t) { return t.arm == static_cast<int>(a); });
       if (!every_arm) continue;
-      const ab::AbReport at = ab::analyze(look, {}, options);
+      const ab::AbReport at =
+          ab::analyze(look, pre.empty() ? std::vector<ab::ListenerTotals>{} : ab::align_pre_period(look, pre_log), options);
       monitor.observe(at);
       group.fractions.push_back(static_cast<double>(look.listeners.size()) / data.listeners.size());
       auto& z = group.z.emplace_back();
