@@ -32,6 +32,7 @@ void decide_sequential_thompson(const Decision& decision, Rng& rng, std::int32_t
   scores.resize(n);
   picked.assign(n, 0);
   out.clear();
+  if (slots == 0) return;
   for (std::int32_t slot = 0; slot < slots; ++slot) {
     draw_scores(rng, std::span<double>(scores));
     std::int32_t best = -1;
