@@ -61,9 +61,7 @@ std::unique_ptr<Policy> make_thompson(const SpecParts& parts) {
   throw UsageError("policy 'thompson': parameter 'model': expected beta or logistic, got '" + model + "'");
 }
 
-}  // namespace
-
-std::unique_ptr<Policy> make_policy(const std::string& text) {
+std::unique_ptr<Policy> parse_policy(const std::string& text) {
   const SpecParts parts = split_spec(text);
   if (parts.name == "uniform") return make_uniform_policy(parse_params(parts, {}).to_string());
   if (parts.name == "greedy") {
@@ -87,6 +85,19 @@ std::unique_ptr<Policy> make_policy(const std::string& text) {
     return make_linucb_policy(options, spec.to_string());
   }
   throw UsageError("unknown policy '" + parts.name + "' (known: uniform, greedy, egreedy, thompson, linucb)");
+}
+
+}  // namespace
+
+std::unique_ptr<Policy> make_policy(const std::string& text) {
+  try {
+    return parse_policy(text);
+  } catch (const UsageError& e) {
+    // The spec parser speaks of models; here the spec names a policy.
+    std::string message = e.what();
+    if (message.rfind("model ", 0) == 0) message.replace(0, 5, "policy");
+    throw UsageError(message);
+  }
 }
 
 }  // namespace segue::home
