@@ -103,6 +103,13 @@ AbReport analyze(const AbData& data, std::span<const ListenerTotals> pre, const 
   return report;
 }
 
+const AlwaysValid& SequentialMonitor::lookup(const std::vector<std::vector<AlwaysValid>>& table, std::size_t metric,
+                                             std::size_t arm) {
+  static const AlwaysValid none;
+  if (table.empty()) return none;
+  return table.at(metric).at(arm);
+}
+
 void SequentialMonitor::observe(const AbReport& look) {
   if (results_.empty()) {
     results_.assign(look.metrics.size(), std::vector<AlwaysValid>(look.arms.size()));

@@ -78,11 +78,14 @@ class SequentialMonitor {
  public:
   void observe(const AbReport& look);
   // The metric's index in the reports' `metrics`, and an arm index.
-  const AlwaysValid& at(std::size_t metric, std::size_t arm) const { return results_.at(metric).at(arm); }
+  // Before any look: p = 1 and an unbounded interval.
+  const AlwaysValid& at(std::size_t metric, std::size_t arm) const { return lookup(results_, metric, arm); }
   // The same on the CUPED-adjusted differences (looks analysed with a pre period).
-  const AlwaysValid& at_cuped(std::size_t metric, std::size_t arm) const { return cuped_.at(metric).at(arm); }
+  const AlwaysValid& at_cuped(std::size_t metric, std::size_t arm) const { return lookup(cuped_, metric, arm); }
 
  private:
+  static const AlwaysValid& lookup(const std::vector<std::vector<AlwaysValid>>& table, std::size_t metric,
+                                   std::size_t arm);
   std::vector<std::vector<AlwaysValid>> results_, cuped_;
 };
 

@@ -1,5 +1,6 @@
 #include "ab/experiment.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>

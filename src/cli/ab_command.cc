@@ -63,7 +63,8 @@ std::vector<std::int64_t> look_times(const ab::ImpressionLog& log, int looks) {
   std::sort(times.begin(), times.end());
   std::vector<std::int64_t> out;
   for (int k = 1; k <= looks; ++k) {
-    const std::size_t at = static_cast<std::size_t>(static_cast<double>(times.size()) * k / looks) - 1;
+    const std::size_t k_rows = (times.size() * static_cast<std::size_t>(k) + looks - 1) / looks;  // ceil
+    const std::size_t at = std::max<std::size_t>(1, k_rows) - 1;
     if (out.empty() || times[at] > out.back()) out.push_back(times[at]);
   }
   return out;
