@@ -196,6 +196,40 @@ void print_report(const ab::AbReport& r, const ab::SequentialMonitor& monitor, c
   }
 }
 
+// The experiment as it stood at each look (listeners with a row by then, with
+// their pre-period totals when there is a pre log): the mSPRT's always-valid
+// results and the z's against the O'Brien–Fleming boundaries. Returns the
+// number of looks.
+int watch_looks(const ab::ImpressionLog& log, const ab::ImpressionLog* pre_log, std::size_t listeners,
+                const ab::AnalysisOptions& options, int looks, ab::SequentialMonitor& monitor, GroupSequential& group) {
+  const std::vector<std::int64_t> times = look_times(log, looks);
+  for (const std::int64_t until : times) {
+    const ab::AbData look = ab::listener_totals(log, until);
+    bool every_arm = true;  // an arm with no listener yet gives no look
+    for (std::size_t a = 0; a < look.arms.size(); ++a)
+      every_arm &= std::any_of(look.listeners.begin(), look.listeners.end(),
+                               [a](const ab::ListenerTotals& t) { return t.arm == static_cast<int>(a); });
+    if (!every_arm) continue;
+    const ab::AbReport at = ab::analyze(
+        look, pre_log ? ab::align_pre_period(look, *pre_log) : std::vector<ab::ListenerTotals>{}, options);
+    monitor.observe(at);
+    group.fractions.push_back(static_cast<double>(look.listeners.size()) / static_cast<double>(listeners));
+    auto& z = group.z.emplace_back();
+    for (const ab::MetricReport& m : at.metrics) {
+      z.emplace_back();
+      for (const ab::Comparison& c : m.vs_control) z.back().push_back(c.fixed.z);
+    }
+  }
+  // A look that adds no listener adds no information: keep the last of equal fractions.
+  for (std::size_t k = group.fractions.size(); k-- > 1;)
+    if (group.fractions[k - 1] >= group.fractions[k]) {
+      group.fractions.erase(group.fractions.begin() + static_cast<std::ptrdiff_t>(k) - 1);
+      group.z.erase(group.z.begin() + static_cast<std::ptrdiff_t>(k) - 1);
+    }
+  group.bounds = ab::group_sequential_bounds(group.fractions, options.alpha);
+  return static_cast<int>(times.size());
+}
+
 void add_analyze(CLI::App& parent) {
   auto args = std::make_shared<AnalyzeArgs>();
   CLI::App* cmd = parent.add_subcommand("analyze", "Per-arm metrics, tests against control, SRM, CUPED and mSPRT");
@@ -243,32 +277,9 @@ void add_analyze(CLI::App& parent) {
     for (const ab::MetricReport& m : report.metrics) options.tau.push_back(m.tau);
     ab::SequentialMonitor monitor;
     GroupSequential group;
-    const std::vector<std::int64_t> times = look_times(log, args->looks);
-    for (const std::int64_t until : times) {
-      const ab::AbData look = ab::listener_totals(log, until);
-      bool every_arm = true;  // an arm with no listener yet gives no look
-      for (std::size_t a = 0; a < look.arms.size(); ++a)
-        every_arm &= std::any_of(look.listeners.begin(), look.listeners.end(),
-                                 [a](const ab::ListenerTotals& t) { return t.arm == static_cast<int>(a); });
-      if (!every_arm) continue;
-      const ab::AbReport at =
-          ab::analyze(look, pre.empty() ? std::vector<ab::ListenerTotals>{} : ab::align_pre_period(look, pre_log), options);
-      monitor.observe(at);
-      group.fractions.push_back(static_cast<double>(look.listeners.size()) / data.listeners.size());
-      auto& z = group.z.emplace_back();
-      for (const ab::MetricReport& m : at.metrics) {
-        z.emplace_back();
-        for (const ab::Comparison& c : m.vs_control) z.back().push_back(c.fixed.z);
-      }
-    }
-    // A look that adds no listener adds no information: keep the last of equal fractions.
-    for (std::size_t k = group.fractions.size(); k-- > 1;)
-      if (group.fractions[k - 1] >= group.fractions[k]) {
-        group.fractions.erase(group.fractions.begin() + k - 1);
-        group.z.erase(group.z.begin() + k - 1);
-      }
-    group.bounds = ab::group_sequential_bounds(group.fractions, options.alpha);
-    print_report(report, monitor, group, log, static_cast<int>(times.size()));
+    const int looks = watch_looks(log, args->pre.empty() ? nullptr : &pre_log, data.listeners.size(), options,
+                                  args->looks, monitor, group);
+    print_report(report, monitor, group, log, looks);
     if (!args->json_path.empty()) {
       std::ofstream out(args->json_path);
       if (!(out << report_json(report, monitor, group, log.experiment).dump(2) << "\n"))
