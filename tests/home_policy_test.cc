@@ -192,10 +192,14 @@ TEST(HomePolicy_Thompson, PropensityEstimatesTheSlotProbabilityWithItsDraws) {
 // The propensity at slot 1 is conditional on slot 0's pick: averaged over the
 // decisions that put b at slot 0 and a at slot 1, it matches how often a
 // follows b (sequential Thompson sampling: a fresh draw over the arms left).
+// Posteriors Beta(1, 1), Beta(31, 31), Beta(11, 31): had the policy ordered
+// one draw, arm 0 after arm 1 would mean θ0 < θ1 ≈ 0.5, and arm 0 would
+// follow arm 1 about half as often as it beats arm 2 in a fresh draw (~0.7).
 TEST(HomePolicy_Thompson, SecondSlotPropensityIsConditionalOnTheFirstPick) {
   const auto policy = make_policy("thompson:draws=200");
   const std::vector<Arm> arms = item_arms(3);
-  teach_rates(*policy, arms, {0.6, 0.5, 0.3}, 8);
+  for (int i = 0; i < 60; ++i) policy->update(outcome_of(arms[1], i % 2));
+  for (int i = 0; i < 40; ++i) policy->update(outcome_of(arms[2], i % 4 == 0));
   Rng rng(13);
   std::vector<Pick> picks;
   double follows[3][3] = {}, propensity_sum[3][3] = {}, first[3] = {};
