@@ -18,6 +18,7 @@ void add_models_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
 void add_skips_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
+void add_logs_command(CLI::App& app);
 void add_ab_command(CLI::App& app);
 void add_ope_command(CLI::App& app);
 

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   segue::cli::add_ope_command(app);
   app.parse_complete_callback([&app] { configure_runtime_for(app); });
   segue::cli::add_serve_command(app);
+  segue::cli::add_logs_command(app);
   segue::cli::add_ab_command(app);
   try {
     app.parse(argc, argv);

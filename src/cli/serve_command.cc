@@ -72,6 +72,13 @@ void add_serve_command(CLI::App& app) {
                   "Two-stage serving: a model (repeatable) whose top --candidates items per listener are the only "
                   "ones --model ranks");
   cmd->add_option("--candidates", args->service.candidates, "Candidates per --candidates-model")->capture_default_str();
+  cmd->add_option("--home-shelves", args->service.home.shelves_path,
+                  "Shelf configuration (JSON; docs/HOME.md) of the home page (default: the nine built-in shelves)");
+  cmd->add_option("--home-policy", args->service.home.card_policy,
+                  "Policy that picks each shelf's cards (uniform, greedy, egreedy:epsilon=E, thompson, linucb:alpha=A)")
+      ->capture_default_str();
+  cmd->add_option("--home-shelf-policy", args->service.home.shelf_policy, "Policy that orders the shelves")
+      ->capture_default_str();
   cmd->add_option("--max-body", args->http.max_body_bytes, "Largest request body in bytes (413 beyond)")->capture_default_str();
   cmd->callback([args] {
     if (args->durability == "full") args->service.durability = Durability::kFull;

@@ -132,6 +132,9 @@ struct HttpServer::Impl {
                route("recommendations", Access::kRead, [this](const auto& request, auto& response) {
                  send(response, service.user_recommendations(request.matches[1], query_of(request)));
                }));
+    server.Get(R"(/v1/users/([^/]+)/home)", route("home", Access::kRead, [this](const auto& request, auto& response) {
+                 send(response, service.home_page(request.matches[1], query_of(request)));
+               }));
     server.Get(R"(/v1/users/([^/]+)/history)", route("history", Access::kRead, [this](const auto& request, auto& response) {
                  send(response, service.user_history(request.matches[1], query_of(request)));
                }));

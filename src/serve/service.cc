@@ -142,7 +142,7 @@ json list_json(const ServingModel& served, const RecommendResult& result) {
 const std::vector<std::string>& service_endpoints() {
   static const std::vector<std::string> names = {"recommendations", "history_recommendations", "similar", "items",
                                                  "users",           "events",                  "history", "reload",
-                                                 "healthz",         "metrics",                 "page"};
+                                                 "healthz",         "metrics",                 "page",    "home"};
   return names;
 }
 
@@ -173,6 +173,9 @@ Service::Service(ServiceOptions options)
     events_ = std::make_unique<EventStore>(options_.events_path, options_.durability);
     replay_events();
   }
+  HomeOptions home = options_.home;
+  if (home.impressions_path.empty()) home.impressions_path = options_.events_path;  // beside the events
+  home_ = std::make_unique<HomeService>(home);
   startup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.set_info("segue_startup_seconds", "", startup_seconds_);
 }
@@ -442,6 +445,7 @@ nlohmann::json Service::post_events(const nlohmann::json& body) {
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   std::vector<ReceivedEvent> batch;
   std::vector<float> signals;
+  std::vector<std::pair<std::size_t, std::string>> impressions;  // (event index, impression id)
   batch.reserve(list.size());
   for (std::size_t k = 0; k < list.size(); ++k) {
     const std::string at = "events[" + std::to_string(k) + "]";
@@ -475,9 +479,21 @@ nlohmann::json Service::post_events(const nlohmann::json& body) {
       event.timestamp = e["timestamp"].get<std::int64_t>();
     }
     if (e.contains("session")) event.session = id_field(e["session"], at + ".session", options_.max_id_length);
+    json context;
     if (e.contains("context")) {
       if (!e["context"].is_object()) throw ApiError(400, at + ".context", at + ".context: expected an object");
-      event.context_json = e["context"].dump();
+      context = e["context"];
+    }
+    // The home page card it answers ("PAGE:POSITION"): kept in the context, joined with the impression log.
+    if (e.contains("impression")) {
+      if (!e["impression"].is_string() || e["impression"].get<std::string>().empty() ||
+          e["impression"].get<std::string>().size() > 64)
+        throw ApiError(400, at + ".impression", at + ".impression: expected an impression id (\"PAGE:POSITION\")");
+      context["impression"] = e["impression"];
+      impressions.emplace_back(k, e["impression"].get<std::string>());
+    }
+    if (!context.is_null()) {
+      event.context_json = context.dump();
       if (event.context_json.size() > 4096) throw ApiError(400, at + ".context", at + ".context: larger than 4 KiB");
     }
     signals.push_back(event.weight * event_signals_[static_cast<std::size_t>(name - event_names_.begin())]);
@@ -506,10 +522,45 @@ nlohmann::json Service::post_events(const nlohmann::json& body) {
     if (served->model().user_ids().find(user) == IdMap::kMissing) ++new_users;
     live_.add(user, events);
   }
+  for (const auto& [k, impression] : impressions) home_->outcome(batch[k].user, impression, batch[k].event);
   metrics_.add_events_stored(static_cast<std::int64_t>(batch.size()));
   metrics_.add_unknown_items(unknown);
   return {{"stored", batch.size()}, {"first_sequence", first}, {"unknown_items", unknown}, {"new_users", new_users},
           {"durable", events_ != nullptr}};
+}
+
+nlohmann::json Service::home_page(const std::string& user, const QueryParams& query) {
+  check_id_text(user, "user", options_.max_id_length);
+  const auto served = current();
+  const Recommender& model = served->model();
+  home::Listener listener;
+  listener.id = user;
+  const std::int32_t id = model.user_ids().find(user);
+  listener.user = id == IdMap::kMissing ? -1 : id;
+  const LiveProfile live = live_.profile(user, model.item_ids());
+  listener.history = live.positives;
+  listener.history_weights = live.weights;
+  listener.skipped = live.skipped;
+  listener.touched = live.touched;
+  std::vector<std::int32_t> received;
+  for (const LiveEvent& e : live_.recent(user, 20)) {
+    const std::int32_t item = model.item_ids().find(e.item);
+    if (item != IdMap::kMissing && e.signal > 0) received.push_back(item);
+  }
+  listener.recent = home::recent_items(*served, listener.user, received, 20);
+  if (find_param(query, "hour")) {
+    listener.hour = static_cast<int>(int_param(query, "hour", 0, 0, 23));
+  } else {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    listener.hour = tm.tm_hour;
+  }
+  try {
+    return home_->page(served, listener, model.params().to_short_string());
+  } catch (const UsageError& error) {
+    throw bad_request(error);
+  }
 }
 
 nlohmann::json Service::user_history(const std::string& user, const QueryParams& query) const {

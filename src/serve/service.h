@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "serve/event_store.h"
+#include "serve/home_service.h"
 #include "serve/live_events.h"
 #include "serve/metrics.h"
 #include "serve/serving_model.h"
@@ -56,6 +57,9 @@ struct ServiceOptions {
   // union (an allow-list). Empty = the served model ranks every item.
   std::vector<std::string> candidate_models;
   std::int32_t candidates = 200;
+  // The home screen (GET /v1/users/{id}/home): shelves, policies; pages are
+  // logged into the event database when there is one.
+  HomeOptions home;
 };
 
 // Query parameters as the HTTP layer found them (decoded).
@@ -78,6 +82,9 @@ class Service {
   nlohmann::json list_users(const QueryParams& query) const;
   // POST /v1/events: validated as a whole (nothing stored when one event is bad), stored durably, then live.
   nlohmann::json post_events(const nlohmann::json& body);
+  // GET /v1/users/{id}/home?hour=H: the listener's home page (shelves of cards with reasons and impression ids)
+  nlohmann::json home_page(const std::string& user, const QueryParams& query);
+  HomeService& home() { return *home_; }
   // GET /v1/users/{id}/history
   nlohmann::json user_history(const std::string& user, const QueryParams& query) const;
   // POST /v1/admin/reload: {"model": PATH} or {} for the same path.
@@ -115,6 +122,7 @@ class Service {
   std::unique_ptr<EventStore> events_;
   std::vector<std::shared_ptr<const ServingModel>> candidate_models_;
   LiveEvents live_;
+  std::unique_ptr<HomeService> home_;
   mutable Metrics metrics_;
   std::vector<std::string> event_names_;  // the accepted vocabulary
   std::vector<float> event_signals_;

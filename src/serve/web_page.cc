@@ -135,6 +135,16 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
 .ev.skip { background: var(--bad-soft); color: var(--bad); }
 .ev.play { background: var(--good-soft); color: var(--good); }
 .ev.like { background: var(--accent-soft); color: var(--like); }
+#home-section { margin-top: 22px; }
+.shelf { margin: 0 0 16px; }
+.shelf h3 { margin: 0 0 6px; font-size: 15px; }
+.shelf-cards { list-style: none; margin: 0; padding: 0 0 6px; display: flex; gap: 10px; overflow-x: auto; }
+.tile { flex: 0 0 190px; background: var(--surface); border: 1px solid var(--line); border-radius: var(--radius);
+  box-shadow: var(--shadow); padding: 10px; display: flex; flex-direction: column; gap: 3px; }
+.tile strong { font-size: 14px; overflow-wrap: anywhere; }
+.tile .reason { color: var(--muted); font-size: 12px; flex: 1; }
+.tile .actions button { padding: 4px 7px; font-size: 12px; }
+.tile.is-pending { opacity: .5; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 </style>
 </head>
@@ -201,6 +211,13 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
     <ol id="recs" data-version="0" data-state="empty" aria-labelledby="list-title">
       <li class="empty">Pick a listener, or type a few artists or tracks you like.</li>
     </ol>
+    <section id="home-section" aria-labelledby="home-title" hidden>
+      <div class="list-head">
+        <h2 id="home-title">Home</h2>
+        <button type="button" id="home-refresh">New page</button>
+      </div>
+      <div id="home" data-version="0"></div>
+    </section>
   </div>
 </main>
 <script>
@@ -346,6 +363,7 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
     $("listener-panel").classList.toggle("is-active", mode === "user");
     $("taste-panel").classList.toggle("is-active", mode === "taste");
     $("history-panel").hidden = mode !== "user";
+    if (mode !== "user") $("home-section").hidden = true;
   }
 
   function showUser(id) {
@@ -465,6 +483,7 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
       clearError();
       render(data, change);
       if (state.mode === "user") loadHistory();
+      loadHome();
     } catch (e) {
       if (seq !== state.request) return;
       recs.dataset.state = "error";
@@ -567,6 +586,61 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
       if (!data.events.length) list.append(el("li", { class: "hint", text: "nothing yet" }));
     } catch (e) { /* the list itself already reported what is wrong */ }
   }
+
+  // ---- the home page: shelves picked by the server's policies, cards with reasons ----
+  async function loadHome() {
+    if (state.mode !== "user") { $("home-section").hidden = true; return; }
+    const user = state.user;
+    try {
+      const data = await api("GET", "/v1/users/" + encodeURIComponent(user) + "/home");
+      if (state.mode !== "user" || state.user !== user) return;
+      renderHome(data);
+    } catch (e) { showError(e); }
+  }
+
+  function renderHome(data) {
+    const home = $("home");
+    home.textContent = "";
+    for (const shelf of data.shelves) {
+      const row = el("ul", { class: "shelf-cards", "aria-label": shelf.title });
+      for (const card of shelf.cards) {
+        const name = card.name || card.item;
+        row.append(el("li", { class: "tile", "data-item": card.item, "data-impression": card.impression, "data-name": name },
+          el("strong", { text: name }),
+          card.artist ? el("span", { class: "artist", text: card.artist }) : null,
+          el("span", { class: "reason", text: card.reason }),
+          el("div", { class: "actions" },
+            el("button", { type: "button", "data-action": "play", "aria-label": "Play " + name }, icon("play")),
+            el("button", { type: "button", "data-action": "skip", "aria-label": "Skip " + name }, icon("skip")),
+            el("button", { type: "button", "data-action": "like", "aria-label": "Like " + name }, icon("like")))));
+      }
+      home.append(el("section", { class: "shelf", "data-shelf": shelf.name }, el("h3", { text: shelf.title }), row));
+    }
+    if (!data.shelves.length) home.append(el("p", { class: "empty", text: "Nothing to show on the home page." }));
+    home.dataset.page = data.page;
+    home.dataset.version = String(Number(home.dataset.version) + 1);
+    $("home-section").hidden = false;
+  }
+
+  $("home-refresh").addEventListener("click", () => loadHome());
+  $("home").addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const tile = button.closest(".tile");
+    const change = { event: button.dataset.action, item: tile.dataset.item, name: tile.dataset.name };
+    tile.classList.add("is-pending");
+    for (const b of tile.querySelectorAll("button")) b.disabled = true;
+    try {
+      await api("POST", "/v1/events", { events: [{ user: state.user, item: change.item, event: change.event,
+        impression: tile.dataset.impression }] });
+    } catch (e) {
+      tile.classList.remove("is-pending");
+      for (const b of tile.querySelectorAll("button")) b.disabled = false;
+      showError(e);
+      return;
+    }
+    await refresh(change);
+  });
 
   // ---- play / skip / like ----
   $("recs").addEventListener("click", async (event) => {

@@ -132,6 +132,23 @@ def test_page(browser, server):
     browser.wait_for("!!document.querySelector(\"#history li[data-event='skip'][data-item='%s']\")" % first,
                      "the skip in the activity panel")
 
+    # The home page: shelves of cards with reasons; a play sent from a card carries its impression id.
+    browser.wait_for("!document.getElementById('home-section').hidden && "
+                     "document.querySelectorAll('#home .shelf .tile').length >= 3", "the home page's shelves")
+    tile = browser.evaluate("""(() => { const t = document.querySelector('#home .shelf .tile');
+        return {item: t.dataset.item, impression: t.dataset.impression, reason: t.querySelector('.reason').textContent,
+                shelf: t.closest('.shelf').querySelector('h3').textContent,
+                version: Number(document.getElementById('home').dataset.version)}; })()""")
+    check(tile["reason"] and tile["shelf"], "a home card without a shelf title or reason: %s" % tile)
+    check(re.fullmatch(r"[0-9a-f]{16}:[0-9]+", tile["impression"] or ""), "no impression id on a card: %s" % tile)
+    browser.click("#home .tile[data-impression='%s'] button[data-action='play']" % tile["impression"])
+    browser.wait_for("Number(document.getElementById('home').dataset.version) > %d" % tile["version"],
+                     "the home page to re-render after a play")
+    items = browser.evaluate("Array.from(document.querySelectorAll('#home .tile'), t => t.dataset.item)")
+    check(tile["item"] not in items, "the played track %s is still on the home page" % tile["item"])
+    newest = server.get_json("/v1/users/%s/history?limit=1" % LISTENER)["events"][0]
+    check(newest["item"] == tile["item"] and newest["event"] == "play", "the play was not stored: %s" % newest)
+
     # Search-as-you-type: two letters bring suggestions from the catalogue.
     browser.type_text("#search", "ra")
     browser.wait_for("!document.getElementById('suggestions').hidden && "
