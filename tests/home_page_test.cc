@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ab/experiment.h"
 #include "data/error.h"
 #include "data/store.h"
 #include "home/card_features.h"
@@ -320,6 +321,68 @@ TEST(HomeService, PagesLearnFromTheOutcomesOfThePreviousPage) {
                                                                home::ExportFormat::kSegue, home::RewardKind::kStream);
   EXPECT_EQ(summary.rewarded, 1);
   EXPECT_EQ(summary.outcome_events, 1);
+  // A restart re-fits the policies from the logged pages and their outcomes.
+  std::int64_t logged = 0;
+  for (const json* p : {&page, &next})
+    for (const auto& shelf : (*p)["shelves"]) logged += static_cast<std::int64_t>(shelf["cards"].size());
+  const auto logged_cards = home::read_logged_cards(options.events_path, home::RewardKind::kStream);
+  ASSERT_EQ(static_cast<std::int64_t>(logged_cards.size()), logged);
+  EXPECT_EQ(std::count_if(logged_cards.begin(), logged_cards.end(), [](const home::LoggedCard& c) { return c.rewarded; }), 1);
+  for (const home::LoggedCard& card : logged_cards) {
+    EXPECT_GT(card.shelf_propensity, 0.0);
+    EXPECT_LE(card.propensity, card.shelf_propensity + 1e-15);
+  }
+  Service restarted(options);
+  EXPECT_EQ(restarted.home().stats().refit_cards, logged);
+}
+
+}  // namespace
+}  // namespace segue
+
+namespace segue {
+namespace {
+
+TEST(HomeService, AnExperimentServesEachListenerTheirArmsPolicyAndLogsIt) {
+  TempDir dir;
+  const Dataset world = testing::served_world();
+  save_dataset(world, dir.file("store"));
+  const std::string experiment = dir.write(
+      "experiment.json",
+      R"({"name": "cards-v2", "salt": "s1", "arms": [{"name": "control", "share": 0.5, "spec": "uniform"},
+                                                    {"name": "greedy", "share": 0.5, "spec": "greedy"}]})");
+  ServiceOptions options;
+  options.model_path = testing::fit_and_save(world, "itemknn", dir.file("itemknn.model"));
+  options.data_dir = dir.file("store");
+  options.events_path = dir.file("events.sqlite");
+  options.durability = Durability::kNormal;
+  options.home.experiment_path = experiment;
+  Service service(options);
+  const ab::Experiment parsed = ab::load_experiment(experiment);
+  std::set<std::string> arms;
+  for (int u = 0; u < 12; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    const json page = service.home_page(user, {{"hour", "8"}});
+    const std::string arm = ab::assign(parsed, user).name;
+    EXPECT_EQ(page["experiment"]["name"], "cards-v2");
+    EXPECT_EQ(page["experiment"]["arm"], arm) << user;
+    EXPECT_EQ(page["policy"]["cards"].get<std::string>().rfind(arm == "control" ? "uniform" : "greedy", 0), 0u)
+        << page["policy"];
+    arms.insert(arm);
+  }
+  EXPECT_EQ(arms.size(), 2u);  // 12 listeners at 50/50: both arms seen (fails with probability 2^-11)
+  service.home().flush_log();
+  home::export_impressions(options.events_path, dir.file("log.csv"), home::ExportFormat::kSegue,
+                           home::RewardKind::kStream);
+  const auto rows = lines_of(read_file(dir.file("log.csv")));
+  ASSERT_GT(rows.size(), 1u);
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const std::string user = rows[r].substr(rows[r].find(',', rows[r].find(',', rows[r].find(',') + 1) + 1) + 1);
+    const std::string id = user.substr(0, user.find(','));
+    EXPECT_NE(rows[r].find(",cards-v2," + ab::assign(parsed, id).name + ","), std::string::npos) << rows[r];
+  }
+  // A bad experiment file is refused at start-up, naming the field.
+  options.home.experiment_path = dir.write("bad.json", R"({"name": "x", "salt": "s", "arms": [{"name": "a", "share": 0.7}]})");
+  EXPECT_THROW({ Service bad(options); }, InputError);
 }
 
 }  // namespace

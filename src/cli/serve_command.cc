@@ -79,6 +79,8 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--home-shelf-policy", args->service.home.shelf_policy, "Policy that orders the shelves")
       ->capture_default_str();
+  cmd->add_option("--experiment", args->service.home.experiment_path,
+                  "A/B experiment over home card policies (JSON: name, salt, arms with name, share and policy spec; docs/AB.md)");
   cmd->add_option("--max-body", args->http.max_body_bytes, "Largest request body in bytes (413 beyond)")->capture_default_str();
   cmd->callback([args] {
     if (args->durability == "full") args->service.durability = Durability::kFull;

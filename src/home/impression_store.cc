@@ -39,12 +39,14 @@ constexpr const char* kCreate =
     " propensity REAL NOT NULL,"
     " mc_draws INTEGER NOT NULL,"
     " context TEXT NOT NULL,"
-    " model_version TEXT NOT NULL)";
+    " model_version TEXT NOT NULL,"
+    " shelf_propensity REAL NOT NULL)";  // the row's share of propensity: card = propensity / shelf_propensity
 
 constexpr const char* kInsert =
     "INSERT INTO impressions (impression_id, page_id, timestamp, user_id, experiment, arm, policy, shelf,"
     " shelf_position, card_position, position, item_id, explanation, reason, propensity, mc_draws, context,"
-    " model_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+    " model_version, shelf_propensity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+    " ?17, ?18, ?19)";
 
 std::string policy_text(const Page& page) {
   return page.shelf_policy == page.card_policy ? page.card_policy
@@ -64,6 +66,44 @@ std::string iso_time(std::int64_t seconds) {
   char text[40];
   std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S+00:00", &tm);
   return text;
+}
+
+struct EventOutcome {
+  bool played = false, skipped = false, liked = false, played30 = false;
+  bool rewarded(RewardKind reward) const {
+    return reward == RewardKind::kStream ? (played || liked) && !skipped : reward == RewardKind::kLike ? liked : played30;
+  }
+};
+using Outcomes = std::unordered_map<std::string, EventOutcome>;
+
+// Every event of the database that names an impression, by impression id.
+Outcomes read_outcomes(sqlite::Connection& db, std::int64_t* events_read) {
+  Outcomes outcomes;
+  if (db.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'events'", "reading the schema") == 0)
+    return outcomes;
+  sqlite::Statement events(db, "SELECT event, context FROM events WHERE context LIKE '%\"impression\"%'",
+                           "reading outcome events");
+  sqlite::ResetOnExit reset(events);
+  while (events.step("reading outcome events")) {
+    const std::string_view event = events.column_text(0);
+    nlohmann::json context = nlohmann::json::parse(events.column_text(1), nullptr, false);
+    if (!context.is_object() || !context.contains("impression") || !context["impression"].is_string()) continue;
+    EventOutcome& o = outcomes[context["impression"].get<std::string>()];
+    ++*events_read;
+    if (event == "skip") o.skipped = true;
+    if (event == "like") o.liked = true;
+    if (event == "play" || event == "repeat" || event == "playlist_add" || event == "like") o.played = true;
+    if (event == "play" && context.contains("ms_played") && context["ms_played"].is_number() &&
+        context["ms_played"].get<double>() >= 30000)
+      o.played30 = true;
+  }
+  return outcomes;
+}
+
+void check_impressions_table(sqlite::Connection& db, const std::string& path) {
+  if (db.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'impressions'",
+                   "reading the schema") == 0)
+    throw InputError(path, 0, "", "no impressions table: not a database `segue serve` logged home pages into");
 }
 
 }  // namespace
@@ -165,6 +205,7 @@ void ImpressionStore::write(std::deque<LoggedPage>& batch) {
           insert.bind(16, static_cast<std::int64_t>(card.mc_draws));
           insert.bind(17, card.context);
           insert.bind(18, logged.model_version);
+          insert.bind(19, shelf.propensity);
           insert.step("logging impressions");
           insert.reset();
           ++impressions;
@@ -195,34 +236,10 @@ ExportSummary export_impressions(const std::string& db_path, const std::string& 
                                  RewardKind reward) {
   sqlite::Connection db(db_path, sqlite::Connection::Mode::kExisting);
   sqlite3_busy_timeout(db.get(), 5000);
-  if (db.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'impressions'",
-                   "reading the schema") == 0)
-    throw InputError(db_path, 0, "", "no impressions table: not a database `segue serve` logged home pages into");
+  check_impressions_table(db, db_path);
   ExportSummary summary;
 
-  // Outcomes: every event that names an impression.
-  struct Outcome {
-    bool played = false, skipped = false, liked = false, played30 = false;
-  };
-  std::unordered_map<std::string, Outcome> outcomes;
-  if (db.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'events'", "reading the schema") > 0) {
-    sqlite::Statement events(db, "SELECT event, context FROM events WHERE context LIKE '%\"impression\"%'",
-                             "reading outcome events");
-    sqlite::ResetOnExit reset(events);
-    while (events.step("reading outcome events")) {
-      const std::string_view event = events.column_text(0);
-      nlohmann::json context = nlohmann::json::parse(events.column_text(1), nullptr, false);
-      if (!context.is_object() || !context.contains("impression") || !context["impression"].is_string()) continue;
-      Outcome& o = outcomes[context["impression"].get<std::string>()];
-      ++summary.outcome_events;
-      if (event == "skip") o.skipped = true;
-      if (event == "like") o.liked = true;
-      if (event == "play" || event == "repeat" || event == "playlist_add" || event == "like") o.played = true;
-      if (event == "play" && context.contains("ms_played") && context["ms_played"].is_number() &&
-          context["ms_played"].get<double>() >= 30000)
-        o.played30 = true;
-    }
-  }
+  const Outcomes outcomes = read_outcomes(db, &summary.outcome_events);
 
   std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
   if (!out) throw InputError(out_path, 0, "", "cannot write the export");
@@ -241,13 +258,13 @@ ExportSummary export_impressions(const std::string& db_path, const std::string& 
            "user_feature_3\n";
   } else {
     out << "impression_id,page_id,timestamp,user_id,experiment,arm,policy,shelf,shelf_position,card_position,"
-           "position,item_id,explanation,reason,propensity,mc_draws,context,model_version,streamed,skipped,liked,"
-           "reward\n";
+           "position,item_id,explanation,reason,propensity,mc_draws,context,model_version,shelf_propensity,streamed,"
+           "skipped,liked,reward\n";
   }
   sqlite::Statement rows(db,
                          "SELECT impression_id, page_id, timestamp, user_id, experiment, arm, policy, shelf,"
                          " shelf_position, card_position, position, item_id, explanation, reason, propensity,"
-                         " mc_draws, context, model_version FROM impressions ORDER BY rowid",
+                         " mc_draws, context, model_version, shelf_propensity FROM impressions ORDER BY rowid",
                          "reading impressions");
   sqlite::ResetOnExit reset(rows);
   std::int64_t matched = 0;
@@ -255,10 +272,10 @@ ExportSummary export_impressions(const std::string& db_path, const std::string& 
   while (rows.step("reading impressions")) {
     const std::string id(rows.column_text(0));
     const auto found = outcomes.find(id);
-    const Outcome o = found == outcomes.end() ? Outcome{} : found->second;
+    const EventOutcome o = found == outcomes.end() ? EventOutcome{} : found->second;
     if (found != outcomes.end()) ++matched;
-    const bool streamed = (o.played || o.liked) && !o.skipped;
-    const bool rewarded = reward == RewardKind::kStream ? streamed : reward == RewardKind::kLike ? o.liked : o.played30;
+    const bool streamed = o.rewarded(RewardKind::kStream);
+    const bool rewarded = o.rewarded(reward);
     summary.rewarded += rewarded ? 1 : 0;
     std::snprintf(number, sizeof number, "%.17g", rows.column_double(14));
     if (format == ExportFormat::kObd) {
@@ -269,10 +286,16 @@ ExportSummary export_impressions(const std::string& db_path, const std::string& 
           << ',' << number << ',' << csv_field(rows.column_text(3)) << ',' << csv_field(rows.column_text(7)) << ','
           << csv_field(rows.column_text(12)) << ',' << csv_field(context.substr(0, comma)) << '\n';
     } else {
-      for (int c = 0; c < 18; ++c) {
+      for (int c = 0; c < 19; ++c) {
         if (c > 0) out << ',';
-        if (c == 14) out << number;
-        else out << csv_field(rows.column_text(c));
+        if (c == 14) {
+          out << number;
+        } else if (c == 18) {
+          std::snprintf(number, sizeof number, "%.17g", rows.column_double(18));
+          out << number;
+        } else {
+          out << csv_field(rows.column_text(c));
+        }
       }
       out << ',' << (streamed ? 1 : 0) << ',' << (o.skipped ? 1 : 0) << ',' << (o.liked ? 1 : 0) << ','
           << (rewarded ? 1 : 0) << '\n';
@@ -283,6 +306,39 @@ ExportSummary export_impressions(const std::string& db_path, const std::string& 
   out.flush();
   if (!out) throw InputError(out_path, 0, "", "writing the export failed (disk full?)");
   return summary;
+}
+
+std::vector<LoggedCard> read_logged_cards(const std::string& db_path, RewardKind reward) {
+  sqlite::Connection db(db_path, sqlite::Connection::Mode::kExisting);
+  sqlite3_busy_timeout(db.get(), 5000);
+  check_impressions_table(db, db_path);
+  std::int64_t events = 0;
+  const Outcomes outcomes = read_outcomes(db, &events);
+  std::vector<LoggedCard> out;
+  sqlite::Statement rows(db,
+                         "SELECT impression_id, user_id, arm, shelf, explanation, item_id, context, shelf_position,"
+                         " card_position, propensity, shelf_propensity FROM impressions ORDER BY rowid",
+                         "reading impressions");
+  sqlite::ResetOnExit reset(rows);
+  while (rows.step("reading impressions")) {
+    LoggedCard card;
+    const std::string id(rows.column_text(0));
+    card.page_id = id.substr(0, id.rfind(':'));
+    card.user_id = rows.column_text(1);
+    card.arm = rows.column_text(2);
+    card.shelf = rows.column_text(3);
+    card.explanation = rows.column_text(4);
+    card.item_id = rows.column_text(5);
+    card.context = rows.column_text(6);
+    card.shelf_position = static_cast<std::int32_t>(rows.column_int(7));
+    card.card_position = static_cast<std::int32_t>(rows.column_int(8));
+    card.propensity = rows.column_double(9);
+    card.shelf_propensity = rows.column_double(10);
+    const auto found = outcomes.find(id);
+    card.rewarded = found != outcomes.end() && found->second.rewarded(reward);
+    out.push_back(std::move(card));
+  }
+  return out;
 }
 
 }  // namespace segue::home

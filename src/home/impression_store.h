@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "home/page.h"
 
@@ -84,5 +85,17 @@ struct ExportSummary {
 // file when the database lacks the table or cannot be read.
 ExportSummary export_impressions(const std::string& db_path, const std::string& out_path, ExportFormat format,
                                  RewardKind reward);
+
+// One logged card and its outcome, for re-fitting the policies from the log.
+struct LoggedCard {
+  std::string page_id, user_id, arm, shelf, explanation, item_id, context;
+  std::int32_t shelf_position = 0, card_position = 0;
+  double propensity = 1.0;        // shelf × card
+  double shelf_propensity = 1.0;  // the shelf's share
+  bool rewarded = false;
+};
+// Every logged card of `db_path` in logging order, with its outcome (`reward`).
+// InputError as export_impressions.
+std::vector<LoggedCard> read_logged_cards(const std::string& db_path, RewardKind reward);
 
 }  // namespace segue::home

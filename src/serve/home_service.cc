@@ -1,6 +1,7 @@
 #include "serve/home_service.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 
 #include "data/error.h"
@@ -13,11 +14,68 @@ using nlohmann::json;
 HomeService::HomeService(HomeOptions options)
     : options_(std::move(options)),
       config_(options_.shelves_path.empty() ? home::default_shelf_config() : home::load_shelf_config(options_.shelves_path)),
-      shelf_policy_(home::make_policy(options_.shelf_policy)),
-      card_policy_(home::make_policy(options_.card_policy)),
       next_seed_(options_.seed != 0 ? options_.seed
                                     : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
-  if (!options_.impressions_path.empty()) log_ = std::make_unique<home::ImpressionStore>(options_.impressions_path);
+  if (!options_.experiment_path.empty()) experiment_ = ab::load_experiment(options_.experiment_path);
+  if (experiment_) {
+    for (const ab::Arm& arm : experiment_->arms)
+      arms_.push_back({arm.name, home::make_policy(options_.shelf_policy),
+                       home::make_policy(arm.spec.empty() ? options_.card_policy : arm.spec)});
+  } else {
+    arms_.push_back({"", home::make_policy(options_.shelf_policy), home::make_policy(options_.card_policy)});
+  }
+  if (!options_.impressions_path.empty()) {
+    log_ = std::make_unique<home::ImpressionStore>(options_.impressions_path);
+    if (options_.refit_from_log) refit_from_log();
+  }
+}
+
+void HomeService::refit_from_log() {
+  const std::vector<home::LoggedCard> logged = home::read_logged_cards(options_.impressions_path, home::RewardKind::kStream);
+  if (logged.empty()) return;
+  std::vector<std::vector<home::Outcome>> cards(arms_.size()), shelves(arms_.size());
+  // A shelf's outcome: rewarded when any of its cards was (cards of one page-shelf are logged together).
+  std::string shelf_page, shelf_name;
+  for (std::size_t k = 0; k < logged.size(); ++k) {
+    const home::LoggedCard& card = logged[k];
+    std::size_t arm = 0;
+    if (experiment_) {
+      const int found = experiment_->find(card.arm);
+      if (found < 0) continue;  // an arm of an earlier experiment
+      arm = static_cast<std::size_t>(found);
+    }
+    int hour = -1;
+    if (card.context.rfind("hour=", 0) == 0) hour = std::atoi(card.context.c_str() + 5);
+    const std::uint32_t bucket = home::hour_band(hour);
+    home::Outcome outcome;
+    try {
+      outcome.features = home::logged_card_features(card.user_id, card.item_id, card.shelf, card.explanation,
+                                                    card.context, card.shelf_position, card.card_position);
+    } catch (const UsageError& error) {
+      throw InputError(options_.impressions_path, 0, "impressions.context", error.what());
+    }
+    outcome.key = home::card_key(card.item_id, card.explanation);
+    outcome.context_bucket = bucket;
+    outcome.reward = card.rewarded ? 1.0 : 0.0;
+    outcome.propensity = card.shelf_propensity > 0 ? card.propensity / card.shelf_propensity : card.propensity;
+    cards[arm].push_back(std::move(outcome));
+    if (card.page_id != shelf_page || card.shelf != shelf_name) {
+      shelf_page = card.page_id;
+      shelf_name = card.shelf;
+      home::Outcome shelf;
+      shelf.features = home::shelf_features(home::PageContext{card.user_id, hour}, card.shelf, card.explanation);
+      shelf.key = home::shelf_key(card.shelf);
+      shelf.context_bucket = bucket;
+      shelf.propensity = card.shelf_propensity;
+      shelves[arm].push_back(std::move(shelf));
+    }
+    if (card.rewarded) shelves[arm].back().reward = 1.0;
+  }
+  for (std::size_t arm = 0; arm < arms_.size(); ++arm) {
+    if (!cards[arm].empty()) arms_[arm].cards->refit(cards[arm], options_.refit_max_weight);
+    if (!shelves[arm].empty()) arms_[arm].shelves->refit(shelves[arm], options_.refit_max_weight);
+    refit_cards_.fetch_add(static_cast<std::int64_t>(cards[arm].size()));
+  }
 }
 
 HomeService::~HomeService() = default;
@@ -34,6 +92,7 @@ std::shared_ptr<const home::HomeIndex> HomeService::index_for(const std::shared_
 void HomeService::finish(Pending& pending) {
   const home::Page& page = pending.page;
   const std::uint32_t bucket = home::hour_band(page.context.hour);
+  ArmPolicies& arm = arms_[pending.arm];
   std::unique_lock<std::shared_mutex> lock(policy_mutex_);
   for (const home::PageShelf& shelf : page.shelves) {
     bool any = false;
@@ -46,7 +105,7 @@ void HomeService::finish(Pending& pending) {
       outcome.context_bucket = bucket;
       outcome.reward = reward ? 1.0 : 0.0;
       outcome.propensity = card.propensity / shelf.propensity;
-      card_policy_->update(outcome);
+      arm.cards->update(outcome);
     }
     home::Outcome outcome;
     outcome.features = home::shelf_features(page.context, shelf.name, shelf.explanation);
@@ -54,7 +113,7 @@ void HomeService::finish(Pending& pending) {
     outcome.context_bucket = bucket;
     outcome.reward = any ? 1.0 : 0.0;
     outcome.propensity = shelf.propensity;
-    shelf_policy_->update(outcome);
+    arm.shelves->update(outcome);
     updates_.fetch_add(static_cast<std::int64_t>(shelf.cards.size()) + 1);
   }
 }
@@ -73,13 +132,14 @@ json HomeService::page(const std::shared_ptr<const ServingModel>& served, const 
   if (previous) finish(*previous);
 
   const auto index = index_for(served);
+  const std::size_t arm = experiment_ ? static_cast<std::size_t>(experiment_->find(ab::assign(*experiment_, listener.id).name)) : 0;
   const std::vector<home::ShelfCandidates> offered = home::generate_shelves(config_, *served, *index, listener);
   home::PageContext context{listener.id, listener.hour};
   Rng rng(next_seed_.fetch_add(0x9E3779B97F4A7C15ull));
   home::Page page;
   {
     std::shared_lock<std::shared_mutex> lock(policy_mutex_);
-    page = home::arrange_page(offered, config_, context, {shelf_policy_.get(), card_policy_.get()}, served->popularity(),
+    page = home::arrange_page(offered, config_, context, {arms_[arm].shelves.get(), arms_[arm].cards.get()}, served->popularity(),
                               served->model().item_ids(), rng);
   }
   pages_.fetch_add(1);
@@ -111,8 +171,9 @@ json HomeService::page(const std::shared_ptr<const ServingModel>& served, const 
               {"policy", {{"shelves", page.shelf_policy}, {"cards", page.card_policy}}},
               {"hour", listener.hour},
               {"shelves", std::move(shelves)}};
+  if (experiment_) out["experiment"] = {{"name", experiment_->name}, {"arm", arms_[arm].name}};
 
-  if (log_) log_->log(home::LoggedPage{page, now, "", "", model_version});
+  if (log_) log_->log(home::LoggedPage{page, now, experiment_ ? experiment_->name : "", arms_[arm].name, model_version});
   {
     std::lock_guard<std::mutex> lock(pending_mutex_);
     if (pending_.size() >= options_.max_pending_listeners) {
@@ -120,7 +181,7 @@ json HomeService::page(const std::shared_ptr<const ServingModel>& served, const 
       while (!pending_order_.empty() && pending_.erase(pending_order_.front()) == 0) pending_order_.pop_front();
       if (!pending_order_.empty()) pending_order_.pop_front();
     }
-    pending_[listener.id] = Pending{std::move(page), {}, {}};
+    pending_[listener.id] = Pending{arm, std::move(page), {}, {}};
     pending_order_.push_back(listener.id);
     if (pending_order_.size() > 4 * options_.max_pending_listeners) {  // stale entries of listeners who came back
       std::deque<std::string> live;
@@ -159,6 +220,7 @@ HomeStats HomeService::stats() const {
   s.outcomes = outcomes_.load();
   s.updates = updates_.load();
   s.unknown_impressions = unknown_.load();
+  s.refit_cards = refit_cards_.load();
   if (log_) s.log = log_->stats();
   return s;
 }

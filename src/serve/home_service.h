@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ab/experiment.h"
 #include "home/bandit.h"
 #include "home/impression_store.h"
 #include "home/page.h"
@@ -35,7 +37,15 @@ struct HomeOptions {
   std::string shelf_policy = "egreedy:epsilon=0.1";
   std::string card_policy = "egreedy:epsilon=0.1";
   std::string impressions_path;  // the event database ("" = pages are not logged)
-  std::size_t max_pending_listeners = 100000;  // listeners whose last page awaits its outcomes
+  // An A/B experiment over card policies (ab/experiment.h): each arm's spec is
+  // its card policy ("" = card_policy); listeners are assigned by hash. "" = none.
+  std::string experiment_path;
+  std::size_t max_pending_listeners = 100000;
+  // At start-up, re-fit the policies from the logged pages and their outcomes
+  // (importance weights min(1 / propensity, refit_max_weight)), so learning
+  // survives a restart.
+  bool refit_from_log = true;
+  double refit_max_weight = 100.0;  // listeners whose last page awaits its outcomes
   std::uint64_t seed = 0;  // 0 = from the clock
 };
 
@@ -44,6 +54,7 @@ struct HomeStats {
   std::int64_t outcomes = 0;          // events that named a pending impression
   std::int64_t updates = 0;           // policy updates from finished pages
   std::int64_t unknown_impressions = 0;
+  std::int64_t refit_cards = 0;  // logged cards the policies were re-fitted from at start-up
   home::ImpressionStoreStats log;
 };
 
@@ -63,16 +74,24 @@ class HomeService {
   const home::ShelfConfig& config() const { return config_; }
 
  private:
+  // One arm's policies (without an experiment: one arm, "").
+  struct ArmPolicies {
+    std::string name;
+    std::unique_ptr<home::Policy> shelves, cards;
+  };
   struct Pending {
+    std::size_t arm = 0;
     home::Page page;
     std::unordered_set<std::int32_t> rewarded, skipped;  // card positions
   };
   std::shared_ptr<const home::HomeIndex> index_for(const std::shared_ptr<const ServingModel>& served);
   void finish(Pending& pending);
+  void refit_from_log();
 
   HomeOptions options_;
   home::ShelfConfig config_;
-  std::unique_ptr<home::Policy> shelf_policy_, card_policy_;
+  std::optional<ab::Experiment> experiment_;
+  std::vector<ArmPolicies> arms_;
   mutable std::shared_mutex policy_mutex_;
   std::unique_ptr<home::ImpressionStore> log_;
 
@@ -84,7 +103,7 @@ class HomeService {
   std::unordered_map<std::string, Pending> pending_;
   std::deque<std::string> pending_order_;  // oldest first, for the cap
   std::atomic<std::uint64_t> next_seed_;
-  std::atomic<std::int64_t> pages_{0}, outcomes_{0}, updates_{0}, unknown_{0};
+  std::atomic<std::int64_t> pages_{0}, outcomes_{0}, updates_{0}, unknown_{0}, refit_cards_{0};
 };
 
 }  // namespace segue
