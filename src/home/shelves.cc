@@ -43,13 +43,14 @@ HomeIndex::HomeIndex(const ServingModel& served) : served_(served) {
     std::stable_sort(items.begin(), items.end(), [&](std::int32_t a, std::int32_t b) {
       return popularity[static_cast<std::size_t>(a)] > popularity[static_cast<std::size_t>(b)];
     });
-  // Less known: at or below the median count of items with plays.
+  // Less known: below the 10% most played items (the count at the 90th percentile of items with plays).
   std::vector<float> played;
   for (const float p : popularity)
     if (p > 0) played.push_back(p);
   if (!played.empty()) {
-    std::nth_element(played.begin(), played.begin() + static_cast<std::ptrdiff_t>(played.size() / 2), played.end());
-    less_known_ = played[played.size() / 2];
+    const std::size_t at = played.size() * 9 / 10;
+    std::nth_element(played.begin(), played.begin() + static_cast<std::ptrdiff_t>(at), played.end());
+    less_known_ = played[at];
   }
   const Dataset* store = served.store();
   if (store == nullptr) return;
@@ -178,7 +179,16 @@ std::vector<ShelfCandidates> generate_shelves(const ShelfConfig& config, const S
       case Generator::kBecauseYouPlayed: {
         if (seeds_used >= listener.recent.size()) break;
         const std::int32_t seed = listener.recent[seeds_used++];
-        take(served.similar(seed, spec.candidates, owned));
+        // The model's list for a listener who played only the seed: its
+        // fold-in, so the ANN index answers (a factor model's similar_items
+        // scans every item for cosines).
+        RecommendRequest request = base_request(spec.candidates);
+        request.user = -1;
+        request.history = {seed};
+        request.history_weights.clear();
+        request.skipped.clear();
+        request.exclude = owned;
+        take(served.recommend(request).items);
         shelf.title = fill(shelf.title, "{seed}", catalog.label(seed));
         reason = "Because you played " + catalog.label(seed);
         break;
@@ -224,8 +234,8 @@ std::vector<ShelfCandidates> generate_shelves(const ShelfConfig& config, const S
       }
       case Generator::kNewToYou: {
         if (!has_taste) break;
-        // The model's picks among less-known items, one per artist.
-        RecommendRequest request = base_request(std::min(1000, spec.candidates * 20));
+        // The model's picks beyond the hits (outside the 10% most played), one per artist.
+        RecommendRequest request = base_request(std::min(1000, spec.candidates * 10));
         std::unordered_set<std::string_view> artists;
         std::vector<ScoredItem> picks;
         for (const ScoredItem& item : served.recommend(request).items) {
@@ -235,7 +245,7 @@ std::vector<ShelfCandidates> generate_shelves(const ShelfConfig& config, const S
           picks.push_back(item);
         }
         take(picks);
-        reason = "New to you: a less-known pick for your taste";
+        reason = "New to you: beyond the hits, for your taste";
         break;
       }
       case Generator::kForThisHour: {

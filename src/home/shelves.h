@@ -29,7 +29,7 @@ class HomeIndex {
   // without timestamps.
   std::span<const std::int32_t> new_releases() const { return new_releases_; }
   // Training count at or below which an item counts as less known (the
-  // catalogue's median among items with plays).
+  // 90th percentile of the counts of items with plays: outside the hits).
   float less_known_threshold() const { return less_known_; }
   // The listener's friends as the model's user ids (store's social graph,
   // matched by id string); empty without one.
