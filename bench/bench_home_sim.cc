@@ -5,7 +5,8 @@
 // -> estimates of trained, frozen policies -> their simulated truth). Writes
 // an HTML report with inline SVG curves.
 //   bench_home_sim MODEL STORE TEST_CSV [--listeners 200] [--rounds 20] [--seeds 5]
-//                  [--policies uniform,greedy,egreedy:epsilon=0.1,thompson] [--threads 2] [--html OUT.html]
+//                  [--policies 'uniform;greedy;egreedy:epsilon=0.1;thompson'] [--threads 2] [--ope-rounds 10]
+//                  [--html OUT.html] [--shown-wear 0.02] [--satiation 0.3] [--base-rate 0.02] [--taste 0.2]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -33,6 +34,7 @@ struct Args {
   std::size_t listeners = 200;
   std::int32_t rounds = 20, seeds = 5, threads = 2, ope_rounds = 10;
   std::vector<std::string> policies = {"uniform", "greedy", "egreedy:epsilon=0.1", "thompson"};
+  SimulatorOptions sim;
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -159,7 +161,8 @@ int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr,
                  "usage: bench_home_sim MODEL STORE TEST_CSV [--listeners N] [--rounds T] [--seeds S] "
-                 "[--policies a;b;c] [--threads N] [--ope-rounds N] [--html OUT]\n");
+                 "[--policies a;b;c] [--threads N] [--ope-rounds N] [--html OUT] "
+                 "[--shown-wear W] [--satiation S] [--base-rate B] [--taste T]\n");
     return 2;
   }
   Args args;
@@ -175,6 +178,10 @@ int main(int argc, char** argv) {
     else if (flag == "--threads") args.threads = std::max(1, std::stoi(value));
     else if (flag == "--ope-rounds") args.ope_rounds = std::stoi(value);
     else if (flag == "--html") args.html = value;
+    else if (flag == "--shown-wear") args.sim.shown_wear = std::stod(value);
+    else if (flag == "--satiation") args.sim.satiation = std::stod(value);
+    else if (flag == "--base-rate") args.sim.base_rate = std::stod(value);
+    else if (flag == "--taste") args.sim.taste = std::stod(value);
     else {
       std::fprintf(stderr, "unknown option %s\n", flag.c_str());
       return 2;
@@ -187,17 +194,18 @@ int main(int argc, char** argv) {
   const ServingModel served(Recommender::load(args.model), store);
   const std::vector<HeldOut> listeners = read_held_out(served.model(), args.test, args.listeners);
   const ShelfConfig config = default_shelf_config();
-  const SimulatorOptions sim_options;
+  const SimulatorOptions sim_options = args.sim;
   std::size_t held = 0;
   for (const HeldOut& h : listeners) held += h.items.size();
   std::printf("# %s\nmachine: %s\nmodel %s on %s: %d users, %d items; %zu test listeners (%.1f held-out items each)\n",
               command.c_str(), bench::cpu_model().c_str(), served.model().params().to_short_string().c_str(),
               args.store.c_str(), served.model().n_users(), served.model().n_items(), listeners.size(),
               static_cast<double>(held) / std::max<std::size_t>(1, listeners.size()));
-  std::printf("simulator: examination %.2f^row x %.2f^card; P(stream|examined) %.2f held-out / %.2f other, "
-              "x exp(%.2f z); satiation exp(-%.2f wear), wear +1 per stream +%.2f per card shown, x%.2f per round\n",
+  std::printf("simulator: examination %.2f^row x %.2f^card; P(stream|examined) %.2f held-out / %.2f + %.2f x group "
+              "affinity other, x exp(%.2f z); satiation exp(-%.2f wear), wear +1 per stream +%.2f per card shown, x%.2f "
+              "per round\n",
               sim_options.examination.row_decay, sim_options.examination.card_decay, sim_options.relevant,
-              sim_options.base_rate, sim_options.noise, sim_options.satiation, sim_options.shown_wear,
+              sim_options.base_rate, sim_options.taste, sim_options.noise, sim_options.satiation, sim_options.shown_wear,
               sim_options.satiation_decay);
   std::printf("%d rounds x %zu listeners x %d seeds per policy, %d shelves x %d cards a page\n\n", args.rounds,
               listeners.size(), args.seeds, config.max_shelves, config.shelves.front().cards);
@@ -254,6 +262,17 @@ int main(int argc, char** argv) {
           << fmt("%.3f", summarise(gin).mean) << " |\n";
   }
   std::printf("%s\n", table.str().c_str());
+  std::printf("streams a page by round (mean over seeds):\n");
+  for (const PolicyRuns& run : runs) {
+    std::printf("  %-22s", run.spec.c_str());
+    for (std::size_t r = 0; r < static_cast<std::size_t>(args.rounds); ++r) {
+      double sum = 0;
+      for (const auto& rounds : run.seeds) sum += rounds[r].streams;
+      std::printf(" %.3f", sum / static_cast<double>(run.seeds.size()) / static_cast<double>(listeners.size()));
+    }
+    std::printf("\n");
+  }
+  std::printf("\n");
   std::fflush(stdout);
 
   // Off-policy: uniform logs; targets trained online (stateless simulator, seed 7), then frozen.
@@ -264,7 +283,7 @@ int main(int argc, char** argv) {
   std::ostringstream ope_table;
   ope_table << "| target (trained 10 rounds, frozen) | truth: top-row stream rate [95% CI] | IPW | SNIPW | DM | DR | ESS / logged cards | max weight |\n"
                "|---|---|---|---|---|---|---|---|\n";
-  for (const std::string target : {"egreedy:epsilon=0.1", "greedy", "egreedy:epsilon=0.3"}) {
+  for (const std::string target : {"uniform", "egreedy:epsilon=0.1", "greedy", "egreedy:epsilon=0.3"}) {
     const auto shelves = make_policy(target), cards = make_policy(target);
     simulate(iid, *shelves, *cards, RunOptions{10, 7, true, nullptr});
     OffPolicyOptions options;

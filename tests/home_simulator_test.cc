@@ -63,6 +63,7 @@ SimulatorOptions quiet() {  // no taste noise, no wear: appeal is exactly releva
   SimulatorOptions o;
   o.noise = 0.0;
   o.satiation = 0.0;
+  o.taste = 0.0;
   return o;
 }
 
@@ -107,6 +108,23 @@ TEST(HomeSimulator, StreamsHeldOutItemsMoreThanOthers) {
   EXPECT_NEAR(held_streams / double(kDraws), 0.6, 5 * std::sqrt(0.6 * 0.4 / kDraws));
   EXPECT_NEAR(other_streams / double(kDraws), 0.017, 5 * std::sqrt(0.017 * 0.983 / kDraws));
   EXPECT_GT(held_streams, 10 * other_streams);
+}
+
+TEST(HomeSimulator, TasteFollowsTheGroupsOfHeldOutItems) {
+  const World w;
+  SimulatorOptions options = quiet();
+  options.taste = 0.2;
+  const std::vector<HeldOut> listeners = w.listeners();
+  ListenerSimulator sim(*w.served, default_shelf_config(), listeners, options);
+  // Another item's P: 0.02 + 0.2 × (share of listener 0's held-out items in its group).
+  for (int track = 0; track < 36; ++track) {
+    const std::int32_t item = w.item(track);
+    if (sim.held_out(0, item)) continue;
+    double share = 0;
+    for (const std::int32_t h : listeners[0].items) share += sim.group(h) == sim.group(item) ? 1.0 : 0.0;
+    share /= static_cast<double>(listeners[0].items.size());
+    EXPECT_NEAR(sim.appeal(0, item), 0.02 + 0.2 * share, 1e-12) << "track " << track;
+  }
 }
 
 TEST(HomeSimulator, SatiationLowersTheRateAndWearsOff) {

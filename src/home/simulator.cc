@@ -95,7 +95,11 @@ ListenerSimulator::ListenerSimulator(const ServingModel& served, const ShelfConf
       options_(options),
       held_out_(std::move(listeners)),
       group_(item_groups(served)),
+      affinity_(held_out_.size()),
       states_(held_out_.size()) {
+  for (std::size_t l = 0; l < held_out_.size(); ++l)
+    for (const std::int32_t item : held_out_[l].items)
+      affinity_[l][group(item)] += 1.0 / static_cast<double>(held_out_[l].items.size());
   for (const HeldOut& h : held_out_)
     if (h.user < 0 || h.user >= served.model().user_ids().size())
       throw UsageError("simulator: listener " + std::to_string(h.user) + " is not a user of the model");
@@ -139,7 +143,11 @@ bool ListenerSimulator::held_out(std::size_t l, std::int32_t item) const {
 }
 
 double ListenerSimulator::appeal(std::size_t l, std::int32_t item) const {
-  const double base = held_out(l, item) ? options_.relevant : options_.base_rate;
+  double base = options_.relevant;
+  if (!held_out(l, item)) {
+    const auto it = affinity_[l].find(group(item));
+    base = options_.base_rate + (it == affinity_[l].end() ? 0.0 : options_.taste * it->second);
+  }
   const double z = hashed_normal(mix(options_.seed, static_cast<std::uint64_t>(held_out_[l].user),
                                      static_cast<std::uint64_t>(item), 0x7A57E));
   double p = std::min(1.0, base * std::exp(options_.noise * z));

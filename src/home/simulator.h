@@ -35,6 +35,10 @@ struct SimulatorOptions {
   // P(stream | examined): a held-out item of the listener, any other item.
   double relevant = 0.6;
   double base_rate = 0.02;
+  // Taste beyond the held-out items (they run out once streamed): another
+  // item's P adds taste × the share of the listener's held-out items that are
+  // in its group (genre affinity from real data; 0 = the base rate alone).
+  double taste = 0.2;
   // Per (listener, item) taste noise: relevance × exp(noise × z), z ~ N(0, 1)
   // fixed by the seed, capped at 1 (the same listener is consistent).
   double noise = 0.3;
@@ -44,7 +48,7 @@ struct SimulatorOptions {
   // multiplies the stream probability by exp(-satiation × s).
   double satiation = 0.3;
   double satiation_decay = 0.7;
-  double shown_wear = 0.1;
+  double shown_wear = 0.02;
   // false: every page is shown to the listener as they started (no history,
   // no satiation): the i.i.d. contexts off-policy evaluation assumes.
   bool stateful = true;
@@ -103,6 +107,7 @@ class ListenerSimulator {
   SimulatorOptions options_;
   std::vector<HeldOut> held_out_;
   std::vector<std::int32_t> group_;  // per model item
+  std::vector<std::unordered_map<std::int32_t, double>> affinity_;  // per listener: group -> share of held-out items
   std::vector<State> states_;
 };
 
