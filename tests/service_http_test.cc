@@ -297,5 +297,46 @@ TEST(ServiceHttp, ReloadUnderLoadDropsNoRequest) {
   EXPECT_EQ(json::parse(r.client->Get("/healthz")->body)["model"].get<std::string>().rfind("itemknn", 0), 0u);
 }
 
+// Home pages from several connections at once while their cards are played
+// (policy updates under the exclusive lock, decisions under the shared one)
+// and the model is reloaded: every page answers, no track twice on a page.
+TEST(ServiceHttp, HomePagesUnderConcurrentPlaysAndReloads) {
+  World w;
+  const ServiceOptions options = w.options();
+  Running r(options);
+  std::atomic<int> failures{0}, pages{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 3; ++c)
+    clients.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", r.server->port());
+      httplib::Headers auth{{"Authorization", "Bearer " + kToken}};
+      for (int k = 0; k < 8; ++k) {
+        const std::string user = "u" + std::to_string(c + 3 * k);
+        auto res = client.Get(("/v1/users/" + user + "/home").c_str());
+        if (!res || res->status != 200) {
+          ++failures;
+          continue;
+        }
+        const json page = json::parse(res->body);
+        std::set<std::string> seen;
+        for (const auto& shelf : page["shelves"])
+          for (const auto& card : shelf["cards"])
+            if (!seen.insert(card["item"].get<std::string>()).second) ++failures;
+        ++pages;
+        if (page["shelves"].empty()) continue;
+        const json& card = page["shelves"][0]["cards"][0];
+        const json play = {{"events", {{{"user", user}, {"item", card["item"]}, {"event", "play"},
+                                        {"impression", card["impression"]}}}}};
+        auto posted = client.Post("/v1/events", auth, play.dump(), "application/json");
+        if (!posted || posted->status != 200) ++failures;
+      }
+    });
+  for (int k = 0; k < 2; ++k) ASSERT_EQ(r.post("/v1/admin/reload", "{}")->status, 200);
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(pages.load(), 24);
+  EXPECT_EQ(r.service->home().stats().outcomes, 24);
+}
+
 }  // namespace
 }  // namespace segue
