@@ -97,17 +97,28 @@ std::string line_chart(const std::string& title, const std::string& y_label, con
   for (const Series& s : series)
     for (const Summary& p : s.points) lo = std::min(lo, p.lo), hi = std::max(hi, p.hi), rounds = std::max(rounds, s.points.size());
   if (hi <= lo) hi = lo + 1;
+  // Round ticks: a step of 1, 2 or 5 × 10^n, at most 5 intervals.
+  const double magnitude = std::pow(10.0, std::floor(std::log10((hi - lo) / 5.0)));
+  double step = 10.0 * magnitude;
+  for (double m : {1.0, 2.0, 5.0})
+    if (m * magnitude * 5.0 >= hi - lo) {
+      step = m * magnitude;
+      break;
+    }
+  lo = std::floor(lo / step) * step;
+  hi = std::ceil(hi / step) * step;
   const double span = hi - lo;
+  const int ticks = static_cast<int>(std::lround(span / step));
   const auto x = [&](std::size_t r) { return L + (W - L - R) * (rounds > 1 ? static_cast<double>(r) / static_cast<double>(rounds - 1) : 0.0); };
   const auto y = [&](double v) { return T + (H - T - B) * (1.0 - (v - lo) / span); };
   std::ostringstream o;
   o << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' role='img' aria-label='" << title
     << "'><text x='" << L << "' y='16' font-weight='bold'>" << title << "</text>";
-  for (int tick = 0; tick <= 4; ++tick) {
-    const double v = lo + span * tick / 4.0;
+  for (int tick = 0; tick <= ticks; ++tick) {
+    const double v = lo + step * tick;
     o << "<line x1='" << L << "' x2='" << W - R << "' y1='" << y(v) << "' y2='" << y(v) << "' stroke='#ddd'/>"
       << "<text x='" << L - 6 << "' y='" << y(v) + 4 << "' text-anchor='end' font-size='11'>"
-      << (span < 1 ? fmt("%.3f", v) : span < 20 ? fmt("%.1f", v) : fmt("%.0f", v)) << "</text>";
+      << (step < 0.01 ? fmt("%.3f", v) : step < 0.1 ? fmt("%.2f", v) : step < 1 ? fmt("%.1f", v) : fmt("%.0f", v)) << "</text>";
   }
   for (std::size_t r = 0; r < rounds; r += std::max<std::size_t>(1, rounds / 5))
     o << "<text x='" << x(r) << "' y='" << H - B + 16 << "' text-anchor='middle' font-size='11'>" << r + 1 << "</text>";
