@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kCreate =
     "CREATE TABLE IF NOT EXISTS impressions ("
     " rowid INTEGER PRIMARY KEY,"
-    " impression_id TEXT NOT NULL UNIQUE,"  // page_id:position
+    " impression_id TEXT NOT NULL,"  // page_id:position (no index: 70 rows a page at 500 pages/s; joins are in memory)
     " page_id TEXT NOT NULL,"
     " timestamp INTEGER NOT NULL,"
     " user_id TEXT NOT NULL,"
