@@ -223,7 +223,7 @@ TEST(HomeImpressionLog, ExportJoinsOutcomesInBothLayouts) {
   {
     EventStore events(db, Durability::kNormal);  // the service opens the event store first
     home::ImpressionStore log(db);
-    log.log({page, 1700000000, "exp", "b", "itemknn"});
+    log.log({std::make_shared<const home::Page>(page), 1700000000, "exp", "b", "itemknn"});
     log.flush();
     EXPECT_EQ(log.stats().impressions_written, 4);
     // Card 0 played, card 1 played then skipped, card 3 liked; one event names no logged impression.
@@ -383,6 +383,35 @@ TEST(HomeService, AnExperimentServesEachListenerTheirArmsPolicyAndLogsIt) {
   // A bad experiment file is refused at start-up, naming the field.
   options.home.experiment_path = dir.write("bad.json", R"({"name": "x", "salt": "s", "arms": [{"name": "a", "share": 0.7}]})");
   EXPECT_THROW({ Service bad(options); }, InputError);
+}
+
+}  // namespace
+}  // namespace segue
+
+namespace segue {
+namespace {
+
+// At the cap of pending pages the oldest listener's page leaves, never the
+// newer page of a listener who came back.
+TEST(HomeService, TheCapEvictsTheOldestListenersPage) {
+  Served s;
+  HomeOptions options;
+  options.max_pending_listeners = 2;
+  options.seed = 5;
+  HomeService home(options);
+  const auto page_of = [&](const char* user) { return home.page(s.served, s.listener(user), "v"); };
+  page_of("u0");
+  page_of("u1");
+  const json again = page_of("u0");  // u0 returns: their first page is finished, the new one pending
+  page_of("u2");                     // at the cap: u1's page (the oldest still pending) leaves
+  const auto first_impression = [](const json& page) {
+    return page["shelves"][0]["cards"][0]["impression"].get<std::string>();
+  };
+  home.outcome("u0", first_impression(again), "play");
+  EXPECT_EQ(home.stats().outcomes, 1);
+  home.outcome("u1", "0000000000000000:0", "play");
+  EXPECT_EQ(home.stats().outcomes, 1);
+  EXPECT_EQ(home.stats().unknown_impressions, 1);
 }
 
 }  // namespace

@@ -181,7 +181,7 @@ void ImpressionStore::write(std::deque<LoggedPage>& batch) {
     db_->exec("BEGIN IMMEDIATE", "starting a transaction");
     sqlite::Statement insert(*db_, kInsert, "logging impressions");
     for (const LoggedPage& logged : batch) {
-      const Page& page = logged.page;
+      const Page& page = *logged.page;
       const std::string policy = policy_text(page);
       for (const PageShelf& shelf : page.shelves)
         for (const Card& card : shelf.cards) {

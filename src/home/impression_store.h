@@ -26,7 +26,7 @@ class Connection;
 namespace segue::home {
 
 struct LoggedPage {
-  Page page;
+  std::shared_ptr<const Page> page;  // shared with the server's pending page: logging copies no cards
   std::int64_t timestamp = 0;  // unix seconds
   std::string experiment, arm, model_version;
 };

@@ -90,7 +90,7 @@ std::shared_ptr<const home::HomeIndex> HomeService::index_for(const std::shared_
 }
 
 void HomeService::finish(Pending& pending) {
-  const home::Page& page = pending.page;
+  const home::Page& page = *pending.page;
   const std::uint32_t bucket = home::hour_band(page.context.hour);
   ArmPolicies& arm = arms_[pending.arm];
   std::unique_lock<std::shared_mutex> lock(policy_mutex_);
@@ -173,22 +173,23 @@ json HomeService::page(const std::shared_ptr<const ServingModel>& served, const 
               {"shelves", std::move(shelves)}};
   if (experiment_) out["experiment"] = {{"name", experiment_->name}, {"arm", arms_[arm].name}};
 
-  if (log_) log_->log(home::LoggedPage{page, now, experiment_ ? experiment_->name : "", arms_[arm].name, model_version});
+  const auto shown = std::make_shared<const home::Page>(std::move(page));
+  if (log_) log_->log(home::LoggedPage{shown, now, experiment_ ? experiment_->name : "", arms_[arm].name, model_version});
   {
     std::lock_guard<std::mutex> lock(pending_mutex_);
-    if (pending_.size() >= options_.max_pending_listeners) {
-      // The oldest listener's page leaves unlearned (its outcomes stay in the log for a refit).
-      while (!pending_order_.empty() && pending_.erase(pending_order_.front()) == 0) pending_order_.pop_front();
-      if (!pending_order_.empty()) pending_order_.pop_front();
+    const auto current = [&](const std::pair<std::string, std::string>& entry) {
+      const auto it = pending_.find(entry.first);
+      return it != pending_.end() && it->second.page->id == entry.second;
+    };
+    // At the cap the oldest listeners' pages leave unlearned (their outcomes stay in the log for a refit).
+    while (pending_.size() >= options_.max_pending_listeners && !pending_order_.empty()) {
+      if (current(pending_order_.front())) pending_.erase(pending_order_.front().first);
+      pending_order_.pop_front();
     }
-    pending_[listener.id] = Pending{arm, std::move(page), {}, {}};
-    pending_order_.push_back(listener.id);
-    if (pending_order_.size() > 4 * options_.max_pending_listeners) {  // stale entries of listeners who came back
-      std::deque<std::string> live;
-      for (const std::string& user : pending_order_)
-        if (pending_.count(user) != 0) live.push_back(user);
-      pending_order_.swap(live);
-    }
+    pending_[listener.id] = Pending{arm, shown, {}, {}};
+    pending_order_.emplace_back(listener.id, shown->id);
+    if (pending_order_.size() > 2 * pending_.size() + 64)  // stale entries of listeners who came back
+      std::erase_if(pending_order_, [&](const auto& entry) { return !current(entry); });
   }
   return out;
 }
@@ -197,7 +198,7 @@ void HomeService::outcome(const std::string& user, const std::string& impression
   const std::size_t colon = impression.rfind(':');
   std::lock_guard<std::mutex> lock(pending_mutex_);
   const auto it = pending_.find(user);
-  if (colon == std::string::npos || it == pending_.end() || impression.compare(0, colon, it->second.page.id) != 0) {
+  if (colon == std::string::npos || it == pending_.end() || impression.compare(0, colon, it->second.page->id) != 0) {
     unknown_.fetch_add(1);  // an older page's, or another listener's: the log still has it
     return;
   }

@@ -81,7 +81,7 @@ class HomeService {
   };
   struct Pending {
     std::size_t arm = 0;
-    home::Page page;
+    std::shared_ptr<const home::Page> page;
     std::unordered_set<std::int32_t> rewarded, skipped;  // card positions
   };
   std::shared_ptr<const home::HomeIndex> index_for(const std::shared_ptr<const ServingModel>& served);
@@ -101,7 +101,9 @@ class HomeService {
 
   mutable std::mutex pending_mutex_;
   std::unordered_map<std::string, Pending> pending_;
-  std::deque<std::string> pending_order_;  // oldest first, for the cap
+  // (listener, page id), oldest first, for the cap; an entry is stale once
+  // its listener has asked for a newer page.
+  std::deque<std::pair<std::string, std::string>> pending_order_;
   std::atomic<std::uint64_t> next_seed_;
   std::atomic<std::int64_t> pages_{0}, outcomes_{0}, updates_{0}, unknown_{0}, refit_cards_{0};
 };
