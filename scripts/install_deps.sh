@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages segue needs to build and test, if missing.
 set -euo pipefail
 packages=(g++ cmake ninja-build ccache pkg-config zlib1g-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libopenblas-dev libfasttext-dev libtorch-dev
-  libcpp-httplib-dev libssl-dev libsqlite3-dev libhnswlib-dev chromium python3-websocket)
+  libcpp-httplib-dev libssl-dev libsqlite3-dev libhnswlib-dev libsndfile1-dev libfftw3-dev libebur128-dev chromium python3-websocket)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
