@@ -21,5 +21,6 @@ void add_serve_command(CLI::App& app);
 void add_logs_command(CLI::App& app);
 void add_ab_command(CLI::App& app);
 void add_ope_command(CLI::App& app);
+void add_audio_command(CLI::App& app);
 
 }  // namespace segue::cli

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   segue::cli::add_models_command(app);
   segue::cli::add_skips_command(app);
   segue::cli::add_ope_command(app);
+  segue::cli::add_audio_command(app);
   app.parse_complete_callback([&app] { configure_runtime_for(app); });
   segue::cli::add_serve_command(app);
   segue::cli::add_logs_command(app);
