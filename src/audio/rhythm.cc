@@ -1,0 +1,48 @@
+#include "audio/rhythm.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "audio/onset.h"
+#include "audio/rhythm_beats.h"
+#include "audio/rhythm_tempo.h"
+
+namespace segue::audio {
+
+namespace {
+
+constexpr double kMinSeconds = 2.0;  // below this there are too few beats to call a tempo
+// Below this normalised autocorrelation at the winning period there is no pulse
+// to speak of: white noise and steady tones give < 0.01, click tracks ~1, a
+// mix of notes and noise on a beat ~0.3.
+constexpr double kMinConfidence = 0.05;
+
+}  // namespace
+
+Rhythm analyze_rhythm(std::span<const float> mono, double sample_rate) {
+  Rhythm out;
+  if (mono.empty() || !(sample_rate > 0)) return out;
+  const OnsetEnvelope envelope = onset_strength(mono, sample_rate);
+  const double seconds = static_cast<double>(mono.size()) / sample_rate;
+  out.onset_rate = static_cast<double>(pick_onsets(envelope).size()) / seconds;
+  if (seconds < kMinSeconds) return out;
+
+  const TempoEstimate tempo = estimate_tempo(envelope.strength, envelope.frame_rate);
+  if (!(tempo.bpm > 0.0) || tempo.confidence < kMinConfidence) return out;
+  const std::vector<std::int64_t> beats = track_beats(envelope.strength, tempo.period);
+  if (beats.size() < 2) return out;  // a pulse needs at least two beats
+  out.bpm = tempo.bpm;
+  out.bpm_confidence = tempo.confidence;
+  out.beats.reserve(beats.size());
+  for (const std::int64_t k : beats) out.beats.push_back(static_cast<double>(k) / envelope.frame_rate);
+
+  double mean = 0.0, at_beats = 0.0;
+  for (const float v : envelope.strength) mean += v;
+  mean /= static_cast<double>(envelope.strength.size());
+  for (const std::int64_t k : beats) at_beats += envelope.strength[static_cast<std::size_t>(k)];
+  at_beats /= static_cast<double>(beats.size());
+  out.beat_strength = mean > 0.0 ? at_beats / mean : 0.0;
+  return out;
+}
+
+}  // namespace segue::audio
