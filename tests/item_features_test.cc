@@ -187,6 +187,31 @@ TEST(ItemFeatures, OtherColumnsAreNumericOrText) {
   ASSERT_NE(group(report, "numeric"), nullptr);
 }
 
+// `segue audio analyze` writes key as a pitch class name and mode as a word:
+// C# = 1, A = 9, Bb = 10 and major = 1, minor = 0 (Spotify's numbers), then
+// standardised like any audio column. key 1, 9, 10: mean 20/3.
+TEST(ItemFeatures, KeyNamesAndModeWordsFromAudioAnalysisAreNumbers) {
+  TempDir dir;
+  const std::string path = dir.write("audio.csv", "item_id,key,mode\na,C#,major\nb,A,minor\nc,Bb,1\n");
+  IdMap items = ids({"a", "b", "c"});
+  ItemFeatureOptions options;
+  options.bins = 0;
+  const FeatureMatrix m = build_item_features(path, items, options);
+  const double mean = 20.0 / 3.0;
+  const double sd = std::sqrt(((1 - mean) * (1 - mean) + (9 - mean) * (9 - mean) + (10 - mean) * (10 - mean)) / 3.0);
+  EXPECT_NEAR(row(m, 0).at("key"), (1 - mean) / sd, 1e-5);
+  EXPECT_NEAR(row(m, 1).at("key"), (9 - mean) / sd, 1e-5);
+  EXPECT_NEAR(row(m, 2).at("key"), (10 - mean) / sd, 1e-5);
+  // mode 1, 0, 1: mean 2/3, sd sqrt(2)/3.
+  EXPECT_NEAR(row(m, 1).at("mode"), (0 - 2.0 / 3.0) / (std::sqrt(2.0) / 3.0), 1e-5);
+  // Anything else in those columns is still an error naming the cell.
+  IdMap other = ids({"a"});
+  const InputError e = testing::expect_input_error(
+      [&] { build_item_features(dir.write("bad.csv", "item_id,key\na,H\n"), other); });
+  EXPECT_EQ(e.line(), 2u);
+  EXPECT_EQ(e.field(), "key");
+}
+
 TEST(ItemFeatures, BadInputNamesFileLineAndColumn) {
   TempDir dir;
   IdMap items = ids({"a", "b"});

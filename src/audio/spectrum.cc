@@ -15,11 +15,21 @@ namespace {
 
 // One r2c plan per size, made once (FFTW_ESTIMATE: no timing runs, deterministic)
 // with the alignment every fftwf_malloc'd buffer has, executed concurrently.
+// The plans live for the process and are destroyed at exit (so leak checkers
+// see FFTW's memory returned).
+struct PlanCache {
+  std::mutex mutex;
+  std::map<int, fftwf_plan> plans;
+  ~PlanCache() {
+    for (auto& [size, plan] : plans) fftwf_destroy_plan(plan);
+    fftwf_cleanup();
+  }
+};
+
 fftwf_plan plan_for(int size) {
-  static std::mutex mutex;
-  static std::map<int, fftwf_plan> plans;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto& plan = plans[size];
+  static PlanCache cache;
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  auto& plan = cache.plans[size];
   if (plan == nullptr) {
     float* in = fftwf_alloc_real(static_cast<std::size_t>(size));
     fftwf_complex* out = fftwf_alloc_complex(static_cast<std::size_t>(size / 2 + 1));

@@ -17,6 +17,10 @@ bool number_like(std::string_view text);
 // A cell of a numeric column: true and `out` set for a number, false for a
 // missing value (empty, NaN); InputError naming the cell for ±inf or anything else.
 bool numeric_cell(const CsvReader& csv, int column, double& out);
+// A cell of the audio columns `key` and `mode`: a number as numeric_cell, or
+// what `segue audio analyze` writes — a pitch class name (C, C#, Db, … B → 0..11)
+// and major / minor (→ 1 / 0, Spotify's convention). Other columns: numeric_cell.
+bool audio_cell(const CsvReader& csv, int column, std::string_view column_name, double& out);
 // "rock:12" -> ("rock", 12); anything else -> (token, 1).
 std::pair<std::string_view, double> token_and_count(std::string_view token);
 

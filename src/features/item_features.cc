@@ -220,7 +220,7 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
       std::vector<double> row_numbers(numeric_cols.size(), std::numeric_limits<double>::quiet_NaN());
       for (std::size_t j = 0; j < numeric_cols.size(); ++j) {
         double v = 0;
-        if (numeric_cell(csv, numeric_cols[j], v)) row_numbers[j] = v;
+        if (audio_cell(csv, numeric_cols[j], header[static_cast<std::size_t>(numeric_cols[j])], v)) row_numbers[j] = v;
       }
       if (item == IdMap::kMissing) {
         if (!options.extend_catalogue) {
