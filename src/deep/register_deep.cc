@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "audio/embedder.h"
+#include "deep/audio_embedding.h"
 #include "deep/gru4rec.h"
 #include "deep/lightgcn.h"
 #include "deep/multvae.h"
@@ -47,6 +49,7 @@ void register_deep_models() {
   std::call_once(once, [] {
     configure_torch(runtime_options());
     for (ModelInfo& info : deep_model_infos()) register_model(std::move(info));
+    audio::register_audio_embedder(audio::cnn_audio_embedder());  // `segue audio embed` (audio/embedder.h)
   });
 }
 

@@ -73,12 +73,26 @@ bool is_deep_model_name(std::string_view name) {
   return false;
 }
 
-void load_deep_models(std::string_view model_name) {
+namespace {
+
+// Why the module could not be opened ("" when it was): tried once per process.
+const std::string& module_failure() {
   static std::once_flag once;
   static std::string failure;
   std::call_once(once, [] { failure = open_module(); });
-  if (!failure.empty())
+  return failure;
+}
+
+}  // namespace
+
+void load_deep_models(std::string_view model_name) {
+  if (const std::string& failure = module_failure(); !failure.empty())
     throw UsageError("model: '" + std::string(model_name) + "' is a deep model, and " + failure);
+}
+
+void load_deep_module(std::string_view feature) {
+  if (const std::string& failure = module_failure(); !failure.empty())
+    throw UsageError(std::string(feature) + " need libtorch, and " + failure);
 }
 
 }  // namespace segue

@@ -27,6 +27,9 @@ bool is_deep_model_name(std::string_view name);
 // be opened (naming the path and the loader's reason); the same error again on
 // later calls. Thread-safe.
 void load_deep_models(std::string_view model_name);
+// The same for a feature that is not a model but lives in the module too (the
+// CNN audio embeddings, audio/embedder.h): the error names `feature`.
+void load_deep_module(std::string_view feature);
 
 // The module's one entry point (C linkage, found with dlsym): checks the
 // interface version, applies runtime_options() to libtorch and registers the
