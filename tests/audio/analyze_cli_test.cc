@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -139,6 +140,57 @@ TEST(AudioAnalyzeCli, BadFilesAreNamedOrSkippedAndCounted) {
   const auto rows = read_rows(out);
   EXPECT_EQ(rows.count("track-1"), 1u);
   EXPECT_EQ(rows.count("track-2"), 1u);
+}
+
+// Audio descriptors into a content model: two kinds of track — quiet, slow
+// major-key piano-like chords and loud, fast noise-and-click tracks — with a
+// third of each nobody has played (cold). A listener of the first kind gets
+// the cold track of their kind first, from the audio features alone.
+TEST(AudioAnalyzeCli, DescriptorsRecommendColdTracksThroughAContentModel) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "audio");
+  const int rate = 22050;
+  for (int k = 0; k < 3; ++k) {
+    std::vector<float> calm(static_cast<std::size_t>(10 * rate), 0.0f);
+    for (double t = 0; t < 10.0; t += 1.0)
+      for (const int note : {60 + k * 2, 64 + k * 2, 67 + k * 2}) segue::testing::add_note(calm, rate, note, t, 1.0, 0.05);
+    write_audio((dir.path() / "audio" / ("calm" + std::to_string(k) + ".wav")).string(), segue::testing::mono_buffer(calm, rate));
+    std::vector<float> loud = segue::testing::click_track(150.0 + 5 * k, 10.0, rate);
+    const auto noise = segue::testing::white_noise(10.0, rate, 0.25, 11 + k);
+    for (std::size_t n = 0; n < loud.size(); ++n) loud[n] = std::clamp(loud[n] + noise[n], -1.0f, 1.0f);
+    write_audio((dir.path() / "audio" / ("loud" + std::to_string(k) + ".wav")).string(), segue::testing::mono_buffer(loud, rate));
+  }
+  const std::string items = (dir.path() / "items.csv").string();
+  Result r = run("--input " + (dir.path() / "audio").string() + " --out " + items);
+  ASSERT_EQ(r.code, 0) << r.out;
+  // calm2 and loud2 are cold: in the items file, never played.
+  const std::string train = (dir.path() / "train.csv").string();
+  std::ofstream(train) << "user_id,item_id,weight\n"
+                       << "u1,calm0,3\nu1,calm1,2\nu2,calm0,1\nu2,calm1,4\nu3,calm1,2\n"
+                       << "u4,loud0,3\nu4,loud1,2\nu5,loud0,2\nu5,loud1,1\nu6,loud1,5\n";
+  const std::string model = (dir.path() / "m.model").string();
+  const std::string segue = std::string(SEGUE_BINARY);
+  const auto shell = [](const std::string& command) {
+    Result out;
+    FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+    char buffer[4096];
+    for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.out.append(buffer, n);
+    const int status = pclose(pipe);
+    out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+  };
+  r = shell(segue + " train --train " + train + " --items " + items + " --model content --out " + model);
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = shell(segue + " recommend --model " + model + " --user u1 --n 2 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto calm_at = r.out.find("calm2"), loud_at = r.out.find("loud2");
+  ASSERT_NE(calm_at, std::string::npos) << r.out;
+  EXPECT_TRUE(loud_at == std::string::npos || calm_at < loud_at) << r.out;
+  r = shell(segue + " recommend --model " + model + " --user u4 --n 2 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto loud_for_u4 = r.out.find("loud2"), calm_for_u4 = r.out.find("calm2");
+  ASSERT_NE(loud_for_u4, std::string::npos) << r.out;
+  EXPECT_TRUE(calm_for_u4 == std::string::npos || loud_for_u4 < calm_for_u4) << r.out;
 }
 
 }  // namespace
