@@ -14,6 +14,9 @@
 #                   some tracks last 28 min)
 #   --jobs          parallel essentia.js processes (default 2; CPU time is summed over them)
 #   --fresh         rerun analysers even when their CSV already covers every file
+#   --systems       comma list of analysers to run (default segue,essentia.js,aubio,ffmpeg; essentia.js costs
+#                   ~15 CPU-s per minute of audio, so large runs may leave it out)
+#   --no-render     score what WORK already holds (e.g. renders made with render_pop909.py --variants/--no-own-tempo)
 # Environment: SEGUE=path/to/segue (else the newest build*/segue whose `audio analyze --help` mentions --details),
 #              SEGUE_THREADS (default 1, so its speed is per core like the peers').
 set -euo pipefail
@@ -22,12 +25,14 @@ REPO=$(cd "$HERE/../.." && pwd)
 PY=/usr/bin/python3
 WORK=/tmp/segue-audio-bench
 SONGS=20 VARIANTS=1 GENERATED=20 REAL=3 METHOD=degara FRESH=0 BOOT=1000 JOBS=2 REAL_SECONDS=120
+SYSTEMS=segue,essentia.js,aubio,ffmpeg RENDER=1
 if [[ $# -gt 0 && $1 != --* ]]; then WORK=$1; shift; fi
 while [[ $# -gt 0 ]]; do
   case $1 in
     --songs) SONGS=$2; shift 2;; --variants) VARIANTS=$2; shift 2;; --generated) GENERATED=$2; shift 2;;
     --real) REAL=$2; shift 2;; --essentia-method) METHOD=$2; shift 2;; --fresh) FRESH=1; shift;;
     --boot) BOOT=$2; shift 2;; --jobs) JOBS=$2; shift 2;; --real-seconds) REAL_SECONDS=$2; shift 2;;
+    --systems) SYSTEMS=$2; shift 2;; --no-render) RENDER=0; shift;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -35,9 +40,15 @@ NICE="nice -n 10"
 OUT=$WORK/out
 mkdir -p "$OUT"
 
-echo "== render POP909 ($SONGS songs, $VARIANTS variant(s) each) and $GENERATED generated songs" >&2
-$NICE $PY "$HERE/render_pop909.py" --out "$WORK" --songs "$SONGS" --variants "$VARIANTS"
-$NICE $PY "$HERE/generate_midi.py" --out "$WORK" --count "$GENERATED"
+wants() { [[ ,$SYSTEMS, == *,$1,* ]]; }
+# An interrupted render leaves its temporary file behind (tmpXXXXXXXX.wav, renamed when complete; a render
+# takes well under 10 minutes, so older ones are leftovers).
+find "$WORK/wav" -maxdepth 1 -name 'tmp*.wav' -mmin +10 -delete 2>/dev/null || true
+if [[ $RENDER == 1 ]]; then
+  echo "== render POP909 ($SONGS songs, $VARIANTS variant(s) each) and $GENERATED generated songs" >&2
+  $NICE $PY "$HERE/render_pop909.py" --out "$WORK" --songs "$SONGS" --variants "$VARIANTS"
+  $NICE $PY "$HERE/generate_midi.py" --out "$WORK" --count "$GENERATED"
+fi
 
 if [[ $REAL -gt 0 ]]; then
   echo "== real recordings: $REAL per package, decoded to WAV" >&2
@@ -78,11 +89,12 @@ if [[ -z $SEG ]]; then
 fi
 SYSARGS=()
 for set in "${SETS[@]}"; do
-  if [[ -n $SEG ]]; then
+  if [[ -n $SEG ]] && wants segue; then
     echo "== segue ($SEG) on $set" >&2
     run_sys segue "$set" "$SEG" audio analyze --input "$WORK/$set" --out "$OUT/segue/$set.csv" \
       --details "$OUT/segue/$set.d" --threads "${SEGUE_THREADS:-1}"
   fi
+  if wants essentia.js; then
   echo "== essentia.js (RhythmExtractor2013 method $METHOD) on $set" >&2
   NODE_PATH=$(bash /work/shared/peers/build_essentia.sh | tail -n1)
   export NODE_PATH
@@ -90,10 +102,15 @@ for set in "${SETS[@]}"; do
       node "$0" --input "$1" --out "$2.$k" --details "$3" --method "$5" --shard "$k/$4" & done; wait
       { head -n1 "$2.0"; for k in $(seq 0 $(($4 - 1))); do tail -n +2 "$2.$k"; done; } >"$2"; rm -f "$2".[0-9]*' \
     "$HERE/essentia_analyze.js" "$WORK/$set" "$OUT/essentia.js/$set.csv" "$OUT/essentia.js/$set.d" "$JOBS" "$METHOD"
-  echo "== aubio on $set" >&2
-  run_sys aubio "$set" $PY "$HERE/aubio_analyze.py" --input "$WORK/$set" --out "$OUT/aubio/$set.csv" --details "$OUT/aubio/$set.d"
-  echo "== ffmpeg ebur128 on $set" >&2
-  run_sys ffmpeg "$set" $PY "$HERE/ffmpeg_loudness.py" --input "$WORK/$set" --out "$OUT/ffmpeg/$set.csv"
+  fi
+  if wants aubio; then
+    echo "== aubio on $set" >&2
+    run_sys aubio "$set" $PY "$HERE/aubio_analyze.py" --input "$WORK/$set" --out "$OUT/aubio/$set.csv" --details "$OUT/aubio/$set.d"
+  fi
+  if wants ffmpeg; then
+    echo "== ffmpeg ebur128 on $set" >&2
+    run_sys ffmpeg "$set" $PY "$HERE/ffmpeg_loudness.py" --input "$WORK/$set" --out "$OUT/ffmpeg/$set.csv"
+  fi
 done
 [[ -z $SEG ]] && echo "== segue: no build*/segue (or \$SEGUE) has 'audio analyze' yet; skipped" >&2
 
