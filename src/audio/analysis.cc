@@ -52,8 +52,6 @@ TrackAnalysis analyze_audio(const AudioBuffer& audio, const AnalyzeOptions& opti
   return out;
 }
 
-std::string item_id_of(const std::string& path) { return std::filesystem::path(path).stem().string(); }
-
 std::vector<std::string> analysis_columns() {
   std::vector<std::string> columns = {"item_id", "duration_ms", "sample_rate", "channels", "tempo", "tempo_confidence",
                                       "beat_count", "beat_strength", "onset_rate", "loudness_lufs", "loudness",

@@ -37,9 +37,6 @@ struct TrackAnalysis {
 
 TrackAnalysis analyze_audio(const AudioBuffer& audio, const AnalyzeOptions& options = {});
 
-// The file's item id: its name without the extension ("music/01 Intro.flac" -> "01 Intro").
-std::string item_id_of(const std::string& path);
-
 // The CSV columns, item_id first; the row of one track (no line break).
 std::vector<std::string> analysis_columns();
 std::string analysis_row(const TrackAnalysis& track);

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "audio/analysis.h"
+#include "audio/audio_files.h"
 #include "cli/progress_bar.h"
 #include "data/error.h"
 #include "util/thread_pool.h"
@@ -21,38 +22,6 @@
 namespace segue::cli {
 
 namespace {
-
-bool is_audio_extension(std::string extension) {
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* known : {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".w64"})
-    if (extension == known) return true;
-  return false;
-}
-
-// Files named directly are taken whatever their extension (a wrong one is an
-// error naming it); directories are searched recursively for audio extensions,
-// in sorted order so the output does not depend on the file system.
-std::vector<std::string> list_inputs(const std::vector<std::string>& inputs) {
-  std::vector<std::string> files;
-  for (const std::string& input : inputs) {
-    std::error_code error;
-    if (std::filesystem::is_directory(input, error)) {
-      std::vector<std::string> found;
-      for (auto it = std::filesystem::recursive_directory_iterator(input, error);
-           !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error))
-        if (it->is_regular_file() && is_audio_extension(it->path().extension().string())) found.push_back(it->path().string());
-      if (error) throw InputError(input, 0, "", "cannot list the directory: " + error.message());
-      std::sort(found.begin(), found.end());
-      if (found.empty()) throw InputError(input, 0, "", "no audio files (.wav .flac .ogg .opus .mp3 .aiff) in the directory");
-      files.insert(files.end(), found.begin(), found.end());
-    } else if (std::filesystem::exists(input, error)) {
-      files.push_back(input);
-    } else {
-      throw InputError(input, 0, "", "no such file or directory");
-    }
-  }
-  return files;
-}
 
 // item ids from --ids (columns file,item_id; `file` matched as given or by its
 // name without the extension), else the file name without the extension.
@@ -81,7 +50,7 @@ std::vector<std::string> item_ids(const std::vector<std::string>& files, const s
   std::vector<std::string> ids;
   std::map<std::string, std::string> first_file;
   for (const std::string& file : files) {
-    std::string id = audio::item_id_of(file);
+    std::string id = audio::audio_item_id(file);
     if (!by_key.empty()) {
       auto at = by_key.find(file);
       if (at == by_key.end()) at = by_key.find(id);
@@ -99,7 +68,7 @@ std::vector<std::string> item_ids(const std::vector<std::string>& files, const s
 }  // namespace
 
 AnalyzeSummary run_audio_analyze(const AnalyzeArgs& args) {
-  const std::vector<std::string> files = list_inputs(args.inputs);
+  const std::vector<std::string> files = audio::list_audio_files(args.inputs);
   const std::vector<std::string> ids = item_ids(files, args.ids);
   if (!args.details.empty()) std::filesystem::create_directories(args.details);
   audio::AnalyzeOptions options;

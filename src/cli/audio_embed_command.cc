@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "audio/audio_files.h"
 #include "audio/embedder.h"
 #include "cli/progress_bar.h"
 #include "data/csv_writer.h"
@@ -19,7 +20,7 @@ std::vector<std::string> item_ids(const std::vector<std::string>& files) {
   std::map<std::string, std::string> seen;
   std::vector<std::string> ids;
   for (const std::string& file : files) {
-    std::string id = std::filesystem::path(file).stem().string();
+    std::string id = audio::audio_item_id(file);
     if (auto [it, fresh] = seen.emplace(id, file); !fresh)
       throw UsageError("embed: " + it->second + " and " + file + " would both be item '" + id + "' (rename one)");
     ids.push_back(std::move(id));

@@ -12,41 +12,6 @@
 #include "util/thread_pool.h"
 
 namespace segue::audio {
-namespace {
-
-bool has_audio_extension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static const std::set<std::string> kAudio{".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"};
-  return kAudio.count(ext) > 0;
-}
-
-}  // namespace
-
-std::vector<std::string> list_audio_files(const std::vector<std::string>& inputs) {
-  namespace fs = std::filesystem;
-  std::set<std::string> files;
-  for (const std::string& input : inputs) {
-    std::error_code error;
-    if (fs::is_directory(input, error)) {
-      std::size_t found = 0;
-      for (const auto& entry : fs::recursive_directory_iterator(input, fs::directory_options::follow_directory_symlink)) {
-        if (entry.is_regular_file() && has_audio_extension(entry.path())) {
-          files.insert(entry.path().string());
-          ++found;
-        }
-      }
-      if (found == 0) throw InputError(input, 0, "", "no audio files (.wav .flac .ogg .opus .mp3 .aiff) in this directory");
-    } else if (fs::exists(input, error)) {
-      files.insert(input);
-    } else {
-      throw InputError(input, 0, "", "no such file or directory");
-    }
-  }
-  return {files.begin(), files.end()};
-}
-
-std::string audio_item_id(const std::string& path) { return std::filesystem::path(path).stem().string(); }
 
 std::vector<float> load_mono(const std::string& path, int rate, double max_seconds) {
   const AudioBuffer audio = read_audio(path);

@@ -6,16 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "audio/audio_files.h"  // list_audio_files, audio_item_id
+
 namespace segue::audio {
-
-// Each FILE as given (whatever its extension: decoding says if it is not
-// audio); each DIR searched recursively for .wav .flac .ogg .oga .opus .mp3
-// .aif .aiff files. Sorted, duplicates removed. InputError for an input that
-// does not exist or a directory without audio files.
-std::vector<std::string> list_audio_files(const std::vector<std::string>& inputs);
-
-// The file name without directory and extension: the CSV's item_id.
-std::string audio_item_id(const std::string& path);
 
 // Mono at `rate`. max_seconds > 0 keeps only that much from the middle of the
 // track (training holds every track in memory). Errors name the file.
