@@ -42,8 +42,8 @@ TrackAnalysis analyze_audio(const AudioBuffer& audio, const AnalyzeOptions& opti
   const std::vector<float> mono =
       resample(mix_to_mono(audio), audio.sample_rate, options.analysis_rate);
   const double rate = options.analysis_rate;
-  out.rhythm = analyze_rhythm(mono, rate);
   const Chroma chroma = chromagram(mono, rate);
+  out.rhythm = analyze_rhythm(mono, rate, &chroma);
   out.key = estimate_key(chroma);
   out.chords = estimate_chords(chroma, out.rhythm.beats, out.duration_seconds);
   out.chord_summary = summarise_chords(out.chords);
@@ -119,6 +119,19 @@ void write_analysis_details(const TrackAnalysis& track, const std::string& dir) 
     auto beats = open(base.string() + ".beats.txt");
     beats << std::fixed << std::setprecision(4);
     for (const double t : track.rhythm.beats) beats << t << '\n';
+  }
+  {
+    // The metrical-level candidates and their features: what fit_metre.py learns from.
+    auto metre = open(base.string() + ".tempo.tsv");
+    metre << "bpm\tchosen\tscore";
+    for (const char* name : metre_feature_names()) metre << '\t' << name;
+    metre << '\n' << std::setprecision(6);
+    for (std::size_t i = 0; i < track.rhythm.metre.size(); ++i) {
+      const MetreCandidate& c = track.rhythm.metre[i];
+      metre << c.bpm << '\t' << (i == track.rhythm.metre_choice ? 1 : 0) << '\t' << c.score;
+      for (const double f : c.features) metre << '\t' << f;
+      metre << '\n';
+    }
   }
   auto chords = open(base.string() + ".chords.lab");
   chords << std::fixed << std::setprecision(4);

@@ -42,7 +42,8 @@ std::vector<std::string> analysis_columns();
 std::string analysis_row(const TrackAnalysis& track);
 
 // Per-track files for scoring (bench/audio): DIR/<item_id>.beats.txt (one beat
-// time per line, seconds) and DIR/<item_id>.chords.lab (start<TAB>end<TAB>label).
+// time per line, seconds), DIR/<item_id>.chords.lab (start<TAB>end<TAB>label)
+// and DIR/<item_id>.tempo.tsv (the metrical-level candidates with their features).
 void write_analysis_details(const TrackAnalysis& track, const std::string& dir);
 
 }  // namespace segue::audio

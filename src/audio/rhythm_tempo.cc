@@ -32,17 +32,10 @@ double peak_near(const std::vector<double>& ac, double around, int radius) {
 
 }  // namespace
 
-TempoEstimate estimate_tempo(std::span<const float> envelope, double frame_rate, const TempoOptions& options) {
-  TempoEstimate out;
+std::vector<double> envelope_autocorrelation(std::span<const float> envelope, int max_lag) {
   const int n = static_cast<int>(envelope.size());
-  if (n < 4 || !(frame_rate > 0)) return out;
-  const int min_lag = std::max(1, static_cast<int>(std::floor(60.0 * frame_rate / options.max_bpm)));
-  // A period needs at least two repetitions inside the signal.
-  const int max_lag = std::min(static_cast<int>(std::ceil(60.0 * frame_rate / options.min_bpm)), n / 2);
-  if (max_lag <= min_lag + 1) return out;
-  const int harmonics = 4;
-  const int last_lag = std::min(n - 1, harmonics * max_lag + 2);
-
+  max_lag = std::min(max_lag, n - 1);
+  if (n < 2 || max_lag < 1) return {};
   double mean = 0.0;
   for (const float v : envelope) mean += v;
   mean /= n;
@@ -62,16 +55,33 @@ TempoEstimate estimate_tempo(std::span<const float> envelope, double frame_rate,
     x[static_cast<std::size_t>(t)] = sum / weight - mean;
   }
   // Unbiased autocorrelation (each lag averaged over its overlap), normalised by lag 0.
-  std::vector<double> ac(static_cast<std::size_t>(last_lag + 1), 0.0);
-  for (int lag = 0; lag <= last_lag; ++lag) {
+  std::vector<double> ac(static_cast<std::size_t>(max_lag + 1), 0.0);
+  for (int lag = 0; lag <= max_lag; ++lag) {
     const double* a = x.data();
     const double* b = x.data() + lag;
     double sum = 0.0;
     for (int t = 0; t < n - lag; ++t) sum += a[t] * b[t];
     ac[static_cast<std::size_t>(lag)] = sum / (n - lag);
   }
-  if (!(ac[0] > 0.0)) return out;
-  for (double& v : ac) v /= ac.front();
+  if (!(ac[0] > 0.0)) return {};
+  const double zero = ac.front();
+  for (double& v : ac) v /= zero;
+  return ac;
+}
+
+TempoEstimate estimate_tempo(std::span<const float> envelope, double frame_rate, const TempoOptions& options) {
+  TempoEstimate out;
+  const int n = static_cast<int>(envelope.size());
+  if (n < 4 || !(frame_rate > 0)) return out;
+  const int min_lag = std::max(1, static_cast<int>(std::floor(60.0 * frame_rate / options.max_bpm)));
+  // A period needs at least two repetitions inside the signal.
+  const int max_lag = std::min(static_cast<int>(std::ceil(60.0 * frame_rate / options.min_bpm)), n / 2);
+  if (max_lag <= min_lag + 1) return out;
+  const int harmonics = 4;
+  const int last_lag = std::min(n - 1, harmonics * max_lag + 2);
+
+  const std::vector<double> ac = envelope_autocorrelation(envelope, last_lag);
+  if (ac.empty()) return out;
 
   const double centre_lag = 60.0 * frame_rate / options.prior_bpm;
   int best = -1;

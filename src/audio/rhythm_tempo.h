@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 namespace segue::audio {
 
@@ -19,6 +20,11 @@ struct TempoEstimate {
   double period = 0.0;      // frames per beat (fractional)
   double confidence = 0.0;  // normalised autocorrelation at the period, clamped to 0..1
 };
+
+// The autocorrelation of the envelope, mean removed and smoothed over ±3 frames,
+// for lags 0..max_lag (fewer when the envelope is shorter), normalised so that
+// lag 0 is 1; empty when the envelope is constant.
+std::vector<double> envelope_autocorrelation(std::span<const float> envelope, int max_lag);
 
 TempoEstimate estimate_tempo(std::span<const float> envelope, double frame_rate, const TempoOptions& options = {});
 
