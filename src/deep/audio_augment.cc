@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "audio/reencode.h"
 #include "audio/resample.h"
 
 namespace segue::audio {
@@ -82,6 +83,18 @@ std::vector<float> augmented_excerpt(std::span<const float> track, std::int64_t 
   const double f0 = 60.0 * std::pow(100.0, rng.unit());  // 60 Hz .. 6 kHz, log-uniform
   apply_biquad(out, kind, std::min(f0, 0.45 * rate), uniform(rng, -options.max_eq_db, options.max_eq_db),
                kind == BiquadKind::kPeak ? uniform(rng, 0.7, 2.0) : 0.7071, rate);
+  if (rng.unit() < options.reencode_probability) {
+    static const std::vector<LossyCodec> codecs = [] {
+      std::vector<LossyCodec> out;
+      for (const LossyCodec c : {LossyCodec::kVorbis, LossyCodec::kMp3})
+        if (can_reencode(c)) out.push_back(c);
+      return out;
+    }();
+    if (!codecs.empty()) {
+      const LossyCodec codec = codecs[rng.below(codecs.size())];
+      out = reencode(out, rate, codec, uniform(rng, options.min_quality, options.max_quality));
+    }
+  }
   const double snr_db = uniform(rng, options.min_snr_db, options.max_snr_db);
   const double noise = std::max(rms(out), 1e-4) * std::pow(10.0, -snr_db / 20.0);
   for (float& v : out) v = static_cast<float>(v + noise * gaussian(rng));

@@ -1,7 +1,8 @@
 // Waveform augmentations for the audio embedding's metric learning: the two
 // views of a track the CNN learns to bring together differ by where they are
 // cut, by speed (resampling, so tempo and pitch move together), gain, one
-// random EQ band and white noise. No re-encoding (see docs/AUDIO.md).
+// random EQ band, a lossy codec round trip (Ogg Vorbis or MP3 at a random
+// quality, audio/reencode.h) and white noise.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,9 @@ struct AugmentOptions {
   double min_snr_db = 10.0;     // white noise at an SNR uniform in [min, max] (dB, against the excerpt's RMS)
   double max_snr_db = 40.0;
   double max_speed = 0.04;      // speed factor uniform in 1 ± max_speed, in steps of 0.005
+  double reencode_probability = 0.5;  // chance of a codec round trip (Vorbis or MP3, whichever libsndfile writes)
+  double min_quality = 0.0;     // its VBR quality, uniform in [min, max] (0 = smallest file)
+  double max_quality = 0.6;
 };
 
 // `samples` samples of `track` from `start` (zero-padded past either end).
@@ -26,7 +30,8 @@ std::vector<float> plain_excerpt(std::span<const float> track, std::int64_t star
 // An excerpt of `samples` samples beginning at `start`, played at a random
 // speed f: the source span of f · samples samples is resampled as if recorded
 // at f · rate (audio/resample.h), so tempo and pitch both change by f (±4% is
-// ±0.7 semitone). Then gain, one random biquad EQ band and noise.
+// ±0.7 semitone). Then gain, one random biquad EQ band, sometimes a codec
+// round trip, and noise.
 std::vector<float> augmented_excerpt(std::span<const float> track, std::int64_t start, int samples, int rate,
                                      Rng& rng, const AugmentOptions& options = {});
 

@@ -107,6 +107,31 @@ TEST(AudioAugment, KeepsLengthAndStaysFinite) {
   EXPECT_NEAR(20 * std::log10(peak / 0.3), 6.0, 0.2);
 }
 
+TEST(AudioAugment, CodecRoundTripChangesTheExcerptOnlyWhenDrawn) {
+  const auto track = testing::tones({261.6, 329.6, 392.0}, 5.0, kRate);
+  AugmentOptions neutral;  // every other augmentation off: no speed change, gain, EQ or audible noise
+  neutral.max_gain_db = 0.0, neutral.max_eq_db = 0.0, neutral.max_speed = 0.0;
+  neutral.min_snr_db = neutral.max_snr_db = 200.0;
+  const std::vector<float> plain = plain_excerpt(track, 4000, 2 * kRate);
+  const auto error_db = [&](const std::vector<float>& x) {
+    double signal = 0.0, noise = 0.0;
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+      signal += plain[i] * plain[i];
+      noise += (x[i] - plain[i]) * (x[i] - plain[i]);
+    }
+    return 10.0 * std::log10(noise / signal + 1e-30);
+  };
+  Rng rng(11);
+  neutral.reencode_probability = 0.0;
+  EXPECT_LT(error_db(augmented_excerpt(track, 4000, 2 * kRate, kRate, rng, neutral)), -100.0);
+  neutral.reencode_probability = 1.0;
+  for (int i = 0; i < 4; ++i) {
+    const double err = error_db(augmented_excerpt(track, 4000, 2 * kRate, kRate, rng, neutral));
+    EXPECT_GT(err, -100.0) << "draw " << i << ": the codec left the excerpt untouched";
+    EXPECT_LT(err, -6.0) << "draw " << i << ": the codec destroyed the excerpt";
+  }
+}
+
 TEST(AudioEmbeddingTraining, AShiftedExcerptEndsCloserToItsTrackThanToAnother) {
   torch::set_num_threads(1);
   const auto tracks = synthetic_tracks();
