@@ -28,6 +28,12 @@ TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1 second_deadlock_
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1" \
   -DSEGUE_SANITIZE=ON -DSEGUE_TORCH=OFF -DSEGUE_BENCH=OFF >/dev/null
 cmake --build "$build"
-cd "$build"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --output-on-failure -j "$(nproc)"
+(cd "$build" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$(nproc)")
+# The Python module (python/, docs/PYTHON.md), built in the optimised torch
+# build (its segue_core is already compiled there, position-independent; an
+# instrumented extension could not be imported), tested with pytest against
+# that build's segue binary.
+cmake --build "$torch_build" --target _segue segue
+PYTHONPATH="$PWD/$torch_build/python" SEGUE_BINARY="$PWD/$torch_build/segue" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider python/tests

@@ -13,7 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/progress_bar.h"
-#include "cli/eval_report.h"
+#include "eval/eval_report.h"
 #include "cli/training_input.h"
 #include "data/store.h"
 #include "eval/recs_file.h"

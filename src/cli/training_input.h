@@ -8,6 +8,7 @@
 #include "data/error.h"
 #include "features/feature_matrix.h"
 #include "features/item_features.h"
+#include "features/training_features.h"
 #include "features/user_features.h"
 
 namespace segue::cli {
@@ -21,18 +22,7 @@ struct TrainingInput {
 // Exactly one of --train / --data must be given (UsageError otherwise).
 Dataset load_training(const TrainingInput& input, IssueLog& issues);
 
-// --items ITEMS.csv on train/eval: the item features over `train`'s items,
-// extended by the catalogue items of the file (docs/FEATURES.md). The dataset's
-// item id map grows by those items, and so do interactions.n_items and every
-// item attribute column (empty / NaN rows), so build_feedback(train) and
-// map_test_set(test, train) see the extended id space; the added items have
-// no interactions.
-struct ItemFeatureInput {
-  FeatureMatrix features;
-  ItemFeatureReport report;
-};
-ItemFeatureInput load_item_features(const std::string& items_csv, Dataset& train,
-                                    const ItemFeatureOptions& options = {});
+// --items ITEMS.csv on train/eval/tune: load_item_features (features/training_features.h).
 
 // --users USERS.csv on train/eval/tune: user features over `train`'s users
 // (features/user_features.h); prints the report's summary.

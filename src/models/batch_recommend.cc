@@ -8,8 +8,12 @@
 
 namespace segue {
 
-BatchLists recommend_batch(const Recommender& model, std::span<const std::int32_t> users, std::int32_t n,
-                           bool exclude_seen, ThreadPool* pool) {
+namespace {
+
+// exclude_of(r) gives the exclusion of users[r].
+template <class ExcludeOf>
+BatchLists recommend_blocks(const Recommender& model, std::span<const std::int32_t> users, std::int32_t n,
+                            const ExcludeOf& exclude_of, ThreadPool* pool) {
   if (!model.fitted()) throw UsageError("model: '" + model.name() + "' is not fitted");
   if (n <= 0) throw UsageError("n: must be at least 1, got " + std::to_string(n));
   for (const std::int32_t u : users)
@@ -31,13 +35,34 @@ BatchLists recommend_batch(const Recommender& model, std::span<const std::int32_
           const std::int64_t end = std::min(begin + block, total);
           const auto rows = users.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
           exclude.clear();
-          if (exclude_seen)
-            for (const std::int32_t u : rows) exclude.push_back(model.history().row_indices(u));
+          for (std::int64_t r = begin; r < end; ++r) exclude.push_back(exclude_of(r));
           model.top_k_users(rows, exclude, lists.n, lists.items.data() + begin * lists.n, lists.counts.data() + begin);
         }
       },
       pool);
   return lists;
+}
+
+}  // namespace
+
+BatchLists recommend_batch(const Recommender& model, std::span<const std::int32_t> users, std::int32_t n,
+                           bool exclude_seen, ThreadPool* pool) {
+  return recommend_blocks(
+      model, users, n,
+      [&](std::int64_t r) {
+        return exclude_seen ? model.history().row_indices(users[static_cast<std::size_t>(r)])
+                            : std::span<const std::int32_t>{};
+      },
+      pool);
+}
+
+BatchLists recommend_batch(const Recommender& model, std::span<const std::int32_t> users, std::int32_t n,
+                           std::span<const std::span<const std::int32_t>> exclude, ThreadPool* pool) {
+  if (exclude.size() != users.size())
+    throw UsageError("exclude: one row per user expected, got " + std::to_string(exclude.size()) + " rows for " +
+                     std::to_string(users.size()) + " users");
+  return recommend_blocks(model, users, n, [&](std::int64_t r) { return exclude[static_cast<std::size_t>(r)]; },
+                          pool);
 }
 
 }  // namespace segue

@@ -29,4 +29,10 @@ struct BatchLists {
 BatchLists recommend_batch(const Recommender& model, std::span<const std::int32_t> users, std::int32_t n,
                            bool exclude_seen = true, ThreadPool* pool = nullptr);
 
+// The same with the caller's exclusions (implicit's `user_items` rows, the
+// Python module): exclude[r] is excluded from users[r]'s list (ids ascending,
+// empty = nothing); exclude.size() must be users.size() (UsageError).
+BatchLists recommend_batch(const Recommender& model, std::span<const std::int32_t> users, std::int32_t n,
+                           std::span<const std::span<const std::int32_t>> exclude, ThreadPool* pool = nullptr);
+
 }  // namespace segue

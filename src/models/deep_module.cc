@@ -26,9 +26,21 @@ constexpr std::array<DeepModelName, 6> kDeepModels{{
     {"sasrec", "SASRec: causal self-attention over the recent item sequence (Kang & McAuley 2018)"},
 }};
 
+// The shared object this code was linked into (the Python extension _segue),
+// or "" when it is part of the executable.
+std::string host_shared_object() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&host_shared_object), &info) == 0 || info.dli_fname == nullptr) return "";
+  const std::string name = info.dli_fname;
+  return name.find(".so") != std::string::npos ? name : "";
+}
+
 std::string module_path() {
   if (const char* path = std::getenv("SEGUE_DEEP_MODULE"); path != nullptr && *path != '\0') return path;
 #ifdef SEGUE_DEEP_MODULE_FILE
+  // Inside the Python extension, the module lies next to it (the package directory).
+  if (const std::string host = host_shared_object(); !host.empty())
+    return (std::filesystem::path(host).parent_path() / SEGUE_DEEP_MODULE_FILE).string();
   std::error_code error;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (!error) return (self.parent_path() / SEGUE_DEEP_MODULE_FILE).string();
@@ -47,6 +59,12 @@ std::string open_module() {
   const RuntimeOptions options = runtime_options();
   // GNU OpenMP reads the policy once, when it loads — which is now, with libtorch.
   if (options.passive_openmp) setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  // The module resolves segue's symbols in the global scope: the executable's,
+  // or those of the extension that holds segue_core, which Python opened with
+  // RTLD_LOCAL; promote it (its symbols are exported for exactly this).
+  if (const std::string host = host_shared_object(); !host.empty())
+    if (dlopen(host.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL) == nullptr)
+      return "its host " + host + " could not be made global: " + dlerror();
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   const std::string where = "its module " + path + " ";
   if (handle == nullptr) {

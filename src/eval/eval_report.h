@@ -13,7 +13,7 @@
 #include "eval/evaluator.h"
 #include "eval/test_set.h"
 
-namespace segue::cli {
+namespace segue {
 
 struct EvalJsonOptions {
   std::int32_t bootstrap = 1000;  // resamples for CIs and paired tests; 0 = none
@@ -57,4 +57,4 @@ nlohmann::json seed_bucket_json(const EvalResult& result, const TestPlaylists& p
 //  "log_loss", "mean_average_accuracy", "first_prediction_accuracy"}
 nlohmann::json skip_metrics_json(const SkipPredictions& predictions);
 
-}  // namespace segue::cli
+}  // namespace segue

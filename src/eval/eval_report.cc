@@ -1,4 +1,4 @@
-#include "cli/eval_report.h"
+#include "eval/eval_report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,7 +16,7 @@
 #include "eval/statistics.h"
 #include "models/registry.h"
 
-namespace segue::cli {
+namespace segue {
 namespace {
 
 std::vector<double> defined(const std::vector<double>& values) {
@@ -260,4 +260,4 @@ nlohmann::json skip_metrics_json(const SkipPredictions& predictions) {
                                                                   predictions.session_offsets)}};
 }
 
-}  // namespace segue::cli
+}  // namespace segue
