@@ -230,18 +230,16 @@ class Model:
         userid: a user index or string id -> 1-D arrays (as long as the list);
         an array of them -> (len(userid), N) arrays, short rows padded with id -1
         and score -inf. user_items: the users' rows (user_items[userid]) whose
-        items are filtered out; None: the model's training rows. items: rank only
-        these item ids. recalculate_user: score from user_items' rows (fold-in)
+        items are filtered out; None: the model's training rows. filter_items:
+        item ids never recommended to anyone; items: rank only these item ids. recalculate_user: score from user_items' rows (fold-in)
         instead of the trained user. The GIL is released for a batch."""
         if n is not None:
             N = n
         N = int(N)
         if N <= 0:
             raise ValueError(f"N: must be at least 1, got {N}")
-        if filter_items is not None:
-            raise NotImplementedError("filter_items: not supported; pass items= (the items to rank) instead")
         batch = not isinstance(userid, (str, int, np.integer))
-        if not batch and user_items is None and items is None and not recalculate_user:
+        if not batch and user_items is None and items is None and filter_items is None and not recalculate_user:
             return self._m.recommend_one(self._user(userid), N, bool(filter_already_liked_items))  # the fast path
         users = self._users(userid) if batch else np.array([self._user(userid)], dtype=np.int32)
         rows = None
@@ -257,17 +255,40 @@ class Model:
             raise ValueError("recalculate_user: needs user_items (the rows to fold in)")
         allowed = None if items is None else np.unique(self._item_array(items, "items"))
         if recalculate_user:
+            if filter_items is not None:
+                raise ValueError("filter_items: not with recalculate_user (use items= to choose the items to rank)")
             ids, scores = self._fold_in_rows(rows, N, bool(filter_already_liked_items), allowed)
         else:
             indptr = indices = None
             if rows is not None:
                 indptr, indices, _ = _csr_arrays(rows)
-            ids, scores = self._m.recommend_batch(users, N, bool(filter_already_liked_items), indptr, indices,
-                                                  allowed, threads)
+            exclude = bool(filter_already_liked_items)
+            if filter_items is not None:
+                indptr, indices = self._exclusions(users, indptr, indices, exclude, filter_items)
+                exclude = True
+            ids, scores = self._m.recommend_batch(users, N, exclude, indptr, indices, allowed, threads)
         if batch:
             return ids, scores
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+    def _exclusions(self, users, indptr, indices, liked, filter_items):
+        """Each user's excluded items: the liked ones (user_items' rows, or the
+        training rows) when `liked`, plus filter_items, as sorted CSR rows."""
+        import scipy.sparse
+
+        extra = np.unique(self._item_array(filter_items, "filter_items"))
+        shape = (len(users), self.n_items)
+        if not liked:
+            indptr, indices = np.zeros(len(users) + 1, np.int64), np.zeros(0, np.int32)
+        elif indptr is None:
+            indptr, indices = self._m.history_rows(users)
+        base = scipy.sparse.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
+        added = scipy.sparse.csr_matrix((np.ones(len(users) * len(extra), np.float32), np.tile(extra, len(users)),
+                                         np.arange(len(users) + 1, dtype=np.int64) * len(extra)), shape=shape)
+        both = (base + added).tocsr()
+        both.sum_duplicates()
+        return _csr_arrays(both)[:2]
 
     def _fold_in_rows(self, rows, N, exclude, allowed):
         width = min(N, self.n_items if allowed is None else len(allowed))

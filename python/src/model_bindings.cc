@@ -449,6 +449,19 @@ void bind_models(py::module_& m) {
                if (!model.user_query(u, {out.data() + static_cast<std::size_t>(u) * dim, dim})) return py::none();
              return owning_array(std::move(out), {model.n_users(), v->dim});
            })
+      .def("history_rows",
+           [](const Recommender& model, const py::handle& users_object) {  // (indptr, indices) of these users' training rows
+             const Int32Array users = exact_array<std::int32_t>(users_object, "userid");
+             std::vector<std::int64_t> indptr{0};
+             std::vector<std::int32_t> indices;
+             for (py::ssize_t r = 0; r < users.size(); ++r) {
+               check_user(model, users.at(r));
+               const auto row = model.history().row_indices(users.at(r));
+               indices.insert(indices.end(), row.begin(), row.end());
+               indptr.push_back(static_cast<std::int64_t>(indices.size()));
+             }
+             return py::make_tuple(owning_array(std::move(indptr)), owning_array(std::move(indices)));
+           })
       .def("user_ids", [](const Recommender& r) -> py::object {
         if (r.user_ids().empty()) return py::none();
         std::vector<std::string> out;

@@ -92,3 +92,18 @@ def test_unsorted_and_duplicate_entries_are_canonicalised(csr):
     b = segue.Model("ease").fit(messy)
     users = np.arange(30)
     np.testing.assert_array_equal(a.recommend(users, csr[users])[0], b.recommend(users, csr[users])[0])
+
+
+def test_filter_items_are_never_recommended(csr):
+    model = segue.Model("ials:factors=8,iterations=4").fit(csr)
+    users = np.arange(20)
+    plain, _ = model.recommend(users, csr[users], N=5)
+    banned = np.unique(plain[:, 0])
+    ids, _ = model.recommend(users, csr[users], N=5, filter_items=banned)
+    assert not set(ids.ravel()) & set(banned)
+    for row, u in enumerate(users):
+        assert not set(ids[row]) & set(csr[u].indices)
+    one, _ = model.recommend(3, N=5, filter_items=banned)  # with the training rows
+    np.testing.assert_array_equal(one, ids[3])
+    kept, _ = model.recommend(3, N=5, filter_items=banned, filter_already_liked_items=False)
+    assert not set(kept) & set(banned)
