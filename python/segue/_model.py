@@ -10,6 +10,10 @@ import numpy as np
 from . import _segue
 
 _INT32_MAX = np.iinfo(np.int32).max
+try:
+    from scipy.sparse import csr_matrix as _CSR
+except ImportError:  # scipy is needed only for sparse input
+    _CSR = None
 
 
 def _as_csr(matrix, argument):
@@ -241,6 +245,11 @@ class Model:
         batch = not isinstance(userid, (str, int, np.integer))
         if not batch and user_items is None and items is None and filter_items is None and not recalculate_user:
             return self._m.recommend_one(self._user(userid), N, bool(filter_already_liked_items))  # the fast path
+        if (not batch and items is None and filter_items is None and not recalculate_user and filter_already_liked_items
+                and type(user_items) is _CSR and user_items.shape[0] == 1 and user_items.has_sorted_indices
+                and user_items.shape[1] == self.n_items):
+            # implicit's single call, recommend(u, user_items[u]): the row's items excluded, no batch machinery
+            return self._m.recommend_one_excluding(self._user(userid), N, np.ascontiguousarray(user_items.indices, dtype=np.int32))
         users = self._users(userid) if batch else np.array([self._user(userid)], dtype=np.int32)
         rows = None
         if user_items is not None:

@@ -18,6 +18,7 @@
 #include "models/feedback.h"
 #include "models/recommender.h"
 #include "models/registry.h"
+#include "models/scratch.h"
 #include "models/spec.h"
 #include "models/top_k.h"
 
@@ -381,6 +382,20 @@ void bind_models(py::module_& m) {
              return scored_arrays(model.recommend(static_cast<std::int32_t>(user), n, filter_liked));
            },
            py::arg("userid"), py::arg("N"), py::arg("filter_already_liked_items"))
+      .def("recommend_one_excluding",  // implicit's recommend(userid, user_items[userid]): that row excluded
+           [](const Recommender& model, std::int64_t user, std::int32_t n, const py::handle& exclude_object) {
+             check_user(model, user);
+             if (n <= 0) throw UsageError("N: must be at least 1, got " + std::to_string(n));
+             const Int32Array exclude = exact_array<std::int32_t>(exclude_object, "user_items.indices");
+             const auto u = static_cast<std::int32_t>(user);
+             // Recommender::recommend with the caller's exclusion (sorted: the row is canonical).
+             Scratch<float> scores(static_cast<std::size_t>(model.n_items()));
+             model.score_users(std::span<const std::int32_t>(&u, 1), scores.data());
+             std::vector<ScoredItem> out;
+             top_k(*scores, {exclude.data(), static_cast<std::size_t>(exclude.size())}, std::min(n, model.n_items()), out);
+             return scored_arrays(out);
+           },
+           py::arg("userid"), py::arg("N"), py::arg("exclude"))
       .def("recommend_batch", &recommend_batch_arrays, py::arg("userids"), py::arg("N"),
            py::arg("filter_already_liked_items"), py::arg("exclude_indptr"), py::arg("exclude_indices"),
            py::arg("items"), py::arg("threads"))
