@@ -122,3 +122,22 @@ def test_deep_models_load_or_name_the_fix(csr):
     model.fit(csr)
     ids, _ = model.recommend(np.arange(5), csr[:5], N=5)
     assert ids.shape == (5, 5)
+
+
+def test_item_features_from_a_dataframe(csr):
+    import pandas as pd
+
+    # Items 0-39 by four artists, ten items each: content scores by the artists a user played.
+    items = pd.DataFrame({"item_id": np.arange(csr.shape[1]), "artist": [f"artist{i // 10}" for i in range(csr.shape[1])]})
+    with pytest.raises(ValueError, match="items"):
+        segue.Model("content").fit(csr)
+    model = segue.Model("content").fit(csr, items=items)
+    ids, _ = model.similar_items(3, N=9)
+    assert set(ids) == set(range(10)) - {3}, "an item's neighbours by features are its artist's other items"
+    with pytest.raises(KeyError, match="item_id"):
+        segue.Model("content").fit(csr, items=pd.DataFrame({"artist": ["a"]}))
+
+
+def test_tqdm_progress_bar(csr, capsys):
+    segue.models.IALS(factors=4, iterations=3).fit(csr, progress=True)
+    assert "iteration" in capsys.readouterr().err
