@@ -11,7 +11,8 @@ export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 # optimised build and test binary, run first; then the sanitized suite, whose
 # CTest summary closes the output.
 torch_build=${SEGUE_TORCH_TEST_BUILD:-build-test-torch}
-cmake -S . -B "$torch_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGUE_TORCH=ON -DSEGUE_BENCH=OFF >/dev/null
+cmake -S . -B "$torch_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGUE_TORCH=ON -DSEGUE_BENCH=OFF \
+  -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 cmake --build "$torch_build" --target segue_torch_tests
 "$torch_build/segue_torch_tests" --gtest_brief=1
 # ThreadSanitizer: every registered model asked from 8 threads at once, nested
