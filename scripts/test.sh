@@ -8,8 +8,8 @@ build=${SEGUE_TEST_BUILD:-build-test}
 # ccache hits across checkouts in different folders (CI clones afresh).
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 # The deep models (libtorch, itself not built with sanitizers) get their own
-# optimised build and test binary, run first; then the sanitized suite, whose
-# CTest summary closes the output.
+# optimised build and test binary, run first; then the sanitized suite (CTest);
+# the Python module's tests (pytest) close the output.
 torch_build=${SEGUE_TORCH_TEST_BUILD:-build-test-torch}
 cmake -S . -B "$torch_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGUE_TORCH=ON -DSEGUE_BENCH=OFF \
   -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
