@@ -187,6 +187,9 @@ class Model:
 
     def _user(self, userid, argument="userid"):
         if isinstance(userid, str):
+            if self.user_ids is None:
+                raise KeyError(f"{argument}: unknown user id '{userid}' (a model fitted on a matrix knows row "
+                               f"indices only)")
             return self._m.user_index(userid)
         if isinstance(userid, (int, np.integer)):
             return int(userid)
@@ -194,6 +197,9 @@ class Model:
 
     def _item(self, itemid, argument="itemid"):
         if isinstance(itemid, str):
+            if self.item_ids is None:
+                raise KeyError(f"{argument}: unknown item id '{itemid}' (a model fitted on a matrix knows column "
+                               f"indices only)")
             return self._m.item_index(itemid)
         if isinstance(itemid, (int, np.integer)):
             if not 0 <= itemid < self.n_items:
