@@ -40,13 +40,15 @@ def evaluate(models, train, test, metrics=DEFAULT_METRICS, bootstrap=1000, *, se
             raise TypeError(f"{name}: expected a segue.Dataset (segue.split gives train and test)")
     if isinstance(metrics, str):
         metrics = [m.strip() for m in metrics.split(",") if m.strip()]
-    text, per_user = _segue.evaluate([m._m for m in wrapped], train._d, test._d, list(metrics), int(bootstrap),
-                                     int(seed), bool(fit), os.fspath(report) if report else "",
-                                     os.fspath(json) if json else "", label, threads)
+    # Fitting makes fresh models of the same specs (as Model.fit: views of the old ones stay valid).
+    natives = [_segue.make_model(m._m.spec) if fit else m._m for m in wrapped]
+    text, per_user = _segue.evaluate(natives, train._d, test._d, list(metrics), int(bootstrap), int(seed), bool(fit),
+                                     os.fspath(report) if report else "", os.fspath(json) if json else "", label,
+                                     threads)
     result = _json.loads(text)
     if fit:
-        for m in wrapped:
-            m._labels, m._user_ids, m._item_ids = train, None, None
+        for m, native in zip(wrapped, natives):
+            m._m, m._labels, m._user_ids, m._item_ids = native, train, None, None
     rows, labels = [], []
     for entry in result["results"]:
         row = {}

@@ -140,21 +140,25 @@ class Model:
             progress, close = _tqdm_progress()
         elif progress is not None and not callable(progress):
             raise TypeError("progress: expected a callable(stage, done, total, detail) or True")
+        # A fresh model of the same spec: views of the old one (item_factors) and
+        # calls running on it in other threads stay valid; a failed fit changes nothing.
+        fresh = _segue.make_model(self._m.spec)
         try:
             with tempfile.TemporaryDirectory(prefix="segue-items-") as tmp:
                 items_csv = _items_csv(items, tmp)
                 if isinstance(user_items, Dataset):
-                    self._m.fit_dataset(user_items._d, int(seed), progress, threads, items_csv, int(text_dim))
-                    self._labels = user_items
+                    fresh.fit_dataset(user_items._d, int(seed), progress, threads, items_csv, int(text_dim))
+                    labels = user_items
                 else:
                     matrix = _as_csr(user_items, "user_items")
                     indptr, indices, data = _csr_arrays(matrix)
-                    self._m.fit_csr(indptr, indices, data, matrix.shape[0], matrix.shape[1], int(seed), progress,
-                                    threads, items_csv, int(text_dim))
-                    self._labels = None
+                    fresh.fit_csr(indptr, indices, data, matrix.shape[0], matrix.shape[1], int(seed), progress,
+                                  threads, items_csv, int(text_dim))
+                    labels = None
         finally:
             if close is not None:
                 close()
+        self._m, self._labels = fresh, labels
         self._user_ids = self._item_ids = None
         return self
 

@@ -141,3 +141,27 @@ def test_item_features_from_a_dataframe(csr):
 def test_tqdm_progress_bar(csr, capsys):
     segue.models.IALS(factors=4, iterations=3).fit(csr, progress=True)
     assert "iteration" in capsys.readouterr().err
+
+
+def test_factor_views_survive_a_refit_and_a_failed_fit_changes_nothing(csr):
+    model = segue.models.IALS(factors=8, iterations=2).fit(csr)
+    before = model.item_factors
+    copy = before.copy()
+    model.fit(csr[:, :20].tocsr())
+    assert model.n_items == 20 and before.shape[0] == csr.shape[1]
+    np.testing.assert_array_equal(before, copy)  # still the old model's memory, alive
+    bad = csr.copy()
+    bad.data[0] = np.nan
+    with pytest.raises(ValueError):
+        model.fit(bad)
+    assert model.fitted and model.n_items == 20
+
+
+def test_spec_round_trip_of_every_model():
+    for name in segue.model_names():
+        try:
+            spec = segue.Model(name).spec
+        except ValueError as e:  # a deep model without libtorch
+            assert "libtorch" in str(e) or "segue_deep" in str(e)
+            continue
+        assert segue.Model(spec).spec == spec
