@@ -83,7 +83,7 @@ std::vector<float> augmented_excerpt(std::span<const float> track, std::int64_t 
   const double f0 = 60.0 * std::pow(100.0, rng.unit());  // 60 Hz .. 6 kHz, log-uniform
   apply_biquad(out, kind, std::min(f0, 0.45 * rate), uniform(rng, -options.max_eq_db, options.max_eq_db),
                kind == BiquadKind::kPeak ? uniform(rng, 0.7, 2.0) : 0.7071, rate);
-  if (rng.unit() < options.reencode_probability) {
+  if (options.reencode_probability > 0.0 && rng.unit() < options.reencode_probability) {
     static const std::vector<LossyCodec> codecs = [] {
       std::vector<LossyCodec> out;
       for (const LossyCodec c : {LossyCodec::kVorbis, LossyCodec::kMp3})

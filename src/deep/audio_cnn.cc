@@ -49,11 +49,22 @@ AudioCnnImpl::AudioCnnImpl(const AudioCnnConfig& c) : config(c) {
   dense2 = register_module("dense2", torch::nn::Linear(in, c.embedding_dim));
 }
 
+namespace {
+
+torch::Tensor pooled(AudioCnnImpl& net, const torch::Tensor& log_mel) {
+  const torch::Tensor x = net.blocks->forward(net.input_bn(log_mel));
+  return std::get<0>(x.flatten(2).max(2));  // max over the remaining frequency × time cells
+}
+
+}  // namespace
+
 torch::Tensor AudioCnnImpl::forward(const torch::Tensor& log_mel) {
-  torch::Tensor x = blocks->forward(input_bn(log_mel));
-  x = std::get<0>(x.flatten(2).max(2));  // max over the remaining frequency × time cells
-  x = dense2(torch::relu(dense_bn(dense1(x))));
+  const torch::Tensor x = dense2(torch::relu(dense_bn(dense1(pooled(*this, log_mel)))));
   return torch::nn::functional::normalize(x, torch::nn::functional::NormalizeFuncOptions().dim(1));
+}
+
+torch::Tensor AudioCnnImpl::representation(const torch::Tensor& log_mel) {
+  return torch::nn::functional::normalize(pooled(*this, log_mel), torch::nn::functional::NormalizeFuncOptions().dim(1));
 }
 
 LogMel::LogMel(const AudioCnnConfig& config)
@@ -86,7 +97,8 @@ torch::Tensor log_mel_chunks(std::span<const float> log_mel, const AudioCnnConfi
   return out;
 }
 
-std::vector<float> embed_signal(AudioCnn& net, const LogMel& log_mel, std::span<const float> signal) {
+std::vector<float> embed_signal(AudioCnn& net, const LogMel& log_mel, std::span<const float> signal,
+                                EmbeddingLayer layer) {
   std::vector<float> padded;
   if (static_cast<std::int64_t>(signal.size()) < net->config.chunk_samples) {
     padded.assign(signal.begin(), signal.end());
@@ -97,9 +109,12 @@ std::vector<float> embed_signal(AudioCnn& net, const LogMel& log_mel, std::span<
   torch::NoGradGuard no_grad;
   net->eval();
   constexpr std::int64_t kBatch = 32;  // bounds the activations' memory on long tracks
-  torch::Tensor sum = torch::zeros({net->config.embedding_dim});
-  for (std::int64_t begin = 0; begin < chunks.size(0); begin += kBatch)
-    sum += net->forward(chunks.narrow(0, begin, std::min(kBatch, chunks.size(0) - begin))).sum(0);
+  torch::Tensor sum;
+  for (std::int64_t begin = 0; begin < chunks.size(0); begin += kBatch) {
+    const torch::Tensor batch = chunks.narrow(0, begin, std::min(kBatch, chunks.size(0) - begin));
+    const torch::Tensor rows = layer == EmbeddingLayer::kPooled ? net->representation(batch) : net->forward(batch);
+    sum = sum.defined() ? sum + rows.sum(0) : rows.sum(0);
+  }
   const torch::Tensor mean = torch::nn::functional::normalize(sum, torch::nn::functional::NormalizeFuncOptions().dim(0));
   return std::vector<float>(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
 }

@@ -44,6 +44,10 @@ struct AudioCnnImpl : torch::nn::Module {
   explicit AudioCnnImpl(const AudioCnnConfig& config);
   // [n, 1, n_mels, frames] log-mel chunks → [n, embedding_dim], unit rows.
   torch::Tensor forward(const torch::Tensor& log_mel);
+  // The representation under the projection head (SimCLR's h, which serves
+  // other tasks better than the z the loss sees): the max-pooled last block,
+  // [n, channels of the last block], unit rows.
+  torch::Tensor representation(const torch::Tensor& log_mel);
 
   AudioCnnConfig config;
   torch::nn::BatchNorm2d input_bn{nullptr};
@@ -77,8 +81,14 @@ void save_audio_cnn(const std::string& path, AudioCnn& net);
 // InputError naming the file when it is not an audio CNN model file.
 AudioCnn load_audio_cnn(const std::string& path);
 
+enum class EmbeddingLayer {
+  kProjection,  // the head's output, what the contrastive loss compares (embedding_dim values)
+  kPooled,      // the representation under the head (AudioCnnImpl::representation)
+};
+
 // One track's embedding: its chunks' embeddings averaged and re-normalised
 // (eval mode, no gradients). A signal shorter than a chunk is zero-padded.
-std::vector<float> embed_signal(AudioCnn& net, const LogMel& log_mel, std::span<const float> signal);
+std::vector<float> embed_signal(AudioCnn& net, const LogMel& log_mel, std::span<const float> signal,
+                                EmbeddingLayer layer = EmbeddingLayer::kProjection);
 
 }  // namespace segue::audio
