@@ -8,7 +8,8 @@
 // code (mean and log-variance for the VAE), and decoded to logits over every
 // item. Loss: -sum_i x_i log softmax(logits)_i, plus beta * KL(q(z|x) || N(0, I))
 // for the VAE, with beta annealed linearly from 0 to anneal_cap over
-// anneal_steps updates. Scores are the logits of the mean code; a new user is
+// anneal_epochs epochs (however many updates an epoch has: the rule scales with
+// the data), or over anneal_steps updates when that is set (the paper's form). Scores are the logits of the mean code; a new user is
 // scored from the history alone (the model is an encoder: no per-user state).
 #include "deep/multvae.h"
 
@@ -87,14 +88,19 @@ std::vector<ParamDecl> autoencoder_params(bool variational) {
   defaults.epochs = 200;
   defaults.batch_size = 500;
   defaults.embedding = 200;  // the latent code
-  defaults.patience = 10;
+  defaults.patience = variational ? 20 : 10;  // the KL weight still rises for anneal_epochs: wait longer
   std::vector<ParamDecl> params = deep_common_params(defaults);
   params.push_back(int_param("hidden", 600, 1, 100000, "hidden layer size (encoder and decoder)"));
   params.push_back(float_param("dropout", 0.5, 0, 0.99, "input dropout"));
   params.push_back(string_param("input", "binary", "binary (1 per training item) or weight (the training weights)"));
   if (variational) {
-    params.push_back(float_param("anneal_cap", 0.2, 0, 10, "largest KL weight beta"));
-    params.push_back(int_param("anneal_steps", 200000, 1, 1e12, "updates over which beta rises from 0 to anneal_cap"));
+    params.push_back(float_param("anneal_cap", kMultVaeDefaultAnnealCap, 0, 10, "largest KL weight beta"));
+    params.push_back(int_param("anneal_epochs", kMultVaeDefaultAnnealEpochs, 0, 100000,
+                               "epochs over which beta rises linearly from 0 to anneal_cap, whatever the number of "
+                               "updates per epoch (0 = anneal_cap from the first update)"));
+    params.push_back(int_param("anneal_steps", 0, 0, 1e12,
+                               "if > 0: updates over which beta rises instead of anneal_epochs (the paper's form: "
+                               "200000 on ML-20M)"));
   }
   return params;
 }
@@ -108,7 +114,8 @@ MultVae::MultVae(const ModelSpec& spec, bool variational)
       dropout_(spec.get_float("dropout")),
       binary_input_(spec.get_string("input") == "binary"),
       anneal_cap_(variational ? spec.get_float("anneal_cap") : 0.0),
-      anneal_steps_(variational ? spec.get_int("anneal_steps") : 1),
+      anneal_epochs_(variational ? spec.get_int("anneal_epochs") : 0),
+      anneal_steps_(variational ? spec.get_int("anneal_steps") : 0),
       net_(std::make_unique<Net>()) {
   const std::string& input = spec.get_string("input");
   if (input != "binary" && input != "weight") throw UsageError("input: expected binary or weight, got '" + input + "'");
@@ -122,12 +129,28 @@ void MultVae::build(std::int32_t, std::int32_t n_items) {
 
 torch::nn::Module& MultVae::module() { return *net_->module; }
 
-void MultVae::prepare(const FeedbackMatrix& train, const FitContext&) {
-  input_ = train.positives();
-  updates_ = 0;
+double multvae_kl_weight(double cap, std::int64_t anneal_epochs, std::int64_t anneal_steps,
+                         std::int64_t updates_per_epoch, std::int64_t update) {
+  const double span = anneal_steps > 0 ? static_cast<double>(anneal_steps)
+                                       : static_cast<double>(anneal_epochs) *
+                                             static_cast<double>(std::max<std::int64_t>(1, updates_per_epoch));
+  if (span <= 0) return cap;
+  return std::min(cap, cap * static_cast<double>(update) / span);
 }
 
-void MultVae::finish(const FeedbackMatrix&, const FitContext&) { input_ = history(); }
+void MultVae::prepare(const FeedbackMatrix& train, const FitContext&) {
+  input_ = train.positives();
+  std::int64_t users = 0;
+  for (std::int32_t u = 0; u < input_.n_rows; ++u)
+    if (input_.count(u) > 0) ++users;
+  updates_per_epoch_ = (users + batch_size_ - 1) / batch_size_;
+}
+
+void MultVae::finish(const FeedbackMatrix&, const FitContext&) {
+  input_ = history();
+  if (variational_)
+    set_fit_stat("anneal_updates", anneal_steps_ > 0 ? anneal_steps_ : anneal_epochs_ * updates_per_epoch_);
+}
 void MultVae::load_extra(const ModelReader&) { input_ = history(); }
 
 MultVae::Batch MultVae::make_batch(std::span<const std::int32_t> users, double dropout, Rng* rng) const {
@@ -198,15 +221,14 @@ double MultVae::train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimiz
     auto log_probs = torch::log_softmax(logits, 1).reshape({-1});
     auto loss = -(log_probs.index_select(0, index) * weight).sum() / static_cast<double>(count);
     if (variational_) {
-      const double beta =
-          std::min(anneal_cap_, anneal_cap_ * static_cast<double>(updates_) / static_cast<double>(anneal_steps_));
-      loss = loss + beta * kl;
+      // Updates so far, counted from the first epoch (a resumed fit goes on where it was).
+      const std::int64_t update = static_cast<std::int64_t>(epoch) * updates_per_epoch_ + batches;
+      loss = loss + multvae_kl_weight(anneal_cap_, anneal_epochs_, anneal_steps_, updates_per_epoch_, update) * kl;
     }
     check_loss(loss, epoch, batches);
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
-    ++updates_;
     total += loss.item<double>();
     ++batches;
   }
@@ -288,7 +310,7 @@ ModelInfo multvae_info() {
           "Mult-VAE: variational autoencoder with a multinomial likelihood, KL annealing (Liang et al. 2018)",
           autoencoder_params(true),
           [](const ModelSpec& spec) -> std::unique_ptr<Recommender> { return std::make_unique<MultVae>(spec, true); },
-          "learning_rate=0.0003:0.003:log,dropout=0.2:0.7,anneal_cap=0.05:0.5,embedding=64|128|200"};
+          "learning_rate=0.0003:0.003:log,dropout=0.2:0.7,anneal_cap=0.2:4:log,anneal_epochs=20|50|100,embedding=64|128|200"};
 }
 
 ModelInfo multdae_info() {

@@ -9,6 +9,17 @@
 
 namespace segue {
 
+// The VAE's KL weight beta at `update` (0-based, counted from the first
+// epoch): rising linearly from 0 to `cap` over anneal_steps updates when
+// anneal_steps > 0 (the paper's form), else over anneal_epochs epochs of
+// updates_per_epoch updates each, so that it reaches the cap after the same
+// number of epochs whatever the data size; anneal_epochs = 0: cap throughout.
+double multvae_kl_weight(double cap, std::int64_t anneal_epochs, std::int64_t anneal_steps,
+                         std::int64_t updates_per_epoch, std::int64_t update);
+// The annealing defaults (chosen on Last.fm and mpd-subset validation carves, docs/MODELS.md "Defaults").
+inline constexpr double kMultVaeDefaultAnnealCap = 1.0;
+inline constexpr std::int64_t kMultVaeDefaultAnnealEpochs = 50;
+
 class MultVae final : public TorchModel {
  public:
   MultVae(const ModelSpec& spec, bool variational);
@@ -48,8 +59,9 @@ class MultVae final : public TorchModel {
   double dropout_;
   bool binary_input_;
   double anneal_cap_;
+  std::int64_t anneal_epochs_;
   std::int64_t anneal_steps_;
-  std::int64_t updates_ = 0;
+  std::int64_t updates_per_epoch_ = 1;  // ceil(training users / batch_size), set by prepare
   SparseRows input_;  // the rows the encoder reads: the training part while fitting, then history()
   std::unique_ptr<Net> net_;
 };

@@ -94,6 +94,59 @@ TEST(DeepMultVae, ResumeContinuesFromTheCheckpointsEpoch) {
   EXPECT_EQ(resumed->fit_stats().front().second, 5);
 }
 
+// The KL annealing default scales with the data: beta reaches anneal_cap after
+// anneal_epochs epochs whatever the number of updates an epoch has.
+TEST(DeepMultVae, KlWeightReachesItsCapAfterAnnealEpochsWhateverTheDataSize) {
+  const double cap = 2.0;
+  const std::int64_t epochs = 50;
+  for (std::int64_t per_epoch : {1, 4, 9, 233, 10000}) {
+    SCOPED_TRACE(per_epoch);
+    EXPECT_EQ(multvae_kl_weight(cap, epochs, 0, per_epoch, 0), 0.0);
+    EXPECT_DOUBLE_EQ(multvae_kl_weight(cap, epochs, 0, per_epoch, epochs * per_epoch / 2), cap * (epochs * per_epoch / 2) /
+                                                                                            double(epochs * per_epoch));
+    EXPECT_LT(multvae_kl_weight(cap, epochs, 0, per_epoch, epochs * per_epoch - 1), cap);
+    EXPECT_DOUBLE_EQ(multvae_kl_weight(cap, epochs, 0, per_epoch, epochs * per_epoch), cap);
+    EXPECT_DOUBLE_EQ(multvae_kl_weight(cap, epochs, 0, per_epoch, 5 * epochs * per_epoch), cap);
+    // Half way in epochs is half the cap, for every data size.
+    EXPECT_DOUBLE_EQ(multvae_kl_weight(cap, epochs, 0, per_epoch, (epochs / 2) * per_epoch), cap / 2);
+  }
+  // anneal_epochs = 0: the cap from the first update.
+  EXPECT_DOUBLE_EQ(multvae_kl_weight(cap, 0, 0, 4, 0), cap);
+  // anneal_steps > 0 (the paper's form, old specs) counts updates, whatever the epoch size.
+  for (std::int64_t per_epoch : {1, 4, 233}) {
+    EXPECT_DOUBLE_EQ(multvae_kl_weight(0.2, epochs, 400, per_epoch, 200), 0.1);
+    EXPECT_DOUBLE_EQ(multvae_kl_weight(0.2, epochs, 400, per_epoch, 400), 0.2);
+  }
+  EXPECT_NEAR(multvae_kl_weight(0.2, epochs, 200000, 4, 400), 0.0004, 1e-12);
+}
+
+TEST(DeepMultVae, DefaultAnnealingIsCountedInEpochsNotThePapersSteps) {
+  const auto model = make_recommender("multvae");
+  EXPECT_EQ(model->params().get_int("anneal_steps"), 0);
+  EXPECT_EQ(model->params().get_int("anneal_epochs"), kMultVaeDefaultAnnealEpochs);
+  EXPECT_GT(kMultVaeDefaultAnnealEpochs, 0);
+  EXPECT_LT(kMultVaeDefaultAnnealEpochs, model->params().get_int("epochs"));  // the cap is reached within a fit
+  EXPECT_DOUBLE_EQ(model->params().get_float("anneal_cap"), kMultVaeDefaultAnnealCap);
+  // Old specs keep their meaning: anneal_steps is still accepted.
+  EXPECT_EQ(make_recommender("multvae:anneal_steps=400,anneal_cap=2")->params().get_int("anneal_steps"), 400);
+  EXPECT_THROW(make_recommender("multvae:anneal_epochs=-1"), UsageError);
+}
+
+TEST(DeepMultVae, FitReportsAnnealUpdatesScaledByTheBatchesPerEpoch) {
+  const auto train = toy_feedback();  // 20 users
+  auto anneal_updates = [&](const std::string& spec) {
+    const auto model = fit_toy(spec, train);
+    for (const auto& [name, value] : model->fit_stats())
+      if (name == "anneal_updates") return value;
+    return -1.0;
+  };
+  const std::string base = "multvae:epochs=2,validation=0,hidden=8,embedding=4,anneal_epochs=5";
+  EXPECT_EQ(anneal_updates(base + ",batch_size=8"), 5 * 3);   // ceil(20 / 8) updates an epoch
+  EXPECT_EQ(anneal_updates(base + ",batch_size=20"), 5 * 1);
+  EXPECT_EQ(anneal_updates(base + ",batch_size=3"), 5 * 7);
+  EXPECT_EQ(anneal_updates(base + ",batch_size=8,anneal_steps=123"), 123);
+}
+
 TEST(DeepMultVae, BadParametersAreUsageErrors) {
   EXPECT_THROW(make_recommender("multvae:input=counts"), UsageError);
   EXPECT_THROW(make_recommender("multvae:device=tpu"), UsageError);
