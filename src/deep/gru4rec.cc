@@ -186,13 +186,16 @@ ModelInfo gru4rec_info() {
   defaults.deep.patience = 5;
   defaults.deep.embedding = 64;
   defaults.deep.validation = 0.5;
-  defaults.loss = "bpr-max";
+  // Sampled softmax (with logQ) and step 3e-3 won on the mpd-subset leave-last validation carve over the
+  // paper's BPR-max at 1e-3 (docs/MODELS.md "Defaults"); loss=bpr-max stays available.
+  defaults.deep.learning_rate = 3e-3;
+  defaults.loss = "sampled";
   std::vector<ParamDecl> params = sequence_params(defaults);
   params.push_back(int_param("layers", 1, 1, 16, "GRU layers"));
   params.push_back(string_param("batching", "session",
                                 "session (session-parallel mini-batches, one event per lane and step) or padded "
                                 "(windows of max_len + 1 items per row)"));
-  return {"gru4rec", "GRU4Rec: a GRU over the recent item sequence, BPR-max loss (Hidasi et al. 2016, 2018)",
+  return {"gru4rec", "GRU4Rec: a GRU over the recent item sequence, sampled softmax or BPR-max loss (Hidasi et al. 2016, 2018)",
           std::move(params),
           [](const ModelSpec& spec) -> std::unique_ptr<Recommender> { return std::make_unique<Gru4Rec>(spec); },
           "learning_rate=0.0003:0.01:log,dropout=0:0.5,embedding=32|64|128,bpreg=0:2"};

@@ -18,7 +18,7 @@ double multvae_kl_weight(double cap, std::int64_t anneal_epochs, std::int64_t an
                          std::int64_t updates_per_epoch, std::int64_t update);
 // The annealing defaults (chosen on Last.fm and mpd-subset validation carves, docs/MODELS.md "Defaults").
 inline constexpr double kMultVaeDefaultAnnealCap = 1.0;
-inline constexpr std::int64_t kMultVaeDefaultAnnealEpochs = 50;
+inline constexpr std::int64_t kMultVaeDefaultAnnealEpochs = 25;
 
 class MultVae final : public TorchModel {
  public:
