@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Fits the metrical-level model of src/audio/rhythm_metre.cc: a conditional logit over each track's candidate
-tempi (half, own, double of the prior's pick), features from `segue audio analyze --details` (<id>.tempo.tsv).
+tempi (half, own, double of the prior's pick), on the features from `segue audio analyze --details`
+(<id>.tempo.tsv) and all their pairwise products (i <= j, row-major: the order score_of() in rhythm_metre.cc uses).
 
   fit_metre.py --set DETAILS_DIR:LABELS_DIR[:PREFIX] ... [--l2 0.01] [--folds 5]
 
@@ -13,6 +14,12 @@ Run only on a development carve: the benchmark reports other songs.
 import argparse, glob, os, re, sys
 import numpy as np
 from scipy.optimize import minimize
+
+
+def expand(x):
+    """Features then their pairwise products x_i * x_j, i <= j, in row-major order."""
+    k = x.shape[1]
+    return np.column_stack([x] + [x[:, i] * x[:, j] for i in range(k) for j in range(i, k)])
 
 
 def load(sets):
@@ -35,8 +42,9 @@ def load(sets):
             if not rows:
                 skipped += 1
                 continue
-            names = header[3:]
-            x = np.array([[float(v) for v in r[3:]] for r in rows])
+            base = header[3:]
+            names = base + [f"{base[i]}*{base[j]}" for i in range(len(base)) for j in range(i, len(base))]
+            x = expand(np.array([[float(v) for v in r[3:]] for r in rows]))
             bpm = np.array([float(r[0]) for r in rows])
             chosen = int(np.argmax([int(r[1]) for r in rows]))
             right = np.abs(bpm - truth) <= 0.04 * truth
@@ -75,7 +83,7 @@ def accuracy(tracks, pick):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", action="append", required=True)
-    ap.add_argument("--l2", type=float, default=0.01)
+    ap.add_argument("--l2", type=float, default=0.003)
     ap.add_argument("--folds", type=int, default=5)
     a = ap.parse_args()
     tracks, names, skipped = load(a.set)
@@ -96,8 +104,8 @@ def main():
         hits += [t[2][int(np.argmax(t[1] @ wk))] for t in tracks if fold_of[t[0]] == k]
     print(f"fitted, {a.folds}-fold song-grouped cross-validation Acc1 {np.mean(hits):.3f}")
     for n, v in zip(names, w):
-        print(f"  {n:32s} {v:+.6g}")
-    print("constexpr std::array<double, kMetreFeatures> kWeights = {" + ", ".join(f"{v:.6g}" for v in w) + "};")
+        print(f"  {n:60s} {v:+.6g}")
+    print("constexpr std::array<double, kMetreTerms> kWeights = {" + ", ".join(f"{v:.9g}" for v in w) + "};")
 
 
 if __name__ == "__main__":

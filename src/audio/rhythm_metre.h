@@ -1,7 +1,7 @@
 // The metrical level. The autocorrelation peak nearest the 120 BPM prior is
 // often the half or the double of the beat a listener (or a score) counts: the
 // octave error. The tempo it picks, its half and its double are each described
-// by a few rhythmic and harmonic features and scored by a linear model fitted
+// by a few rhythmic and harmonic features and scored by a quadratic model fitted
 // on a development carve of labelled renders (bench/audio/fit_metre.py; the
 // coefficients and their provenance are in rhythm_metre.cc, docs/AUDIO.md).
 #pragma once
@@ -16,7 +16,11 @@ namespace segue::audio {
 
 struct Chroma;
 
-inline constexpr std::size_t kMetreFeatures = 7;
+inline constexpr std::size_t kMetreFeatures = 10;
+// The score is linear in the features and in all their pairwise products
+// (i ≤ j, in the order (0,0), (0,1), …, (0,9), (1,1), …): a quadratic
+// conditional logit.
+inline constexpr std::size_t kMetreTerms = kMetreFeatures + kMetreFeatures * (kMetreFeatures + 1) / 2;
 
 // Feature names, in order (the header of the details file <id>.tempo.tsv).
 const std::array<const char*, kMetreFeatures>& metre_feature_names();
