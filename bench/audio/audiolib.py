@@ -74,13 +74,16 @@ def write_labels(labels_dir, item_id, beats, chords, key=None):
         os.remove(p + ".key")
 
 
-def write_manifest(labels_dir, rows, subset_prefixes):
-    """Rewrites manifest.csv: keeps rows of other scripts (other subsets), replaces rows of ours."""
+def write_manifest(labels_dir, rows, subset_prefixes=None):
+    """Merges rows into manifest.csv by id: ours replace rows with the same id, every other row is kept (so a
+    variants-only run does not drop the own-tempo rows of an earlier run). subset_prefixes is unused (kept for
+    callers)."""
     path = os.path.join(labels_dir, "manifest.csv")
+    ours = {r["id"] for r in rows}
     keep = []
     if os.path.exists(path):
         with open(path) as f:
-            keep = [r for r in csv.DictReader(f) if not any(r["subset"].startswith(s) for s in subset_prefixes)]
+            keep = [r for r in csv.DictReader(f) if r["id"] not in ours]
     with open(path + ".tmp", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS)
         w.writeheader()
