@@ -196,9 +196,54 @@ TEST(Ials_Fit, DivergenceNamesTheIteration) {
   }
 }
 
+// The default alpha scales with the data: the mean confidence alpha·f(weight) over the training positives is
+// confidence_mean whatever the scale of the weights (play counts, binary playlists).
+TEST(Ials_DefaultAlpha, MeanConfidenceIsConfidenceMeanWhateverTheWeights) {
+  const std::vector<std::vector<float>> datasets = {
+      {1, 1, 1, 1}, {1, 2, 3, 1000, 5000}, {0.5f, 0.25f}, {7, 7, 7}};
+  for (const bool log : {true, false}) {
+    for (const auto& weights : datasets) {
+      const float alpha = ials_derived_alpha(22, log, weights);
+      double mean = 0;
+      for (float w : weights) mean += alpha * (log ? std::log1p(double(w)) : double(w));
+      mean /= static_cast<double>(weights.size());
+      EXPECT_NEAR(mean, 22.0, 1e-4) << "log " << log << " first weight " << weights[0];
+    }
+  }
+  EXPECT_NEAR(ials_derived_alpha(22, true, std::vector<float>{1, 1}), 22 / std::log(2.0), 1e-4);
+  // Non-positive weights are not positives; none at all: confidence_mean itself.
+  EXPECT_NEAR(ials_derived_alpha(22, true, std::vector<float>{1, -1, 0}), 22 / std::log(2.0), 1e-4);
+  EXPECT_EQ(ials_derived_alpha(22, true, std::vector<float>{}), 22.0f);
+}
+
+double fit_stat(const Recommender& model, const std::string& name) {
+  for (const auto& [key, value] : model.fit_stats())
+    if (key == name) return value;
+  return std::nan("");
+}
+
+TEST(Ials_DefaultAlpha, FitDerivesAlphaFromTheDataAndAnExplicitAlphaIsKept) {
+  const auto model = make("ials:factors=4,iterations=2");
+  EXPECT_EQ(model->params().get_float("alpha"), -1.0);
+  EXPECT_EQ(model->params().get_float("confidence_mean"), kIalsDefaultConfidenceMean);
+  // Binary data: f = log 2 for every pair.
+  const std::vector<FeedbackEntry> binary{{0, 0, 1}, {0, 1, 1}, {1, 1, 1}, {1, 2, 1}};
+  model->fit(build_feedback(2, 3, binary));
+  EXPECT_NEAR(fit_stat(*model, "alpha"), kIalsDefaultConfidenceMean / std::log(2.0), 1e-3);
+  // Play counts ten times larger: a smaller alpha, the same mean confidence.
+  const std::vector<FeedbackEntry> counts{{0, 0, 10}, {0, 1, 10}, {1, 1, 10}, {1, 2, 10}};
+  model->fit(build_feedback(2, 3, counts));
+  EXPECT_NEAR(fit_stat(*model, "alpha"), kIalsDefaultConfidenceMean / std::log(11.0), 1e-3);
+  // An explicit alpha (every spec written before the rule) keeps its meaning.
+  const auto fixed = make("ials:factors=4,iterations=2,alpha=4");
+  fixed->fit(build_feedback(2, 3, counts));
+  EXPECT_EQ(fit_stat(*fixed, "alpha"), 4.0);
+  EXPECT_FLOAT_EQ(dynamic_cast<const ImplicitAls&>(*fixed).confidence(10), 1 + 4 * std::log1p(10.0f));
+}
+
 TEST(Ials_Params, BadValuesAreUsageErrorsNamingTheParameter) {
   register_models();
-  for (const std::string bad : {"factors=0", "factors=-3", "reg=-0.1", "alpha=nan", "alpha=-1", "iterations=0",
+  for (const std::string bad : {"factors=0", "factors=-3", "reg=-0.1", "alpha=nan", "alpha=-2", "alpha=-0.5", "confidence_mean=-1", "iterations=0",
                                 "cg_steps=0", "confidence=sqrt", "reg_exponent=3"}) {
     const std::string key = bad.substr(0, bad.find('='));
     try {

@@ -221,7 +221,12 @@ ModelInfo ials_info() {
       "implicit ALS (Hu-Koren-Volinsky confidence 1 + alpha*f(weight), conjugate-gradient solver)",
       {int_param("factors", 64, 1, 4096, "latent dimensions"),
        int_param("iterations", 15, 1, 10000, "ALS sweeps (users, then items)"),
-       float_param("alpha", 4.0, 0.0, 1e6, "confidence c = 1 + alpha*f(weight) of an observed pair"),
+       float_param("alpha", -1.0, -1.0, 1e6,
+                   "confidence c = 1 + alpha*f(weight) of an observed pair; -1 (default): alpha = confidence_mean / "
+                   "the mean f(weight) of the training positives, so the confidences scale with the data"),
+       float_param("confidence_mean", kIalsDefaultConfidenceMean, 0.0, 1e6,
+                   "with alpha=-1: the mean of alpha*f(weight) over the training positives (22 = alpha 4 on "
+                   "Last.fm play counts)"),
        string_param("confidence", "log", "f: log (log1p, for play counts) or linear (the weight itself)"),
        float_param("reg", 0.4, 0.0, 1e6, "L2 regularisation lambda"),
        float_param("reg_exponent", 1.0, 0.0, 2.0,
@@ -238,6 +243,7 @@ ImplicitAls::ImplicitAls(const ModelSpec& spec)
       factors_param_(static_cast<std::int32_t>(spec.get_int("factors"))),
       iterations_(static_cast<std::int32_t>(spec.get_int("iterations"))),
       alpha_(static_cast<float>(spec.get_float("alpha"))),
+      confidence_mean_(static_cast<float>(spec.get_float("confidence_mean"))),
       log_confidence_(spec.get_string("confidence") == "log"),
       reg_(static_cast<float>(spec.get_float("reg"))),
       reg_exponent_(static_cast<float>(spec.get_float("reg_exponent"))),
@@ -252,20 +258,38 @@ ImplicitAls::ImplicitAls(const ModelSpec& spec)
   if (factors_param_ < 1) throw UsageError("factors: must be >= 1, got " + std::to_string(factors_param_));
   if (iterations_ < 1) throw UsageError("iterations: must be >= 1, got " + std::to_string(iterations_));
   if (cg_steps_ < 1) throw UsageError("cg_steps: must be >= 1, got " + std::to_string(cg_steps_));
-  if (!(alpha_ >= 0) || !std::isfinite(alpha_)) throw UsageError("alpha: must be a finite number >= 0");
+  if (!(alpha_ >= 0 || alpha_ == -1.0f) || !std::isfinite(alpha_))
+    throw UsageError("alpha: must be -1 (derived from confidence_mean) or a finite number >= 0");
+  if (!(confidence_mean_ >= 0) || !std::isfinite(confidence_mean_))
+    throw UsageError("confidence_mean: must be a finite number >= 0");
   if (!(reg_ >= 0) || !std::isfinite(reg_)) throw UsageError("reg: must be a finite number >= 0");
   if (!(reg_exponent_ >= 0) || !(reg_exponent_ <= 2)) throw UsageError("reg_exponent: must be in [0, 2]");
   if (!(init_std_ >= 0) || !std::isfinite(init_std_)) throw UsageError("init_std: must be a finite number >= 0");
+  effective_alpha_ = alpha_ >= 0 ? alpha_ : confidence_mean_;  // until fit or load says otherwise
 }
 
 float ImplicitAls::confidence(float weight) const {
-  return 1.0f + alpha_ * (log_confidence_ ? std::log1p(weight) : weight);
+  return 1.0f + effective_alpha_ * (log_confidence_ ? std::log1p(weight) : weight);
+}
+
+float ials_derived_alpha(float confidence_mean, bool log_confidence, std::span<const float> weights) {
+  double sum = 0;
+  std::int64_t n = 0;
+  for (float w : weights) {
+    if (!(w > 0)) continue;
+    sum += log_confidence ? std::log1p(static_cast<double>(w)) : static_cast<double>(w);
+    ++n;
+  }
+  if (n == 0 || !(sum > 0)) return confidence_mean;  // nothing to scale by: f's mean taken as 1
+  return static_cast<float>(confidence_mean / (sum / static_cast<double>(n)));
 }
 
 void ImplicitAls::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   const std::int32_t f = factors_param_;
   const auto fs = static_cast<std::size_t>(f);
   SparseRows by_user = train.positives();
+  effective_alpha_ = alpha_ >= 0 ? alpha_ : ials_derived_alpha(confidence_mean_, log_confidence_, by_user.values);
+  set_fit_stat("alpha", effective_alpha_);
   for (float& value : by_user.values) value = confidence(value);
   const SparseRows by_item = by_user.transpose();
 
@@ -290,8 +314,21 @@ void ImplicitAls::fit_model(const FeedbackMatrix& train, const FitContext& conte
   set_factors(f, std::move(users), std::move(items));
 }
 
+void ImplicitAls::save_model(ModelWriter& out) const {
+  FactorModel::save_model(out);
+  out.put_scalar<double>(name() + ".alpha", effective_alpha_);  // the alpha the fit used (fold-in needs it)
+}
+
 void ImplicitAls::load_model(const ModelReader& in) {
   FactorModel::load_model(in);
+  // Files written before alpha could be derived hold none: their spec's alpha (always >= 0 then) is the one.
+  if (in.has(name() + ".alpha")) {
+    const double alpha = in.get_scalar<double>(name() + ".alpha");
+    if (!(alpha >= 0) || !std::isfinite(alpha)) in.fail(name() + ".alpha", "must be a finite number >= 0");
+    effective_alpha_ = static_cast<float>(alpha);
+  } else {
+    effective_alpha_ = alpha_ >= 0 ? alpha_ : ials_derived_alpha(confidence_mean_, log_confidence_, {});
+  }
   ials_gram(item_factors().data(), n_items(), factors(), gram_);
 }
 

@@ -18,7 +18,10 @@ class ThreadPool;
 // Parameters (defaults tuned on a validation split of Last.fm train; docs/MODELS.md):
 //   factors        int  >= 1        latent dimensions
 //   iterations     int  >= 1        ALS sweeps (users, then items)
-//   alpha          float >= 0       confidence c = 1 + alpha·f(weight), preference 1
+//   alpha          float >= 0 | -1  confidence c = 1 + alpha·f(weight), preference 1; -1 (default):
+//                                   alpha = confidence_mean / mean f(weight) of the training positives
+//   confidence_mean float >= 0      with alpha = -1: the mean alpha·f(weight) (the same confidences on
+//                                   play counts and binary data; 22 = alpha 4 on Last.fm's play counts)
 //   confidence     log|linear       f = log1p (play counts) or identity
 //   reg            float >= 0       L2 weight λ
 //   reg_exponent   float [0, 2]     λ_u = λ·max(1, n_u)^ν (n_u = the row's items;
@@ -27,6 +30,12 @@ class ThreadPool;
 //                                   (warm-started from the previous solution)
 //   init_std       float >= 0       initial factors ~ N(0, (init_std / √factors)²)
 //   seed           int              initial factors' seed
+// The default confidence scale (docs/MODELS.md "Defaults"): mean alpha·f(weight) of the training positives.
+inline constexpr double kIalsDefaultConfidenceMean = 22.0;
+// alpha = confidence_mean / the mean f(weight) over the positive weights (f = log1p or identity); with no
+// positive weight, confidence_mean itself.
+float ials_derived_alpha(float confidence_mean, bool log_confidence, std::span<const float> weights);
+
 class ImplicitAls final : public FactorModel {
  public:
   explicit ImplicitAls(const ModelSpec& spec);
@@ -46,6 +55,7 @@ class ImplicitAls final : public FactorModel {
 
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
+  void save_model(ModelWriter& out) const override;
   void load_model(const ModelReader& in) override;
   void fold_in_user(std::span<const std::int32_t> items, std::span<const float> weights,
                     std::span<float> out) const override;
@@ -58,7 +68,9 @@ class ImplicitAls final : public FactorModel {
 
   std::int32_t factors_param_;
   std::int32_t iterations_;
-  float alpha_;
+  float alpha_;            // the spec's: -1 = derived
+  float confidence_mean_;
+  float effective_alpha_ = 0;  // what fit used (or the model file says)
   bool log_confidence_;
   float reg_;
   float reg_exponent_;
