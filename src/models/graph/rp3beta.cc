@@ -30,7 +30,7 @@ ModelInfo rp3beta_info() {
       "rp3beta",
       "RP3beta: item graph from a 3-step random walk user-item-user-item, penalised by popularity^beta, top-k a row",
       {float_param("alpha", 0.8, 0.0, 10.0, "power on the transition probabilities (1 = plain random walk)"),
-       float_param("beta", 0.35, 0.0, 10.0, "divide item j's column by popularity(j)^beta (0 = P3alpha)"),
+       float_param("beta", 0.25, 0.0, 10.0, "divide item j's column by popularity(j)^beta (0 = P3alpha)"),
        int_param("k", 500, 1, 1e9, "neighbours kept per item"),
        bool_param("normalize", false, "rescale each item's kept row to sum 1"),
        string_param("weighting", "binary", "P_ui and histories from the feedback value v: binary, log (log1p v) or raw")},
