@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "deep/multvae.h"
+#include "eval/tuner.h"
 #include "deep_test_util.h"
 
 namespace segue {
@@ -130,6 +131,8 @@ TEST(DeepMultVae, DefaultAnnealingIsCountedInEpochsNotThePapersSteps) {
   // Old specs keep their meaning: anneal_steps is still accepted.
   EXPECT_EQ(make_recommender("multvae:anneal_steps=400,anneal_cap=2")->params().get_int("anneal_steps"), 400);
   EXPECT_THROW(make_recommender("multvae:anneal_epochs=-1"), UsageError);
+  // segue tune's default space searches the new keys.
+  EXPECT_NO_THROW(parse_search_space(multvae_info().search_space, parse_spec("multvae")));
 }
 
 TEST(DeepMultVae, FitReportsAnnealUpdatesScaledByTheBatchesPerEpoch) {
