@@ -17,7 +17,7 @@ namespace {
 
 // Kept in step with the *_info() summaries in src/deep (a torch test compares them).
 constexpr std::array<DeepModelName, 6> kDeepModels{{
-    {"gru4rec", "GRU4Rec: a GRU over the recent item sequence, BPR-max loss (Hidasi et al. 2016, 2018)"},
+    {"gru4rec", "GRU4Rec: a GRU over the recent item sequence, sampled softmax or BPR-max loss (Hidasi et al. 2016, 2018)"},
     {"lightgcn", "LightGCN: embeddings averaged over normalised graph propagation layers, BPR loss (He et al. 2020)"},
     {"multdae", "Mult-DAE: denoising autoencoder with a multinomial likelihood (Liang et al. 2018)"},
     {"multvae",
