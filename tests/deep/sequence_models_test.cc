@@ -343,21 +343,11 @@ TEST(DeepSequenceDefaults, AreTheValidationChosenSettings) {
   EXPECT_DOUBLE_EQ(sasrec->params().get_float("learning_rate"), 3e-3);
   EXPECT_DOUBLE_EQ(sasrec->params().get_float("dropout"), 0.5);
   EXPECT_EQ(sasrec->params().get_string("loss"), "sampled");
+  // gru4rec keeps the paper's BPR-max at 1e-3: it matched or beat loss=sampled at 3e-3 on that carve.
   const auto gru4rec = make_recommender("gru4rec");
-  EXPECT_EQ(gru4rec->params().get_string("loss"), "sampled");
-  EXPECT_DOUBLE_EQ(gru4rec->params().get_float("learning_rate"), 3e-3);
+  EXPECT_EQ(gru4rec->params().get_string("loss"), "bpr-max");
+  EXPECT_DOUBLE_EQ(gru4rec->params().get_float("learning_rate"), 1e-3);
   EXPECT_EQ(gru4rec->params().get_int("batch_size"), 128);
-}
-
-// gru4rec's default loss (sampled softmax) learns the cyclic sequences as bpr-max does.
-TEST(DeepSequenceDefaults, Gru4RecSampledLossMemorises) {
-  const auto model = fit_cyclic(with(kGru4Rec, "loss=sampled"));
-  std::int32_t right = 0;
-  for (std::int32_t a = 0; a < 10; ++a) {
-    const auto list = model->recommend_from_history(std::vector<std::int32_t>{a, (a + 1) % 10}, {}, 1);
-    right += list.size() == 1 && list[0].item == (a + 2) % 10;
-  }
-  EXPECT_GE(right, 9);
 }
 
 TEST(DeepSasRec, HeadsMustDivideTheEmbedding) {
