@@ -41,12 +41,7 @@ Rhythm analyze_rhythm(std::span<const float> mono, double sample_rate, const Chr
   out.beats.reserve(beats.size());
   for (const std::int64_t k : beats) out.beats.push_back(static_cast<double>(k) / envelope.frame_rate);
 
-  double mean = 0.0, at_beats = 0.0;
-  for (const float v : envelope.strength) mean += v;
-  mean /= static_cast<double>(envelope.strength.size());
-  for (const std::int64_t k : beats) at_beats += envelope.strength[static_cast<std::size_t>(k)];
-  at_beats /= static_cast<double>(beats.size());
-  out.beat_strength = mean > 0.0 ? at_beats / mean : 0.0;
+  out.beat_strength = chosen.features[3];  // the beat salience the metre model already measured
   return out;
 }
 
