@@ -83,6 +83,96 @@ TEST(FeatureKnn, SaveLoadGivesTheSameScores) {
   for (std::int32_t u = 0; u < 5; ++u) EXPECT_EQ(scores_of(*loaded, u), scores_of(*model, u)) << u;
 }
 
+double fit_stat(const Recommender& model, const std::string& name) {
+  for (const auto& [key, value] : model.fit_stats())
+    if (key == name) return value;
+  ADD_FAILURE() << "no fit stat " << name;
+  return -1;
+}
+
+// Each item its own artist (as Last.fm's artists are), tags shared: items 0,1 tagged x; 2,3,5 y; 4,6 z.
+FeatureMatrix own_artists_shared_tags() {
+  FeatureMatrix m;
+  m.n_rows = 7;
+  m.n_features = 10;  // artist=0..6, tag=x, tag=y, tag=z
+  m.names = {"artist=0", "artist=1", "artist=2", "artist=3", "artist=4", "artist=5", "artist=6",
+             "tag=x",    "tag=y",    "tag=z"};
+  m.groups = {"artist", "tag"};
+  m.group_of = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+  const std::vector<std::int32_t> tag = {7, 7, 8, 8, 9, 8, 9};
+  m.indptr = {0};
+  for (std::int32_t i = 0; i < 7; ++i) {
+    for (const std::int32_t f : {i, tag[static_cast<std::size_t>(i)]}) {
+      m.indices.push_back(f);
+      m.values.push_back(1.0f);
+    }
+    m.indptr.push_back(static_cast<std::int64_t>(m.indices.size()));
+  }
+  m.described.assign(7, 1);
+  m.validate();
+  return m;
+}
+
+TEST(FeatureKnn, DefaultGroupIsASharedArtistWithWideNeighbourhoods) {
+  const FeatureMatrix features = artists();
+  EXPECT_EQ(feature_knn_detail::auto_group(features), "artist");
+  FitContext context;
+  context.item_features = &features;
+  auto model = make_recommender("featureknn");  // group=auto, k=-1
+  model->fit(plays(), context);
+  EXPECT_EQ(fit_stat(*model, "k"), 2000.0);  // one artist per item
+  auto explicit_spec = make_recommender("featureknn:group=artist,k=2000");
+  explicit_spec->fit(plays(), context);
+  for (std::int32_t u = 0; u < 5; ++u) EXPECT_EQ(scores_of(*model, u), scores_of(*explicit_spec, u)) << u;
+}
+
+TEST(FeatureKnn, DefaultGroupFallsBackToTagsWhenNoArtistIsShared) {
+  const FeatureMatrix features = own_artists_shared_tags();
+  EXPECT_EQ(feature_knn_detail::auto_group(features), "tag");
+  FitContext context;
+  context.item_features = &features;
+  auto model = make_recommender("featureknn");
+  model->fit(plays(), context);
+  // One tag per item here, so k = -1 resolves to 2000; the cold item 5 (tag y) is reached through user 4's x.
+  EXPECT_EQ(fit_stat(*model, "k"), 2000.0);
+  auto tags = make_recommender("featureknn:group=tag,k=2000");
+  tags->fit(plays(), context);
+  EXPECT_EQ(scores_of(*model, 4), scores_of(*tags, 4));
+  EXPECT_GT(scores_of(*model, 4)[5], 0.0f);
+  // The resolved group survives save and load (the explanation names it).
+  testing::TempDir dir;
+  model->save(dir.file("m"));
+  const auto loaded = Recommender::load(dir.file("m"));
+  EXPECT_EQ(scores_of(*loaded, 4), scores_of(*model, 4));
+  EXPECT_NE(loaded->explain(4, 5).note.find("linked through tag"), std::string::npos) << loaded->explain(4, 5).note;
+}
+
+TEST(FeatureKnn, DefaultNeighboursAreNoneWhenItemsCarrySeveralFeatures) {
+  FeatureMatrix features = own_artists_shared_tags();  // add a second tag to every item: 2 tags per item
+  FeatureMatrix m = features;
+  m.n_features = 11;
+  m.names.push_back("tag=w");
+  m.group_of.push_back(1);
+  m.indices.clear();
+  m.values.clear();
+  m.indptr = {0};
+  for (std::int32_t i = 0; i < 7; ++i) {
+    for (const std::int32_t f : features.row_indices(i)) m.indices.push_back(f);
+    m.indices.push_back(10);
+    m.values.resize(m.indices.size(), 1.0f);
+    m.indptr.push_back(static_cast<std::int64_t>(m.indices.size()));
+  }
+  m.validate();
+  FitContext context;
+  context.item_features = &m;
+  auto model = make_recommender("featureknn");
+  model->fit(plays(), context);
+  EXPECT_EQ(fit_stat(*model, "k"), 0.0);
+  auto own = make_recommender("featureknn:group=tag,k=0");
+  own->fit(plays(), context);
+  for (std::int32_t u = 0; u < 5; ++u) EXPECT_EQ(scores_of(*model, u), scores_of(*own, u)) << u;
+}
+
 TEST(FeatureKnn, NeedsFeaturesAndAKnownGroup) {
   auto model = make_recommender("featureknn");
   EXPECT_THROW(model->fit(plays()), UsageError);

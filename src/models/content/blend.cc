@@ -19,7 +19,7 @@ std::vector<ParamDecl> blend_params() {
   std::vector<ParamDecl> decls{
       string_param("cf", "ials", "the collaborative model's name (default parameters)"),
       string_param("cf_spec", "", "the collaborative model's spec with ';' between parameters (wins over cf)"),
-      float_param("weight", 0.3, 0.0, 1.0, "content share: (1-weight)*z(cf) + weight*z(content)")};
+      float_param("weight", 0.2, 0.0, 1.0, "content share: (1-weight)*z(cf) + weight*z(content)")};
   for (ParamDecl& d : content_params()) decls.push_back(std::move(d));
   return decls;
 }

@@ -93,8 +93,9 @@ class ContentIndex {
 
 // Parameters (docs/MODELS.md):
 //   w_artist, w_album, w_genre, w_year, w_tag, w_word, w_audio, w_audio_bin,
-//   w_numeric, w_numeric_bin, w_text      float [0, 100], default 1: group
-//   weights (the groups of docs/FEATURES.md; 0 drops the group)
+//   w_numeric, w_numeric_bin, w_text      float [0, 100], default 1 (w_word 0): group
+//   weights (the groups of docs/FEATURES.md; 0 drops the group; title words cost on cold-items validation
+//   carves of Last.fm and mpd-subset, docs/MODELS.md "Defaults")
 //   w_other         float [0, 100], default 1: any other group
 //   history_weight  log | binary, default log: c(v) = log1p(v) or 1
 //   skip_weight     float [0, 100], default 0.5: weight of the skipped items' features

@@ -63,13 +63,48 @@ SparseRows get_rows(const ModelReader& in, const std::string& name) {
 
 }  // namespace
 
+namespace feature_knn_detail {
+
+std::string auto_group(const FeatureMatrix& m) {
+  // Items carrying a feature of the group, and those carrying one that another item carries too.
+  const std::vector<std::string> order = {"artist", "album", "genre", "tag"};
+  std::vector<std::int32_t> carriers(static_cast<std::size_t>(m.n_features), 0);
+  for (const std::int32_t f : m.indices) ++carriers[static_cast<std::size_t>(f)];
+  std::string first_present;
+  for (const std::string& name : order) {
+    const auto it = std::find(m.groups.begin(), m.groups.end(), name);
+    if (it == m.groups.end()) continue;
+    if (first_present.empty()) first_present = name;
+    const auto g = static_cast<std::int16_t>(it - m.groups.begin());
+    std::int64_t featured = 0, shared = 0;
+    for (std::int32_t i = 0; i < m.n_rows; ++i) {
+      bool has = false, linked = false;
+      for (const std::int32_t f : m.row_indices(i))
+        if (m.group_of[static_cast<std::size_t>(f)] == g) {
+          has = true;
+          linked = linked || carriers[static_cast<std::size_t>(f)] >= 2;
+        }
+      featured += has ? 1 : 0;
+      shared += linked ? 1 : 0;
+    }
+    if (featured > 0 && 2 * shared >= featured) return name;
+  }
+  return first_present.empty() ? "auto" : first_present;
+}
+
+}  // namespace feature_knn_detail
+
 ModelInfo feature_knn_info() {
   return ModelInfo{
       "featureknn",
       "collaborative similarity between item features (e.g. artists) over listeners; scores items nobody played "
       "by their features' neighbours (needs --items)",
-      {string_param("group", "artist", "feature group whose features are linked (artist, tag, genre, ...)"),
-       int_param("k", 2000, 0, 100000, "neighbours kept per feature (0 = own features only)"),
+      {string_param("group", "auto",
+                    "feature group whose features are linked (artist, tag, genre, ...); auto: the first of artist, "
+                    "album, genre, tag whose features items share"),
+       int_param("k", -1, -1, 100000,
+                 "neighbours kept per feature (0 = own features only); -1: 2000 when the group's items carry about "
+                 "one feature each (artist, album), 0 when they carry several (tags)"),
        float_param("shrink", 0.0, 0.0, 1e6, "added to the cosine's denominator"),
        float_param("self_weight", 1.5, 0.0, 1e6, "weight of the user's own features"),
        string_param("history_weight", "binary", "binary | log: a history item counts 1 or log1p(signal)")},
@@ -93,12 +128,15 @@ void FeatureKnn::fit_model(const FeedbackMatrix& train, const FitContext& contex
   if (m.n_rows != train.n_items)
     throw UsageError("model 'featureknn': the item features have " + std::to_string(m.n_rows) + " rows for " +
                      std::to_string(train.n_items) + " items");
+  group_ = params().get_string("group");
+  if (group_ == "auto") group_ = feature_knn_detail::auto_group(m);
   const auto group = std::find(m.groups.begin(), m.groups.end(), group_);
   if (group == m.groups.end()) {
     std::string known;
     for (const std::string& g : m.groups) known += (known.empty() ? "" : ", ") + g;
     throw UsageError("model 'featureknn': parameter 'group': the item features have no group '" + group_ +
-                     "' (they have: " + (known.empty() ? "none" : known) + ")");
+                     "' (they have: " + (known.empty() ? "none" : known) + ")" +
+                     (params().get_string("group") == "auto" ? "; auto looks for artist, album, genre or tag" : ""));
   }
   const auto g = static_cast<std::int16_t>(group - m.groups.begin());
   // The group's features, renumbered 0..n-1, as a binary items × features matrix.
@@ -138,7 +176,14 @@ void FeatureKnn::fit_model(const FeedbackMatrix& train, const FitContext& contex
     by_user.indptr.push_back(static_cast<std::int64_t>(by_user.indices.size()));
     s.reset();
   }
-  const std::int64_t k = params().get_int("k");
+  std::int64_t k = params().get_int("k");
+  if (k < 0) {  // about one feature per featured item: link widely; several: their own features carry the signal
+    std::int64_t featured = 0;
+    for (std::int32_t i = 0; i < item_features_.n_rows; ++i) featured += item_features_.row_indices(i).empty() ? 0 : 1;
+    const double per_item = featured > 0 ? static_cast<double>(item_features_.indices.size()) / static_cast<double>(featured) : 0.0;
+    k = per_item <= 1.5 ? 2000 : 0;
+  }
+  set_fit_stat("k", static_cast<double>(k));
   if (k == 0) {
     similarity_ = SparseRows::empty(n_features, n_features);
   } else {
@@ -221,12 +266,18 @@ Explanation FeatureKnn::explain(std::int32_t user, std::int32_t item) const {
 }
 
 void FeatureKnn::save_model(ModelWriter& out) const {
+  out.put_strings("featureknn.group", {group_});  // the group fit used (auto resolved)
   put_rows(out, "featureknn.item_features", item_features_);
   put_rows(out, "featureknn.similarity", similarity_);
   out.put_strings("featureknn.names", feature_names_);
 }
 
 void FeatureKnn::load_model(const ModelReader& in) {
+  if (in.has("featureknn.group.offsets")) {  // files written before group=auto keep the spec's group
+    const std::vector<std::string> group = in.get_strings("featureknn.group");
+    if (group.size() != 1) in.fail("featureknn.group", "expected one name");
+    group_ = group[0];
+  }
   item_features_ = get_rows(in, "featureknn.item_features");
   similarity_ = get_rows(in, "featureknn.similarity");
   if (item_features_.n_rows != n_items() || similarity_.n_rows != item_features_.n_cols ||

@@ -19,8 +19,12 @@ namespace segue {
 // the top-k cosine similarity (with shrinkage) between features over users.
 // Items without a feature of the group score 0.
 // Parameters:
-//   group           string, default "artist": the feature group (docs/FEATURES.md)
-//   k               int [0, 100000], default 2000: neighbours kept per feature
+//   group           string, default "auto": the feature group (docs/FEATURES.md); auto = the first of
+//                   artist, album, genre, tag in which at least half the featured items share a feature with
+//                   another item (Last.fm's items are artists, each its own artist: tag there)
+//   k               int [-1, 100000], default -1: neighbours kept per feature; -1 = 2000 when the group's
+//                   featured items carry ≤ 1.5 features on average (artist), else 0 (tags: a Last.fm cold-items
+//                   carve gave 0.2808 at k = 0, 0.2496 at 10, 0.1881 at 2000)
 //   shrink          float [0, 1e6], default 0: added to the cosine's denominator
 //   self_weight     float [0, 1e6], default 1.5: weight of the user's own features
 // (defaults from an mpd-subset cold-items carve of the training data, artist
@@ -55,5 +59,11 @@ class FeatureKnn final : public Recommender {
 };
 
 ModelInfo feature_knn_info();
+
+namespace feature_knn_detail {
+// group=auto: the first of artist, album, genre, tag present in m in which at least half the items with a
+// feature of the group carry one that another item carries too; else the first of them present; "auto" if none.
+std::string auto_group(const FeatureMatrix& m);
+}  // namespace feature_knn_detail
 
 }  // namespace segue

@@ -20,7 +20,7 @@ ModelInfo title_info() {
   return ModelInfo{"title",
                    "playlist title -> tracks of training playlists with the same title words (needs titles: "
                    "train --user-names)",
-                   {int_param("min_df", 2, 1, 1e6, "words in fewer training titles are ignored"),
+                   {int_param("min_df", 1, 1, 1e6, "words in fewer training titles are ignored"),
                     int_param("top_items", 500, 1, 1e6, "items kept per word"),
                     float_param("pop_weight", 0.01, 0.0, 100.0, "popularity prior")},
                    &make_title,

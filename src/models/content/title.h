@@ -20,7 +20,8 @@ namespace segue {
 // training users' "name" attribute (FitContext::dataset; `segue train
 // --user-names FILE`); a user without a title scores popularity.
 // Parameters:
-//   min_df       int [1, 1e6], default 2: words in fewer training titles are ignored
+//   min_df       int [1, 1e6], default 1: words in fewer training titles are ignored (2 was 9% lower on
+//                an mpd-subset validation carve, docs/MODELS.md "Defaults")
 //   top_items    int [1, 1e6], default 500: items kept per word (by n(w, i))
 //   pop_weight   float [0, 100], default 0.01: popularity prior
 class TitleModel final : public Recommender {
