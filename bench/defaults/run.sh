@@ -6,6 +6,7 @@
 #   bash bench/defaults/run.sh tune      # segue tune (6 random trials, its own carve of train.csv) per classic model
 #   bash bench/defaults/run.sh compare [REGEX]   # for each row of specs.tsv (dataset, model, default, tuned)
 #                                        # matching REGEX: default and tuned on the validation carve and on test
+#                                        # (VAL_ONLY=1: the validation carve only, for grid rows)
 #   bash bench/defaults/run.sh table     # the Markdown table of docs/MODELS.md
 #
 # SEGUE (default build-defaults/segue), OUT (default /tmp/segue-defaults). Every run is nice'd, one thread
@@ -28,6 +29,8 @@ paths() {
     mpd-seq) echo "$out/mpd/seq/train.csv $out/mpd/seq/test.csv $out/mpd/seqval/train.csv $out/mpd/seqval/test.csv" ;;
   esac
 }
+
+spec_file() { printf '%s' "$1" | tr -c 'A-Za-z0-9._=-' '_'; }  # keep in step with table.py
 
 carve() {  # carve TRAIN.csv STORE OUT METHOD: a validation pair from the training file only
   run import --format csv --input "$1" --out "$2" --user-col user_id --item-col item_id --weight-col weight \
@@ -67,14 +70,21 @@ case ${1:-} in
       metrics=ndcg@10; [ $data = mpd-seq ] && metrics=ndcg@10,hit@10
       for which in default tuned; do
         spec=$default; [ $which = tuned ] && spec=$tuned
-        run eval --train "$vtrain" --test "$vtest" --model "$spec" --metrics $metrics --threads 1 \
-            --json "$out/$data-$model-val-$which.json" >"$out/$data-$model-val-$which.log" 2>&1
-        run eval --train "$train" --test "$test" --model "$spec" --metrics $metrics --threads 1 \
-            --json "$out/$data-$model-test-$which.json" >"$out/$data-$model-test-$which.log" 2>&1
+        # Results are named by (data, spec): a default shared by several rows runs once; an existing
+        # result is kept (delete it to rerun). VAL_ONLY=1: the validation carve only (grids; the test
+        # split is then read once, for the default and the chosen spec).
+        for part in val test; do
+          [ $part = test ] && [ "${VAL_ONLY:-0}" = 1 ] && continue
+          name=$out/$data-$part-$(spec_file "$spec")
+          [ -s "$name.json" ] && continue
+          if [ $part = val ]; then tr=$vtrain; te=$vtest; else tr=$train; te=$test; fi
+          run eval --train "$tr" --test "$te" --model "$spec" --metrics $metrics --threads 1 \
+              --json "$name.json" >"$name.log" 2>&1 || echo "FAILED: $data $part $spec (see $name.log)"
+        done
         echo "$data $model $which done"
       done
     done
     ;;
   table) python3 "$root/bench/defaults/table.py" "$out" "$specs" ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,15p' "$0"; exit 2 ;;
 esac

@@ -5,7 +5,13 @@ carve (carved from train.csv) and on the test split (measured once), and their r
 import csv
 import json
 import os
+import re
 import sys
+
+
+def spec_file(spec):
+    """The result name of a spec, as run.sh's spec_file."""
+    return re.sub(r"[^A-Za-z0-9._=-]", "_", spec)
 
 
 def ndcg(path, label):
@@ -23,9 +29,9 @@ def main():
     with open(specs) as f:
         for row in csv.reader((l for l in f if l.strip() and not l.startswith("#")), delimiter="\t"):
             data, model, default, tuned = row[:4]
-            tag = f"{data}-{model}"
-            vd, vt = ndcg(f"{out}/{tag}-val-default.json", default), ndcg(f"{out}/{tag}-val-tuned.json", tuned)
-            td, tt = ndcg(f"{out}/{tag}-test-default.json", default), ndcg(f"{out}/{tag}-test-tuned.json", tuned)
+            path = lambda part, spec: f"{out}/{data}-{part}-{spec_file(spec)}.json"
+            vd, vt = ndcg(path("val", default), default), ndcg(path("val", tuned), tuned)
+            td, tt = ndcg(path("test", default), default), ndcg(path("test", tuned), tuned)
             fmt = lambda v: "–" if v is None else f"{v:.4f}"
             ratio = f"{vd / vt:.3f}" if vd is not None and vt else "–"
             bad = "–" if ratio == "–" else ("**yes**" if vd < 0.95 * vt else "no")
