@@ -53,7 +53,7 @@ TEST(Feedback_Build, SumsSignalPerPairAndSplitsNegatives) {
   const FeedbackMatrix m = build_feedback(dataset);
   ASSERT_EQ(m.n_users, 1);
   ASSERT_EQ(m.n_items, 3);
-  EXPECT_EQ(std::vector<std::int32_t>(m.indices), (std::vector<std::int32_t>{a, b}));
+  EXPECT_EQ(m.indices.to_vector(), (std::vector<std::int32_t>{a, b}));
   EXPECT_EQ(m.values, (std::vector<float>{4.0f, 4.0f}));
   ASSERT_EQ(m.negatives.nnz(), 1);
   EXPECT_EQ(m.negatives.indices[0], c);

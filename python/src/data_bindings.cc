@@ -58,8 +58,9 @@ std::string item_label(const Dataset& data, std::int32_t item) {
 // (indptr int64, indices int32, values float32, (n_users, n_items)).
 py::tuple feedback_arrays(FeedbackMatrix&& feedback) {
   const py::tuple shape = py::make_tuple(feedback.n_users, feedback.n_items);
-  return py::make_tuple(owning_array(std::move(feedback.indptr)), owning_array(std::move(feedback.indices)),
-                        owning_array(std::move(feedback.values)), shape);
+  // own(): the vectors move into numpy without a copy (build_feedback's buffers are owned).
+  return py::make_tuple(owning_array(std::move(feedback.indptr.own())), owning_array(std::move(feedback.indices.own())),
+                        owning_array(std::move(feedback.values.own())), shape);
 }
 
 struct CsvArgs {

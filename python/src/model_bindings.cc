@@ -113,10 +113,10 @@ FeedbackMatrix feedback_from_csr(const py::handle& indptr_object, const py::hand
   out.n_users = static_cast<std::int32_t>(n_users);
   out.n_items = static_cast<std::int32_t>(n_items);
   out.negatives = SparseRows::empty(out.n_users, out.n_items);
-  if (all_positive) {  // the common case: one copy of each array, no conversion
-    out.indptr.assign(p, p + n_users + 1);
-    out.indices.assign(idx, idx + nnz);
-    out.values.assign(val, val + nnz);
+  if (all_positive) {  // the common case: the caller's arrays as they are, no copy (they outlive the fit call)
+    out.indptr = Buffer<std::int64_t>::borrow(p, static_cast<std::size_t>(n_users) + 1);
+    out.indices = Buffer<std::int32_t>::borrow(idx, static_cast<std::size_t>(nnz));
+    out.values = Buffer<float>::borrow(val, static_cast<std::size_t>(nnz));
     return out;
   }
   out.indptr.assign(1, 0);

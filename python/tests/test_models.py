@@ -165,3 +165,26 @@ def test_spec_round_trip_of_every_model():
             assert "libtorch" in str(e) or "segue_deep" in str(e)
             continue
         assert segue.Model(spec).spec == spec
+
+
+@pytest.mark.parametrize("spec", ["itemknn:k=20", "ials:factors=8,iterations=3", "pop"])
+def test_fit_reads_the_csr_in_place_and_keeps_nothing_of_it(csr, spec):
+    # A float32 CSR with int64 indptr is handed to fit without a copy (docs/PYTHON.md); what the model keeps
+    # (its training history, its weights) is its own, so changing or freeing the caller's arrays afterwards
+    # changes nothing.
+    mine = csr.copy()
+    mine.indptr = mine.indptr.astype(np.int64)
+    model = segue.Model(spec).fit(mine, threads=1)
+    users = np.arange(csr.shape[0])
+    before = model.recommend(users, csr[users], N=10)
+    filtered_before = model.recommend(users, None, N=10, filter_already_liked_items=True)
+    mine.data[:] = 1000.0
+    mine.indices[:] = 0
+    del mine
+    after = model.recommend(users, csr[users], N=10)
+    filtered_after = model.recommend(users, None, N=10, filter_already_liked_items=True)
+    for x, y in zip(before + filtered_before, after + filtered_after):
+        np.testing.assert_array_equal(x, y)
+    twin = segue.Model(spec).fit(csr.astype(np.float64), threads=1)  # converted: the same fit
+    for x, y in zip(before, twin.recommend(users, csr[users], N=10)):
+        np.testing.assert_array_equal(x, y)

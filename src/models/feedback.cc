@@ -88,8 +88,8 @@ SparseRows SparseRows::empty(std::int32_t rows, std::int32_t cols) {
 
 namespace {
 
-SparseRows transpose_csr(std::int32_t n_rows, std::int32_t n_cols, const std::vector<std::int64_t>& indptr,
-                         const std::vector<std::int32_t>& indices, const std::vector<float>& values) {
+SparseRows transpose_csr(std::int32_t n_rows, std::int32_t n_cols, std::span<const std::int64_t> indptr,
+                         std::span<const std::int32_t> indices, std::span<const float> values) {
   SparseRows out;
   out.n_rows = n_cols;
   out.n_cols = n_rows;
@@ -110,18 +110,17 @@ SparseRows transpose_csr(std::int32_t n_rows, std::int32_t n_cols, const std::ve
   return out;
 }
 
-}  // namespace
-
-SparseRows SparseRows::transpose() const { return transpose_csr(n_rows, n_cols, indptr, indices, values); }
-
-void SparseRows::validate(const std::string& what) const {
+void validate_csr(const std::string& what, std::int32_t n_rows, std::int32_t n_cols,
+                  std::span<const std::int64_t> indptr, std::span<const std::int32_t> indices,
+                  std::span<const float> values) {
   auto check = [&](bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(what + ": " + message);
   };
   check(n_rows >= 0 && n_cols >= 0, "negative dimensions");
   check(static_cast<std::int64_t>(indptr.size()) == static_cast<std::int64_t>(n_rows) + 1,
         "indptr has " + std::to_string(indptr.size()) + " entries for " + std::to_string(n_rows) + " rows");
-  check(indptr.front() == 0 && indptr.back() == nnz(), "indptr does not span its entries");
+  const auto nnz = static_cast<std::int64_t>(indices.size());
+  check(indptr.front() == 0 && indptr.back() == nnz, "indptr does not span its entries");
   check(values.size() == indices.size(), "values do not match indices");
   for (std::int32_t r = 0; r < n_rows; ++r) {
     check(indptr[r] <= indptr[r + 1], "indptr decreases at row " + std::to_string(r));
@@ -132,20 +131,28 @@ void SparseRows::validate(const std::string& what) const {
   }
 }
 
+}  // namespace
+
+SparseRows SparseRows::transpose() const { return transpose_csr(n_rows, n_cols, indptr, indices, values); }
+
+void SparseRows::validate(const std::string& what) const {
+  validate_csr(what, n_rows, n_cols, indptr, indices, values);
+}
+
 SparseRows FeedbackMatrix::positives() const {
   SparseRows out;
   out.n_rows = n_users;
   out.n_cols = n_items;
-  out.indptr = indptr;
-  out.indices = indices;
-  out.values = values;
+  out.indptr = indptr.to_vector();
+  out.indices = indices.to_vector();
+  out.values = values.to_vector();
   return out;
 }
 
 SparseRows FeedbackMatrix::by_item() const { return transpose_csr(n_users, n_items, indptr, indices, values); }
 
 void FeedbackMatrix::validate() const {
-  positives().validate("feedback");
+  validate_csr("feedback", n_users, n_items, indptr, indices, values);
   for (float v : values)
     if (!(v > 0) || !std::isfinite(v)) throw std::invalid_argument("feedback: values must be finite and > 0");
   if (negatives.n_rows != n_users || negatives.n_cols != n_items)

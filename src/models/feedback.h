@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "util/buffer.h"
 
 namespace segue {
 
@@ -43,9 +44,11 @@ struct SparseRows {
 struct FeedbackMatrix {
   std::int32_t n_users = 0;
   std::int32_t n_items = 0;
-  std::vector<std::int64_t> indptr{0};  // n_users + 1
-  std::vector<std::int32_t> indices;    // item ids, sorted and unique within a user
-  std::vector<float> values;            // > 0
+  // Owned, or borrowed from the caller (the Python module's zero-copy fit):
+  // reads never copy, writes copy first (util/buffer.h).
+  Buffer<std::int64_t> indptr{0};  // n_users + 1
+  Buffer<std::int32_t> indices;    // item ids, sorted and unique within a user
+  Buffer<float> values;            // > 0
   SparseRows negatives;                 // n_users x n_items; nnz() == 0 when there are none
 
   std::int64_t nnz() const { return static_cast<std::int64_t>(indices.size()); }
