@@ -38,3 +38,6 @@ cmake --build "$build"
 cmake --build "$torch_build" --target _segue segue
 PYTHONPATH="$PWD/$torch_build/python" SEGUE_BINARY="$PWD/$torch_build/segue" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider python/tests
+# Distributed training and evaluation under mpirun == one process (issue 16, docs/SCALE.md): the optimised
+# build's segue, which links Open MPI (SEGUE_MPI, ON when libopenmpi-dev is installed).
+bash tests/mpi/equality.sh "$torch_build/segue"

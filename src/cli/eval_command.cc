@@ -15,6 +15,8 @@
 #include "cli/progress_bar.h"
 #include "eval/eval_report.h"
 #include "cli/training_input.h"
+#include "cli/world.h"
+#include "eval/distributed_eval.h"
 #include "data/store.h"
 #include "eval/recs_file.h"
 #include "eval/report_html.h"
@@ -41,6 +43,7 @@ struct EvalArgs {
                                    "mrr@10",  "hit@10",    "coverage@10"};
   int threads = 0;
   std::uint64_t seed = 42;
+  bool distributed = false;
 };
 
 // A model's label in the table: its spec without default parameters (the
@@ -175,6 +178,8 @@ void run_eval(const EvalArgs& args) {
   if (sampled > 0 && !args.recs.empty())
     throw UsageError("--protocol " + args.protocol +
                      ": needs --model; a recs file has no scores to rank the sampled candidates by");
+  if (world() != nullptr && (sampled > 0 || !args.candidates_csv.empty()))
+    throw UsageError("--protocol sampled and --candidates are not supported across MPI ranks yet: run without mpirun");
   if (!args.candidates_csv.empty() && sampled > 0)
     throw UsageError("--candidates: only with --protocol full (the candidate set is the ranking's item pool)");
   if (args.bootstrap < 0) throw UsageError("--bootstrap: must be >= 0 (0 = no confidence intervals)");
@@ -327,9 +332,11 @@ void run_eval(const EvalArgs& args) {
     if (!args.users_csv.empty()) context.user_features = &user_features;
     ProgressBar bar("fit " + model->name());
     context.progress = fit_progress(bar);
+    context.collective = world();
     model->fit(train, context);
     bar.finish();
     if (sampled > 0) results.push_back(evaluate_sampled(*model, train, test.feedback, {sampled, args.seed}, options));
+    else if (world() != nullptr) results.push_back(evaluate_distributed(*model, train, test.feedback, options, *world()));
     else results.push_back(evaluate(*model, train, test.feedback, options));
   }
   print_table(results, metrics,
@@ -421,6 +428,7 @@ void run_eval(const EvalArgs& args) {
   out["test_events_unknown_item"] = test.unknown_item_events;
   out["test_users_only_unknown_items"] = test.users_only_unknown_items;
   out["dataset"] = args.test;
+  if (!is_root()) return;  // every rank holds the same results; rank 0 writes them
   if (!args.json_path.empty()) write_text(args.json_path, out.dump(2) + "\n", "--json");
   if (!args.report_path.empty()) {
     out["title"] = "segue eval";
@@ -462,7 +470,13 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--seed", args->seed, "Seed for models that draw random numbers and for sampled negatives")->capture_default_str();
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the CSV files");
-  cmd->callback([args] { run_eval(*args); });
+  cmd->add_flag("--distributed", args->distributed,
+                "Assert an mpirun launch: models fit across the ranks where they can (ials), users are ranked "
+                "in blocks, rank 0 writes the table and files (docs/SCALE.md); mpirun alone does the same");
+  cmd->callback([args] {
+    if (args->distributed) require_distributed("eval");
+    run_eval(*args);
+  });
 }
 
 }  // namespace segue::cli

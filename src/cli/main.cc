@@ -6,6 +6,7 @@
 #include <new>
 
 #include "cli/commands.h"
+#include "cli/world.h"
 #include "data/error.h"
 #include "models/runtime.h"
 
@@ -49,28 +50,40 @@ int main(int argc, char** argv) {
   segue::cli::add_skips_command(app);
   segue::cli::add_ope_command(app);
   segue::cli::add_audio_command(app);
+  segue::cli::add_synth_command(app);
   app.parse_complete_callback([&app] { configure_runtime_for(app); });
   segue::cli::add_serve_command(app);
   segue::cli::add_logs_command(app);
   segue::cli::add_ab_command(app);
   try {
+    segue::cli::start_world(argc, argv);  // under mpirun: one of its ranks (docs/SCALE.md)
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
-    return app.exit(help);
+    const int code = app.exit(help);
+    segue::cli::end_world();
+    return code;
   } catch (const CLI::CallForAllHelp& help) {
-    return app.exit(help);
+    const int code = app.exit(help);
+    segue::cli::end_world();
+    return code;
   } catch (const CLI::CallForVersion& version) {
-    return app.exit(version);
+    const int code = app.exit(version);
+    segue::cli::end_world();
+    return code;
   } catch (const CLI::ParseError& error) {
     // One line, like every other error; --help lists the options.
     std::fprintf(stderr, "segue: error: %s (see --help)\n", error.what());
+    segue::cli::abort_world(2);  // one rank's error ends every rank of an mpirun job
     return error.get_exit_code() != 0 ? error.get_exit_code() : 2;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "segue: error: out of memory\n");
+    segue::cli::abort_world(1);
     return 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "segue: error: %s\n", error.what());
+    segue::cli::abort_world(1);
     return 1;
   }
+  segue::cli::end_world();
   return 0;
 }

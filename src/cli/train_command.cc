@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/progress_bar.h"
 #include "cli/training_input.h"
+#include "cli/world.h"
 #include "models/feedback.h"
 #include "models/recommender.h"
 #include "models/registry.h"
@@ -18,6 +19,7 @@ void add_train_command(CLI::App& app) {
     std::string model, out, on_error = "fail", items_csv, user_names, users_csv;
     int threads = 0, text_dim = 0;
     std::uint64_t seed = 42;
+    bool distributed = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("train", "Fit a model on training data and save it");
@@ -40,7 +42,10 @@ void add_train_command(CLI::App& app) {
                   "With --items: also fastText embeddings of the items' text, this many dimensions (0 = off)");
   cmd->add_option("--users", args->users_csv,
                   "User features CSV (user_id + columns such as friends, country; docs/FEATURES.md)");
+  cmd->add_flag("--distributed", args->distributed,
+                "Train across the ranks of mpirun -np P (ials splits its solves; docs/SCALE.md); rank 0 writes --out");
   cmd->callback([args] {
+    if (args->distributed) require_distributed("train");
     set_default_threads(args->threads);
     auto model = make_recommender(args->model);  // bad specs fail before any data is read
     IssueLog issues(parse_on_error(args->on_error));
@@ -67,12 +72,13 @@ void add_train_command(CLI::App& app) {
     }
     context.dataset = &data;
     context.seed = args->seed;
+    context.collective = world();
     ProgressBar bar("fit " + model->name());
     context.progress = fit_progress(bar);
     model->fit(train, context);
     bar.finish();
     model->set_id_maps(data.users, data.items);
-    model->save(args->out);
+    if (is_root()) model->save(args->out);  // every rank holds the same model
     std::printf("trained %s on %d users, %d items, %lld pairs in %.2f s -> %s\n",
                 model->params().to_string().c_str(), train.n_users, train.n_items,
                 static_cast<long long>(train.nnz()), model->fit_seconds(), args->out.c_str());

@@ -21,6 +21,7 @@
 namespace segue {
 
 class ThreadPool;
+class Collective;
 struct FeatureMatrix;
 class ModelWriter;
 class ModelReader;
@@ -51,6 +52,10 @@ struct FitContext {
   // them (hybrid) do; the others ignore them.
   const FeatureMatrix* user_features = nullptr;
   std::function<void(const FitProgress&)> progress;  // called from the fitting thread
+  // The ranks of a distributed fit (`mpirun -np P segue train|eval`; docs/SCALE.md), or null. Every rank
+  // calls fit with the same data and context; a model that can split its work (ials) does, and every rank
+  // ends with the whole model; the others fit it whole on every rank.
+  Collective* collective = nullptr;
 
   void report(std::string_view stage, std::int64_t done, std::int64_t total) const {
     if (progress) progress(FitProgress{stage, done, total, {}});

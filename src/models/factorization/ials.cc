@@ -3,12 +3,14 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
 
 #include "data/error.h"
+#include "models/collective.h"
 #include "models/model_file.h"
 #include "util/thread_pool.h"
 #include "util/cholesky.h"
@@ -191,6 +193,10 @@ void init_factors(std::vector<float>& v, std::uint64_t seed, float std) {
   for (std::size_t k = 0; k < v.size(); ++k) v[k] = half_width * uniform_pm1(seed, k);
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 void ials_gram(const float* y, std::int64_t n, std::int32_t f, std::vector<float>& gram) {
@@ -204,12 +210,18 @@ void ials_gram(const float* y, std::int64_t n, std::int32_t f, std::vector<float
 
 void ials_half_step(const SparseRows& rows, const float* y, const float* gram, std::int32_t f, float reg,
                     float reg_exponent, std::int32_t cg_steps, float* x, ThreadPool* pool) {
+  ials_half_step_rows(rows, 0, rows.n_rows, y, gram, f, reg, reg_exponent, cg_steps, x, pool);
+}
+
+void ials_half_step_rows(const SparseRows& rows, std::int64_t first, std::int64_t last, const float* y,
+                         const float* gram, std::int32_t f, float reg, float reg_exponent, std::int32_t cg_steps,
+                         float* x, ThreadPool* pool) {
   ThreadPool& threads = pool != nullptr ? *pool : default_thread_pool();
   // One scratch slice per thread, cache-line aligned.
   const std::size_t stride = scratch_floats(f);
   std::vector<float> scratch(stride * static_cast<std::size_t>(threads.size()));
   static const SolveRows solve_rows = pick_solve_rows();
-  threads.parallel_for(0, rows.n_rows, kBlock, [&](std::int64_t begin, std::int64_t end, int thread) {
+  threads.parallel_for(first, last, kBlock, [&](std::int64_t begin, std::int64_t end, int thread) {
     solve_rows(rows, y, gram, f, reg, reg_exponent, cg_steps, x, scratch.data() + stride * static_cast<std::size_t>(thread),
                begin, end);
   });
@@ -299,16 +311,45 @@ void ImplicitAls::fit_model(const FeedbackMatrix& train, const FitContext& conte
   init_factors(users, seed_ * 2, std);
   init_factors(items, seed_ * 2 + 1, std);
 
+  // Distributed (docs/SCALE.md): each rank solves its own block of rows (balanced on entries) against the
+  // whole other side, then the blocks are gathered, so every rank holds both factor matrices. A row's solve
+  // reads only the Gram and the other side, so the result equals one process's to the last bit as long as
+  // the Gram does (it is computed from the same gathered factors on every rank).
+  Collective* ranks = is_distributed(context.collective) ? context.collective : nullptr;
+  const std::vector<std::int64_t> user_blocks =
+      ranks != nullptr ? balanced_blocks(by_user.indptr, ranks->size()) : std::vector<std::int64_t>{0, train.n_users};
+  const std::vector<std::int64_t> item_blocks =
+      ranks != nullptr ? balanced_blocks(by_item.indptr, ranks->size()) : std::vector<std::int64_t>{0, train.n_items};
+  const std::size_t mine = ranks != nullptr ? static_cast<std::size_t>(ranks->rank()) : 0;
+  if (ranks != nullptr) ranks->reset_communication_seconds();
+  double solve_seconds = 0;
   std::vector<float> gram;
   for (std::int32_t it = 0; it < iterations_; ++it) {
+    const auto start = std::chrono::steady_clock::now();
     ials_gram(items.data(), train.n_items, f, gram);
-    ials_half_step(by_user, items.data(), gram.data(), f, reg_, reg_exponent_, cg_steps_, users.data(), context.pool);
+    ials_half_step_rows(by_user, user_blocks[mine], user_blocks[mine + 1], items.data(), gram.data(), f, reg_,
+                        reg_exponent_, cg_steps_, users.data(), context.pool);
+    if (ranks != nullptr) {
+      solve_seconds += seconds_since(start);
+      ranks->allgather_rows(users.data(), user_blocks, f);
+    }
+    const auto start_items = std::chrono::steady_clock::now();
     ials_gram(users.data(), train.n_users, f, gram);
-    ials_half_step(by_item, users.data(), gram.data(), f, reg_, reg_exponent_, cg_steps_, items.data(), context.pool);
+    ials_half_step_rows(by_item, item_blocks[mine], item_blocks[mine + 1], users.data(), gram.data(), f, reg_,
+                        reg_exponent_, cg_steps_, items.data(), context.pool);
+    if (ranks != nullptr) {
+      solve_seconds += seconds_since(start_items);
+      ranks->allgather_rows(items.data(), item_blocks, f);
+    }
     if (!all_finite(users) || !all_finite(items))
       throw UsageError("ials: training diverged (non-finite factors) at iteration " + std::to_string(it + 1) + " of " +
                        std::to_string(iterations_) + "; lower alpha or raise reg");
     context.report("iteration", it + 1, iterations_);
+  }
+  if (ranks != nullptr) {
+    set_fit_stat("ranks", ranks->size());
+    set_fit_stat("solve_seconds", solve_seconds);
+    set_fit_stat("communication_seconds", ranks->communication_seconds());
   }
   ials_gram(items.data(), train.n_items, f, gram_);
   set_factors(f, std::move(users), std::move(items));

@@ -90,6 +90,11 @@ class ImplicitAls final : public FactorModel {
 void ials_half_step(const SparseRows& rows, const float* y, const float* gram, std::int32_t f, float reg,
                     float reg_exponent, std::int32_t cg_steps, float* x, ThreadPool* pool);
 
+// The same over rows [first, last) of `rows` only (a rank's block in a distributed fit).
+void ials_half_step_rows(const SparseRows& rows, std::int64_t first, std::int64_t last, const float* y,
+                         const float* gram, std::int32_t f, float reg, float reg_exponent, std::int32_t cg_steps,
+                         float* x, ThreadPool* pool);
+
 // gram = YᵀY (f × f, both triangles) for y: n × f row-major; one SSYRK.
 void ials_gram(const float* y, std::int64_t n, std::int32_t f, std::vector<float>& gram);
 

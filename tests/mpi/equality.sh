@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Distributed == single process (issue 16; docs/SCALE.md): `mpirun -np 2 segue eval` against `segue eval` on a
+# split of the embedded Last.fm data, and `mpirun -np 2 segue train --distributed` against `segue train`.
+#   bash tests/mpi/equality.sh SEGUE_BINARY
+# ials: NDCG@10 within 1e-4 (in practice the same factors: each rank's solves read the same gathered
+# factors); itemknn and ease (fitted whole on each rank, users ranked in blocks): identical JSON metrics,
+# CIs and per-user values. A rank that fails ends the job with the error (MPI_Abort).
+set -euo pipefail
+segue=$(realpath "$1")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# CI runs as root in a container: Open MPI refuses root unless told, and has one slot per core.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+mpi="mpirun -np 2 --oversubscribe --bind-to none"
+"$segue" import --format lastfm --input "$root/data/lastfm-hetrec-2k" --out "$work/store" --kcore-users 5 >/dev/null
+"$segue" split "$work/store" --method random --seed 42 --out "$work/split" >/dev/null
+models=(--model ials:factors=32,iterations=8 --model itemknn --model "ease:lambda=70")
+args=(--train "$work/split/train.csv" --test "$work/split/test.csv" --metrics ndcg@10,recall@20,coverage@10
+      --bootstrap 200 --threads 1)
+"$segue" eval "${args[@]}" "${models[@]}" --json "$work/one.json" >"$work/one.log"
+$mpi "$segue" eval "${args[@]}" "${models[@]}" --json "$work/two.json" >"$work/two.log"
+/usr/bin/python3 - "$work/one.json" "$work/two.json" <<'PY'
+import json, sys
+one, two = (json.load(open(p)) for p in sys.argv[1:3])
+timing = {"eval_seconds", "fit_seconds", "ranks", "solve_seconds", "communication_seconds"}
+assert len(one["results"]) == len(two["results"]) == 3
+for a, b in zip(one["results"], two["results"]):
+    assert a["model"] == b["model"], (a["model"], b["model"])
+    if a["model"].startswith("ials"):
+        assert b["ranks"] == 2, b
+        for name, value in a["metrics"].items():
+            assert abs(value - b["metrics"][name]) <= 1e-4, (a["model"], name, value, b["metrics"][name])
+    else:  # the same lists: every figure equal, the CIs included
+        for key in set(a) | set(b):
+            if key not in timing:
+                assert a.get(key) == b.get(key), (a["model"], key, a.get(key), b.get(key))
+    print(f'{a["model"][:40]:40s} ndcg@10 {a["metrics"]["ndcg@10"]:.6f} (1 process) '
+          f'{b["metrics"]["ndcg@10"]:.6f} (2 ranks)')
+PY
+# train --distributed: rank 0 writes the model; it recommends as the single-process one.
+"$segue" train --train "$work/split/train.csv" --model ials:factors=32,iterations=8 --threads 1 --out "$work/one.model" >/dev/null
+$mpi "$segue" train --distributed --train "$work/split/train.csv" --model ials:factors=32,iterations=8 --threads 1 \
+    --out "$work/two.model" >/dev/null
+"$segue" recommend --model "$work/one.model" --user 2 --n 20 >"$work/one.recs"
+"$segue" recommend --model "$work/two.model" --user 2 --n 20 >"$work/two.recs"
+cmp "$work/one.recs" "$work/two.recs"
+# An error on the ranks ends the job with a message and a non-zero status (no hang).
+if $mpi "$segue" eval --train "$work/split/train.csv" --test "$work/missing.csv" --model pop >"$work/bad.log" 2>&1; then
+  echo "a missing file under mpirun did not fail"; exit 1
+fi
+grep -q "missing.csv" "$work/bad.log" || { echo "the error does not name the file:"; cat "$work/bad.log"; exit 1; }
+# --distributed without mpirun is a clear error.
+if "$segue" eval --distributed "${args[@]}" --model pop >"$work/nompi.log" 2>&1; then
+  echo "--distributed without mpirun did not fail"; exit 1
+fi
+grep -q "mpirun" "$work/nompi.log"
+echo "mpi equality: ok"
