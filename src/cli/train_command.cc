@@ -6,6 +6,7 @@
 #include "cli/progress_bar.h"
 #include "cli/training_input.h"
 #include "cli/world.h"
+#include "data/error.h"
 #include "models/feedback.h"
 #include "models/recommender.h"
 #include "models/registry.h"
@@ -19,7 +20,9 @@ void add_train_command(CLI::App& app) {
     std::string model, out, on_error = "fail", items_csv, user_names, users_csv;
     int threads = 0, text_dim = 0;
     std::uint64_t seed = 42;
-    bool distributed = false;
+    bool distributed = false, resume = false;
+    std::string checkpoint;
+    int checkpoint_every = 0;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("train", "Fit a model on training data and save it");
@@ -44,10 +47,21 @@ void add_train_command(CLI::App& app) {
                   "User features CSV (user_id + columns such as friends, country; docs/FEATURES.md)");
   cmd->add_flag("--distributed", args->distributed,
                 "Train across the ranks of mpirun -np P (ials splits its solves; docs/SCALE.md); rank 0 writes --out");
+  cmd->add_option("--checkpoint", args->checkpoint,
+                  "Checkpoint file of an iterative fit (ials), written every --checkpoint-every iterations");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every, "Iterations between checkpoints (0 = none)");
+  cmd->add_flag("--resume", args->resume, "Start from --checkpoint when it exists (same spec and data)");
   cmd->callback([args] {
     if (args->distributed) require_distributed("train");
+    if (args->checkpoint_every < 0) throw UsageError("--checkpoint-every: must be >= 0");
+    if ((args->checkpoint_every > 0 || args->resume) && args->checkpoint.empty())
+      throw UsageError("--checkpoint-every and --resume need --checkpoint FILE");
     set_default_threads(args->threads);
     auto model = make_recommender(args->model);  // bad specs fail before any data is read
+    if (!args->checkpoint.empty() && model->name() != "ials")
+      throw UsageError("--checkpoint: " + model->name() +
+                       " takes no checkpoints here (ials does; the deep models have their own checkpoint=PATH "
+                       "parameter, docs/DEEP.md)");
     IssueLog issues(parse_on_error(args->on_error));
     Dataset data = load_training(args->input, issues);
     print_issues(issues);
@@ -73,6 +87,9 @@ void add_train_command(CLI::App& app) {
     context.dataset = &data;
     context.seed = args->seed;
     context.collective = world();
+    context.checkpoint_path = args->checkpoint;
+    context.checkpoint_every = args->checkpoint_every;
+    context.resume = args->resume;
     ProgressBar bar("fit " + model->name());
     context.progress = fit_progress(bar);
     model->fit(train, context);

@@ -56,6 +56,13 @@ struct FitContext {
   // calls fit with the same data and context; a model that can split its work (ials) does, and every rank
   // ends with the whole model; the others fit it whole on every rank.
   Collective* collective = nullptr;
+  // Checkpoints of an iterative fit (`segue train --checkpoint PATH --checkpoint-every N [--resume]`), for
+  // the models that take them (ials; the deep models have their own `checkpoint` parameter): every N
+  // iterations the model state is written to `checkpoint_path` (atomically, rank 0 of a distributed fit);
+  // with `resume`, an existing checkpoint of the same spec and data shape is the starting point.
+  std::string checkpoint_path;
+  std::int32_t checkpoint_every = 0;
+  bool resume = false;
 
   void report(std::string_view stage, std::int64_t done, std::int64_t total) const {
     if (progress) progress(FitProgress{stage, done, total, {}});

@@ -45,6 +45,29 @@ $mpi "$segue" train --distributed --train "$work/split/train.csv" --model ials:f
 "$segue" recommend --model "$work/one.model" --user 2 --n 20 >"$work/one.recs"
 "$segue" recommend --model "$work/two.model" --user 2 --n 20 >"$work/two.recs"
 cmp "$work/one.recs" "$work/two.recs"
+# A rank killed mid-fit (SEGUE_FAULT, src/util/fault.h) ends the job with mpirun's error; the last checkpoint
+# (iteration 6 of 12, every 3) resumes to the same model as an uninterrupted fit.
+spec=ials:factors=32,iterations=12
+"$segue" train --train "$work/split/train.csv" --model $spec --threads 1 --out "$work/whole.model" >/dev/null
+if SEGUE_FAULT=ials_iteration:1:7 $mpi -x SEGUE_FAULT "$segue" train --distributed --train "$work/split/train.csv" \
+    --model $spec --threads 1 --checkpoint "$work/ials.ckpt" --checkpoint-every 3 --out "$work/killed.model" \
+    >"$work/killed.log" 2>&1; then
+  echo "a killed rank did not fail the job"; exit 1
+fi
+grep -q "SEGUE_FAULT: killing rank 1 at ials_iteration 7" "$work/killed.log"
+grep -qi "signal 9\|killed" "$work/killed.log" || { echo "no error for the killed rank:"; cat "$work/killed.log"; exit 1; }
+[ -s "$work/ials.ckpt" ] && [ ! -e "$work/killed.model" ]
+$mpi "$segue" train --distributed --train "$work/split/train.csv" --model $spec --threads 1 \
+    --checkpoint "$work/ials.ckpt" --checkpoint-every 3 --resume --out "$work/resumed.model" >/dev/null
+"$segue" recommend --model "$work/whole.model" --user 2 --n 20 >"$work/whole.recs"
+"$segue" recommend --model "$work/resumed.model" --user 2 --n 20 >"$work/resumed.recs"
+cmp "$work/whole.recs" "$work/resumed.recs"
+# A checkpoint of another spec is refused by name.
+if "$segue" train --train "$work/split/train.csv" --model ials:factors=16,iterations=12 --checkpoint "$work/ials.ckpt" \
+    --resume --out "$work/other.model" >"$work/other.log" 2>&1; then
+  echo "a checkpoint of another spec was accepted"; exit 1
+fi
+grep -q "checkpoint of another fit" "$work/other.log"
 # An error on the ranks ends the job with a message and a non-zero status (no hang).
 if $mpi "$segue" eval --train "$work/split/train.csv" --test "$work/missing.csv" --model pop >"$work/bad.log" 2>&1; then
   echo "a missing file under mpirun did not fail"; exit 1

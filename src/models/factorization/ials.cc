@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <string>
 
 #include "data/error.h"
 #include "models/collective.h"
 #include "models/model_file.h"
+#include "util/fault.h"
 #include "util/thread_pool.h"
 #include "util/cholesky.h"
 
@@ -323,8 +325,13 @@ void ImplicitAls::fit_model(const FeedbackMatrix& train, const FitContext& conte
   const std::size_t mine = ranks != nullptr ? static_cast<std::size_t>(ranks->rank()) : 0;
   if (ranks != nullptr) ranks->reset_communication_seconds();
   double solve_seconds = 0;
+  std::int32_t first_iteration = 0;
+  if (context.resume && !context.checkpoint_path.empty() && std::filesystem::exists(context.checkpoint_path)) {
+    first_iteration = read_checkpoint(context.checkpoint_path, train, users, items);
+    set_fit_stat("resumed_from_iteration", first_iteration);
+  }
   std::vector<float> gram;
-  for (std::int32_t it = 0; it < iterations_; ++it) {
+  for (std::int32_t it = first_iteration; it < iterations_; ++it) {
     const auto start = std::chrono::steady_clock::now();
     ials_gram(items.data(), train.n_items, f, gram);
     ials_half_step_rows(by_user, user_blocks[mine], user_blocks[mine + 1], items.data(), gram.data(), f, reg_,
@@ -344,6 +351,11 @@ void ImplicitAls::fit_model(const FeedbackMatrix& train, const FitContext& conte
     if (!all_finite(users) || !all_finite(items))
       throw UsageError("ials: training diverged (non-finite factors) at iteration " + std::to_string(it + 1) + " of " +
                        std::to_string(iterations_) + "; lower alpha or raise reg");
+    // A checkpoint holds complete iterations: resuming from it gives the uninterrupted fit exactly.
+    if (context.checkpoint_every > 0 && !context.checkpoint_path.empty() && (it + 1) % context.checkpoint_every == 0 &&
+        mine == 0)
+      write_checkpoint(context.checkpoint_path, it + 1, train, users, items);
+    maybe_inject_fault("ials_iteration", static_cast<int>(mine), it + 1);
     context.report("iteration", it + 1, iterations_);
   }
   if (ranks != nullptr) {
@@ -353,6 +365,44 @@ void ImplicitAls::fit_model(const FeedbackMatrix& train, const FitContext& conte
   }
   ials_gram(items.data(), train.n_items, f, gram_);
   set_factors(f, std::move(users), std::move(items));
+}
+
+// The checkpoint: the spec, the data's shape and alpha (a resume must fit the same problem) and both factor
+// matrices after `iteration` complete iterations; a model file (atomic write, crc-checked read).
+void ImplicitAls::write_checkpoint(const std::string& path, std::int32_t iteration, const FeedbackMatrix& train,
+                                   const std::vector<float>& users, const std::vector<float>& items) const {
+  ModelWriter out(path);
+  out.put_string("ials_checkpoint.spec", params().to_string());
+  out.put_scalar<std::int64_t>("ials_checkpoint.iteration", iteration);
+  out.put_scalar<std::int64_t>("ials_checkpoint.n_users", train.n_users);
+  out.put_scalar<std::int64_t>("ials_checkpoint.n_items", train.n_items);
+  out.put_scalar<std::int64_t>("ials_checkpoint.nnz", train.nnz());
+  out.put_scalar<float>("ials_checkpoint.alpha", effective_alpha_);
+  out.put("ials_checkpoint.users", users);
+  out.put("ials_checkpoint.items", items);
+  out.commit();
+}
+
+std::int32_t ImplicitAls::read_checkpoint(const std::string& path, const FeedbackMatrix& train,
+                                          std::vector<float>& users, std::vector<float>& items) const {
+  const ModelReader in(path);
+  auto mismatch = [&](const std::string& what) {
+    return UsageError(path + ": checkpoint of another fit (" + what +
+                      "); remove it or drop --resume to start afresh");
+  };
+  if (!in.has("ials_checkpoint.spec")) throw UsageError(path + ": not an ials checkpoint");
+  if (in.view_string("ials_checkpoint.spec") != params().to_string())
+    throw mismatch("spec " + std::string(in.view_string("ials_checkpoint.spec")));
+  if (in.get_scalar<std::int64_t>("ials_checkpoint.n_users") != train.n_users ||
+      in.get_scalar<std::int64_t>("ials_checkpoint.n_items") != train.n_items ||
+      in.get_scalar<std::int64_t>("ials_checkpoint.nnz") != train.nnz())
+    throw mismatch("other training data");
+  if (in.get_scalar<float>("ials_checkpoint.alpha") != effective_alpha_) throw mismatch("other alpha");
+  const auto iteration = in.get_scalar<std::int64_t>("ials_checkpoint.iteration");
+  if (iteration < 0 || iteration > iterations_) throw mismatch("iteration " + std::to_string(iteration));
+  users = in.get<float>("ials_checkpoint.users", users.size());
+  items = in.get<float>("ials_checkpoint.items", items.size());
+  return static_cast<std::int32_t>(iteration);
 }
 
 void ImplicitAls::save_model(ModelWriter& out) const {

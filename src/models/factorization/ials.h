@@ -63,6 +63,10 @@ class ImplicitAls final : public FactorModel {
   void partial_fit_items_model(std::span<const std::int32_t> items, const SparseRows& columns) override;
 
  private:
+  void write_checkpoint(const std::string& path, std::int32_t iteration, const FeedbackMatrix& train,
+                        const std::vector<float>& users, const std::vector<float>& items) const;
+  std::int32_t read_checkpoint(const std::string& path, const FeedbackMatrix& train, std::vector<float>& users,
+                               std::vector<float>& items) const;
   void solve_row(const std::vector<float>& gram, const float* other, std::span<const std::int32_t> ids,
                  std::span<const float> weights, std::span<float> out) const;
 
