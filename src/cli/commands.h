@@ -22,5 +22,6 @@ void add_logs_command(CLI::App& app);
 void add_ab_command(CLI::App& app);
 void add_ope_command(CLI::App& app);
 void add_audio_command(CLI::App& app);
+void add_synth_command(CLI::App& app);
 
 }  // namespace segue::cli
