@@ -309,7 +309,11 @@ SynthProfile measure_source(const Dataset& source, const SynthOptions& options) 
 
   // Fit the model whose item vectors carry the co-occurrence structure.
   p.model = options.model;
-  if (!has_key(p.model, "seed"))
+  const std::string name = p.model.substr(0, p.model.find(':'));
+  const ModelInfo* info = find_model(name);
+  const bool takes_seed = info != nullptr && std::any_of(info->params.begin(), info->params.end(),
+                                                         [](const ParamDecl& d) { return d.name == "seed"; });
+  if (takes_seed && !has_key(p.model, "seed"))
     p.model += std::string(p.model.find(':') == std::string::npos ? ":" : ",") + "seed=" + std::to_string(options.seed);
   std::unique_ptr<Recommender> model = make_recommender(p.model);
   FitContext context;
