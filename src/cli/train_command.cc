@@ -99,6 +99,11 @@ void add_train_command(CLI::App& app) {
     std::printf("trained %s on %d users, %d items, %lld pairs in %.2f s -> %s\n",
                 model->params().to_string().c_str(), train.n_users, train.n_items,
                 static_cast<long long>(train.nnz()), model->fit_seconds(), args->out.c_str());
+    if (!model->fit_stats().empty()) {
+      std::printf("fit stats:");
+      for (const auto& [name, value] : model->fit_stats()) std::printf(" %s %g", name.c_str(), value);
+      std::printf("\n");
+    }
   });
 }
 
