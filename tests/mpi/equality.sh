@@ -3,8 +3,9 @@
 # split of the embedded Last.fm data, and `mpirun -np 2 segue train --distributed` against `segue train`.
 #   bash tests/mpi/equality.sh SEGUE_BINARY
 # ials: NDCG@10 within 1e-4 (in practice the same factors: each rank's solves read the same gathered
-# factors); itemknn and ease (fitted whole on each rank, users ranked in blocks): identical JSON metrics,
-# CIs and per-user values. A rank that fails ends the job with the error (MPI_Abort).
+# factors); itemknn and userknn (similarity rows computed in blocks across the ranks, then gathered) and ease
+# (fitted whole on every rank), users ranked in blocks: identical JSON metrics and CIs. A rank that fails ends
+# the job with the error (MPI_Abort); a killed rank leaves a checkpoint that resumes to the same model.
 set -euo pipefail
 segue=$(realpath "$1")
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,7 +16,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 mpi="mpirun -np 2 --oversubscribe --bind-to none"
 "$segue" import --format lastfm --input "$root/data/lastfm-hetrec-2k" --out "$work/store" --kcore-users 5 >/dev/null
 "$segue" split "$work/store" --method random --seed 42 --out "$work/split" >/dev/null
-models=(--model ials:factors=32,iterations=8 --model itemknn --model "ease:lambda=70")
+models=(--model ials:factors=32,iterations=8 --model itemknn --model userknn --model "ease:lambda=70")
 args=(--train "$work/split/train.csv" --test "$work/split/test.csv" --metrics ndcg@10,recall@20,coverage@10
       --bootstrap 200 --threads 1)
 "$segue" eval "${args[@]}" "${models[@]}" --json "$work/one.json" >"$work/one.log"
@@ -24,7 +25,7 @@ $mpi "$segue" eval "${args[@]}" "${models[@]}" --json "$work/two.json" >"$work/t
 import json, sys
 one, two = (json.load(open(p)) for p in sys.argv[1:3])
 timing = {"eval_seconds", "fit_seconds", "ranks", "solve_seconds", "communication_seconds"}
-assert len(one["results"]) == len(two["results"]) == 3
+assert len(one["results"]) == len(two["results"]) == 4
 for a, b in zip(one["results"], two["results"]):
     assert a["model"] == b["model"], (a["model"], b["model"])
     if a["model"].startswith("ials"):
@@ -32,6 +33,8 @@ for a, b in zip(one["results"], two["results"]):
         for name, value in a["metrics"].items():
             assert abs(value - b["metrics"][name]) <= 1e-4, (a["model"], name, value, b["metrics"][name])
     else:  # the same lists: every figure equal, the CIs included
+        if a["model"].startswith(("itemknn", "userknn")):
+            assert b["ranks"] == 2, b  # similarities computed in row blocks across the ranks
         for key in set(a) | set(b):
             if key not in timing:
                 assert a.get(key) == b.get(key), (a["model"], key, a.get(key), b.get(key))

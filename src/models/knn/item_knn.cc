@@ -1,3 +1,4 @@
+#include "models/collective.h"
 #include "models/knn/item_knn.h"
 
 #include <algorithm>
@@ -65,12 +66,13 @@ void ItemKnn::fit_model(const FeedbackMatrix&, const FitContext& context) {
     // Row j: the k items i with the largest sim(i, j).
     knn::SimilarityParams params = similarity_;
     params.reversed = true;
-    by_source_ = knn::similarity_top_k(features, by_user, params, context.pool);
+    by_source_ = knn::similarity_top_k(features, by_user, params, context.pool, context.collective);
     neighbors_ = by_source_.transpose();
   } else {
-    neighbors_ = knn::similarity_top_k(features, by_user, similarity_, context.pool);
+    neighbors_ = knn::similarity_top_k(features, by_user, similarity_, context.pool, context.collective);
     by_source_ = neighbors_.transpose();
   }
+  if (is_distributed(context.collective)) set_fit_stat("ranks", context.collective->size());
   context.report("items", n_items(), n_items());
 }
 

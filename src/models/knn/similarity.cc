@@ -1,5 +1,7 @@
 #include "models/knn/similarity.h"
 
+#include "models/collective.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -170,8 +172,22 @@ float similarity_value(const SimilarityParams& params, double dot, double norm_a
 }
 
 SparseRows similarity_top_k(const SparseRows& docs, const SparseRows& by_term, const SimilarityParams& params,
-                            ThreadPool* pool) {
+                            ThreadPool* pool, Collective* ranks) {
   const std::int32_t n = docs.n_rows;
+  // Distributed: this rank computes a contiguous block of rows, balanced on their cost (Σ over a row's terms of
+  // the term's documents), and the blocks are gathered. A row's neighbours do not depend on who computes them.
+  std::int64_t first_row = 0, last_row = n;
+  if (is_distributed(ranks)) {
+    std::vector<std::int64_t> cost(static_cast<std::size_t>(n) + 1, 0);
+    for (std::int32_t r = 0; r < n; ++r) {
+      std::int64_t c = 0;
+      for (std::int32_t t : docs.row_indices(r)) c += by_term.count(t);
+      cost[static_cast<std::size_t>(r) + 1] = cost[static_cast<std::size_t>(r)] + c;
+    }
+    const std::vector<std::int64_t> blocks = balanced_blocks(cost, ranks->size());
+    first_row = blocks[static_cast<std::size_t>(ranks->rank())];
+    last_row = blocks[static_cast<std::size_t>(ranks->rank()) + 1];
+  }
   const std::vector<float> norms = squared_norms(docs);
   std::vector<double> left(norms.size()), right(norms.size());
   for (std::size_t r = 0; r < norms.size(); ++r) {
@@ -193,7 +209,7 @@ SparseRows similarity_top_k(const SparseRows& docs, const SparseRows& by_term, c
   ThreadPool& workers = pool != nullptr ? *pool : default_thread_pool();
   std::vector<Scratch> scratch(static_cast<std::size_t>(std::max(1, workers.size())));
   constexpr std::int64_t kRowsPerChunk = 64;
-  const std::int64_t n_chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
+  const std::int64_t n_chunks = (last_row - first_row + kRowsPerChunk - 1) / kRowsPerChunk;
   std::vector<Chunk> chunks(static_cast<std::size_t>(n_chunks));
 
   workers.parallel_for(0, n_chunks, 1, [&](std::int64_t begin, std::int64_t end, int thread) {
@@ -201,8 +217,8 @@ SparseRows similarity_top_k(const SparseRows& docs, const SparseRows& by_term, c
     if (s.accumulator.size() != static_cast<std::size_t>(n)) s.accumulator.assign(static_cast<std::size_t>(n), 0.0f);
     for (std::int64_t c = begin; c < end; ++c) {
       Chunk& chunk = chunks[static_cast<std::size_t>(c)];
-      const std::int64_t first = c * kRowsPerChunk;
-      const std::int64_t last = std::min<std::int64_t>(n, first + kRowsPerChunk);
+      const std::int64_t first = first_row + c * kRowsPerChunk;
+      const std::int64_t last = std::min<std::int64_t>(last_row, first + kRowsPerChunk);
       chunk.counts.reserve(static_cast<std::size_t>(last - first));
       for (std::int64_t row = first; row < last; ++row) {
         const auto r = static_cast<std::int32_t>(row);
@@ -252,15 +268,20 @@ SparseRows similarity_top_k(const SparseRows& docs, const SparseRows& by_term, c
   for (const Chunk& chunk : chunks) nnz += static_cast<std::int64_t>(chunk.ids.size());
   out.indices.reserve(static_cast<std::size_t>(nnz));
   out.values.reserve(static_cast<std::size_t>(nnz));
-  std::size_t row = 0;
+  std::vector<std::int32_t> counts;  // this rank's rows (first_row ..), for the gather
+  counts.reserve(static_cast<std::size_t>(last_row - first_row));
   for (const Chunk& chunk : chunks) {
-    for (std::int64_t count : chunk.counts) {
-      out.indptr[row + 1] = out.indptr[row] + count;
-      ++row;
-    }
+    for (std::int64_t count : chunk.counts) counts.push_back(static_cast<std::int32_t>(count));
     out.indices.insert(out.indices.end(), chunk.ids.begin(), chunk.ids.end());
     out.values.insert(out.values.end(), chunk.sims.begin(), chunk.sims.end());
   }
+  if (is_distributed(ranks)) {  // every rank's block, in row order (the blocks are contiguous and in rank order)
+    counts = ranks->allgather(counts);
+    out.indices = ranks->allgather(out.indices);
+    out.values = ranks->allgather(out.values);
+  }
+  for (std::int32_t r = 0; r < n; ++r)  // counts now holds every row (one process: first_row 0, last_row n)
+    out.indptr[static_cast<std::size_t>(r) + 1] = out.indptr[static_cast<std::size_t>(r)] + counts[static_cast<std::size_t>(r)];
   return out;
 }
 

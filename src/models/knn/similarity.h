@@ -14,6 +14,8 @@
 #include "models/spec.h"
 
 namespace segue {
+
+class Collective;
 class ThreadPool;
 }
 
@@ -92,8 +94,10 @@ float similarity_value(const SimilarityParams& params, double dot, double norm_a
 // Sparse: each row accumulates its dot products through the term lists into a
 // dense per-thread accumulator, then partial-selects the top k. Runs on `pool`
 // (null = the default pool); the result does not depend on the thread count.
+// With several `ranks` (a distributed fit), each computes a block of rows balanced on cost and the
+// blocks are gathered: every rank gets the whole matrix, equal to one process's.
 SparseRows similarity_top_k(const SparseRows& docs, const SparseRows& by_term, const SimilarityParams& params,
-                            ThreadPool* pool = nullptr);
+                            ThreadPool* pool = nullptr, Collective* ranks = nullptr);
 
 // The same for one outside document (fold-in): its similarity to every row of
 // the training documents, top k, appended to out (sorted by id). `accumulator`

@@ -1,3 +1,4 @@
+#include "models/collective.h"
 #include "models/knn/user_knn.h"
 
 #include <algorithm>
@@ -53,7 +54,8 @@ void UserKnn::prepare_features() {
 
 void UserKnn::fit_model(const FeedbackMatrix&, const FitContext& context) {
   prepare_features();
-  neighbors_ = knn::similarity_top_k(features_, by_item_, similarity_, context.pool);
+  neighbors_ = knn::similarity_top_k(features_, by_item_, similarity_, context.pool, context.collective);
+  if (is_distributed(context.collective)) set_fit_stat("ranks", context.collective->size());
   context.report("users", n_users(), n_users());
 }
 
