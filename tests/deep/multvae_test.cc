@@ -73,7 +73,7 @@ TEST(DeepMultVae, FoldInOfAUsersHistoryMatchesItsRow) {
 TEST(DeepMultVae, NonFiniteLossStopsNamingEpochAndBatch) {
   // Weights near FLT_MAX overflow the weighted likelihood to infinity in the first batch.
   FeedbackMatrix train = toy_feedback();
-  for (float& v : train.values) v = 3e38f;
+  for (float& v : train.values.own()) v = 3e38f;
   try {
     fit_toy("multdae:epochs=3,validation=0,input=weight,hidden=8,embedding=4,batch_size=4", train);
     FAIL() << "expected a TrainingError";
