@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/world.h"
 #include "data/error.h"
 #include "data/store.h"
 #include "context/moods.h"
@@ -133,6 +134,33 @@ void print_list(const std::vector<ScoredItem>& items, const ItemNames& names, co
   std::printf("%s\n", out.dump(2).c_str());
 }
 
+// The lists of `users` computed in equal blocks across the ranks, on every rank.
+template <class ListsOf>
+BatchLists gather_lists(const std::vector<std::int32_t>& users, const ListsOf& lists_of, Collective& ranks) {
+  const auto total = static_cast<std::int64_t>(users.size());
+  const std::int64_t first = total * ranks.rank() / ranks.size(), last = total * (ranks.rank() + 1) / ranks.size();
+  const BatchLists mine =
+      lists_of(std::span<const std::int32_t>(users.data() + first, static_cast<std::size_t>(last - first)));
+  std::vector<std::int32_t> ids;
+  std::vector<float> scores;
+  for (std::size_t r = 0; r < mine.counts.size(); ++r)
+    for (const ScoredItem& s : mine.row(r)) {
+      ids.push_back(s.item);
+      scores.push_back(s.score);
+    }
+  BatchLists all;
+  all.n = mine.n;  // n clamped to the catalogue: the same on every rank
+  all.counts = ranks.allgather(mine.counts);
+  const std::vector<std::int32_t> all_ids = ranks.allgather(ids);
+  const std::vector<float> all_scores = ranks.allgather(scores);
+  all.items.resize(users.size() * static_cast<std::size_t>(all.n));
+  std::size_t at = 0;
+  for (std::size_t r = 0; r < all.counts.size(); ++r)
+    for (std::int32_t j = 0; j < all.counts[r]; ++j, ++at)
+      all.items[r * static_cast<std::size_t>(all.n) + static_cast<std::size_t>(j)] = ScoredItem{all_ids[at], all_scores[at]};
+  return all;
+}
+
 // --all --out RECS.csv: every training user's list, in the recs format that
 // `segue eval --recs` reads (user_id,item_id,rank) plus the score.
 // With `skips` (--skip-model), every list is the penalised one.
@@ -142,9 +170,14 @@ void write_all_users(const ServingModel& served, std::int32_t n, bool exclude_se
   std::vector<std::int32_t> users, cold;
   for (std::int32_t u = 0; u < model.n_users(); ++u) (model.history().count(u) > 0 ? users : cold).push_back(u);
   const auto start = std::chrono::steady_clock::now();
-  const BatchLists lists = skips != nullptr ? recommend_batch_with_skip_penalty(model, users, n, exclude_seen, *skips)
-                                            : recommend_batch(model, users, n, exclude_seen);
+  const auto lists_of = [&](std::span<const std::int32_t> some) {
+    return skips != nullptr ? recommend_batch_with_skip_penalty(model, some, n, exclude_seen, *skips)
+                            : recommend_batch(model, some, n, exclude_seen);
+  };
+  // Under mpirun: each rank ranks an equal block of the users; the lists are gathered and rank 0 writes them.
+  const BatchLists lists = world() != nullptr ? gather_lists(users, lists_of, *world()) : lists_of(users);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!is_root()) return;
   const std::vector<ScoredItem> popular = popularity_fallback(served, n, skips);
   std::ofstream out(path);
   if (!out) throw UsageError("--out: cannot write '" + path + "'");

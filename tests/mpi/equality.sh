@@ -48,6 +48,10 @@ $mpi "$segue" train --distributed --train "$work/split/train.csv" --model ials:f
 "$segue" recommend --model "$work/one.model" --user 2 --n 20 >"$work/one.recs"
 "$segue" recommend --model "$work/two.model" --user 2 --n 20 >"$work/two.recs"
 cmp "$work/one.recs" "$work/two.recs"
+# recommend --all: users ranked in blocks across the ranks, rank 0 writes the same file.
+"$segue" recommend --model "$work/one.model" --all --n 10 --threads 1 --out "$work/one.all.csv" 2>/dev/null
+$mpi "$segue" recommend --model "$work/one.model" --all --n 10 --threads 1 --out "$work/two.all.csv" 2>/dev/null
+cmp "$work/one.all.csv" "$work/two.all.csv"
 # A rank killed mid-fit (SEGUE_FAULT, src/util/fault.h) ends the job with mpirun's error; the last checkpoint
 # (iteration 6 of 12, every 3) resumes to the same model as an uninterrupted fit.
 spec=ials:factors=32,iterations=12
