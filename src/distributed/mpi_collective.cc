@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -89,6 +90,15 @@ std::vector<std::int32_t> MpiCollective::allgather(std::span<const std::int32_t>
 
 std::vector<float> MpiCollective::allgather(std::span<const float> mine) {
   return allgather_values(mine, MPI_FLOAT, size_, seconds_);
+}
+
+void MpiCollective::allreduce_sum(float* data, std::int64_t n) {
+  const Timer timer(seconds_);
+  constexpr std::int64_t kChunk = std::int64_t{1} << 30;  // MPI counts are int
+  for (std::int64_t at = 0; at < n; at += kChunk)
+    check(MPI_Allreduce(MPI_IN_PLACE, data + at, static_cast<int>(std::min(kChunk, n - at)), MPI_FLOAT, MPI_SUM,
+                        MPI_COMM_WORLD),
+          "MPI_Allreduce");
 }
 
 }  // namespace segue

@@ -15,6 +15,7 @@ class MpiCollective final : public Collective {
   void allgather_rows(float* data, std::span<const std::int64_t> offsets, std::int64_t width) override;
   std::vector<std::int32_t> allgather(std::span<const std::int32_t> mine) override;
   std::vector<float> allgather(std::span<const float> mine) override;
+  void allreduce_sum(float* data, std::int64_t n) override;
   double communication_seconds() const override { return seconds_; }
   void reset_communication_seconds() override { seconds_ = 0; }
 

@@ -22,6 +22,8 @@ class Collective {
   // Every rank's `mine`, concatenated in rank order, on every rank.
   virtual std::vector<std::int32_t> allgather(std::span<const std::int32_t> mine) = 0;
   virtual std::vector<float> allgather(std::span<const float> mine) = 0;
+  // data[0 .. n) = the element-wise sum of every rank's data, on every rank.
+  virtual void allreduce_sum(float* data, std::int64_t n) = 0;
   // Seconds spent inside collective calls since the last reset (the
   // communication share of a distributed fit).
   virtual double communication_seconds() const = 0;
