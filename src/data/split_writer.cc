@@ -13,63 +13,12 @@
 
 #include "data/csv_writer.h"
 #include "data/split.h"
+#include "util/atomic_file.h"
 
 namespace segue {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Buffered writer to `final_path` via `final_path.tmp`; commit() renames.
-class AtomicFile {
- public:
-  explicit AtomicFile(fs::path final_path) : final_(std::move(final_path)), temp_(final_.string() + ".tmp") {
-    file_ = std::fopen(temp_.c_str(), "wb");
-    if (file_ == nullptr) fail("cannot create");
-    buffer_.reserve(kFlushAt + 4096);
-  }
-  ~AtomicFile() {
-    if (file_ != nullptr) {
-      std::fclose(file_);
-      std::error_code ignored;
-      fs::remove(temp_, ignored);
-    }
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  std::string& buffer() { return buffer_; }
-  void maybe_flush() {
-    if (buffer_.size() >= kFlushAt) flush();
-  }
-  void commit() {
-    flush();
-    const int closed = std::fclose(file_);
-    file_ = nullptr;
-    if (closed != 0) fail("cannot finish writing");
-    std::error_code error;
-    fs::rename(temp_, final_, error);
-    if (error) {
-      fs::remove(temp_, error);
-      throw std::runtime_error(final_.string() + ": cannot rename the temporary file into place");
-    }
-  }
-
- private:
-  static constexpr std::size_t kFlushAt = 1 << 20;
-  void flush() {
-    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
-      fail("cannot write");
-    buffer_.clear();
-  }
-  [[noreturn]] void fail(const char* what) const {
-    throw std::runtime_error(final_.string() + ": " + what + " (" + std::strerror(errno) + ")");
-  }
-
-  fs::path final_;
-  std::string temp_;
-  std::FILE* file_ = nullptr;
-  std::string buffer_;
-};
 
 template <class T>
 void append_number(std::string& out, T value) {

@@ -6,6 +6,7 @@
 
 #include "data/error.h"
 #include "models/collective.h"
+#include "util/alias_table.h"
 #include "util/rng.h"
 #include "util/thread_pool.h"
 
@@ -13,45 +14,6 @@ namespace segue {
 namespace {
 
 std::unique_ptr<Recommender> make_bpr(const ModelSpec& spec) { return std::make_unique<Bpr>(spec); }
-
-// Walker/Vose alias table: O(1) draws from a discrete distribution.
-class AliasTable {
- public:
-  explicit AliasTable(const std::vector<double>& weights) {
-    const std::size_t n = weights.size();
-    prob_.assign(n, 0.0f);
-    alias_.assign(n, 0);
-    double total = 0;
-    for (double w : weights) total += w;
-    std::vector<double> scaled(n);
-    std::vector<std::int32_t> small, large;
-    for (std::size_t i = 0; i < n; ++i) {
-      scaled[i] = weights[i] * static_cast<double>(n) / total;
-      (scaled[i] < 1.0 ? small : large).push_back(static_cast<std::int32_t>(i));
-    }
-    while (!small.empty() && !large.empty()) {
-      const std::int32_t s = small.back(), l = large.back();
-      small.pop_back();
-      prob_[s] = static_cast<float>(scaled[s]);
-      alias_[s] = l;
-      scaled[l] -= 1.0 - scaled[s];
-      if (scaled[l] < 1.0) {
-        large.pop_back();
-        small.push_back(l);
-      }
-    }
-    for (std::int32_t i : large) prob_[i] = 1.0f;
-    for (std::int32_t i : small) prob_[i] = 1.0f;  // rounding leftovers
-  }
-  std::int32_t sample(Rng& rng) const {
-    const std::uint32_t i = rng.below(prob_.size());
-    return rng.unit() < prob_[i] ? static_cast<std::int32_t>(i) : alias_[i];
-  }
-
- private:
-  std::vector<float> prob_;
-  std::vector<std::int32_t> alias_;
-};
 
 bool contains(std::span<const std::int32_t> sorted, std::int32_t item) {
   return std::binary_search(sorted.begin(), sorted.end(), item);
@@ -252,7 +214,7 @@ void Bpr::fit_model(const FeedbackMatrix& train, const FitContext& context) {
           const auto liked = train.items_of(u);
           for (int t = 0; t < kNegativeTries; ++t) {
             const std::int32_t c =
-                popularity_sampling_ ? popular.sample(rng) : static_cast<std::int32_t>(rng.below(train.n_items));
+                popularity_sampling_ ? popular.draw(rng) : static_cast<std::int32_t>(rng.below(train.n_items));
             if (!contains(liked, c)) {
               j = c;
               return;
