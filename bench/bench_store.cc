@@ -1,5 +1,7 @@
 // Times load_dataset on a synthetic 1M-interaction store (50k users, 100k items,
-// weights, timestamps). Usage: bench_store [interactions] [runs]
+// weights, timestamps), or on an existing store, with the memory the loaded
+// dataset holds (anonymous = copied; file = mapped in place, shared with the
+// page cache). Usage: bench_store [interactions] [runs] | bench_store STORE_DIR [runs]
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -43,6 +45,15 @@ segue::Dataset synthetic(std::int64_t interactions, std::int32_t users, std::int
   return builder.finish("synthetic: bench_store");
 }
 
+// Resident memory of this process by kind, in MB (RssAnon, RssFile of /proc/self/status).
+double rss_mb(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  return 0;
+}
+
 std::uintmax_t bytes_on_disk(const fs::path& dir) {
   std::uintmax_t total = 0;
   for (const auto& entry : fs::directory_iterator(dir)) total += entry.file_size();
@@ -52,7 +63,8 @@ std::uintmax_t bytes_on_disk(const fs::path& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::int64_t interactions = argc > 1 ? std::stoll(argv[1]) : 1'000'000;
+  const bool existing = argc > 1 && fs::is_directory(argv[1]);
+  const std::int64_t interactions = argc > 1 && !existing ? std::stoll(argv[1]) : 1'000'000;
   const int runs = std::max(1, argc > 2 ? std::stoi(argv[2]) : 10);
   std::string command;
   for (int i = 0; i < argc; ++i) command.append(i ? " " : "").append(argv[i]);
@@ -60,12 +72,18 @@ int main(int argc, char** argv) {
   std::printf("machine: %u threads (nproc), %s, load average %s\n", std::thread::hardware_concurrency(),
               segue::bench::cpu_model().c_str(), load_average().c_str());
 
-  const segue::Dataset dataset = synthetic(interactions, 50'000, 100'000);
-  const fs::path dir = fs::temp_directory_path() / ("segue-bench-store-" + std::to_string(std::random_device{}()));
-  segue::save_dataset(dataset, dir.string());
-  std::printf("data: %lld interactions, %d users, %d items; %.1f MB on disk in %s\n",
-              static_cast<long long>(dataset.interactions.size()), dataset.n_users(), dataset.n_items(),
-              static_cast<double>(bytes_on_disk(dir)) / 1e6, dir.c_str());
+  segue::Dataset dataset;  // the synthetic one; empty for an existing store
+  fs::path dir;
+  if (existing) {
+    dir = argv[1];
+  } else {
+    dataset = synthetic(interactions, 50'000, 100'000);
+    dir = fs::temp_directory_path() / ("segue-bench-store-" + std::to_string(std::random_device{}()));
+    segue::save_dataset(dataset, dir.string());
+  }
+  std::printf("store: %.1f MB on disk in %s\n", static_cast<double>(bytes_on_disk(dir)) / 1e6, dir.c_str());
+  const double anon_before = rss_mb("RssAnon");
+  const double file_before = rss_mb("RssFile");
 
   // CPU time beside wall time: on a shared machine it is the steadier figure.
   std::vector<double> ms;
@@ -76,14 +94,20 @@ int main(int argc, char** argv) {
     const segue::Dataset loaded = segue::load_dataset(dir.string());
     cpu_ms.push_back(1000.0 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    if (loaded.interactions.size() != dataset.interactions.size()) {
+    if (!existing && loaded.interactions.size() != dataset.interactions.size()) {
       std::fprintf(stderr, "loaded %lld interactions, expected %lld\n",
                    static_cast<long long>(loaded.interactions.size()),
                    static_cast<long long>(dataset.interactions.size()));
       return 1;
     }
+    if (run == 0)
+      std::printf("data: %lld interactions, %d users, %d items\n", static_cast<long long>(loaded.interactions.size()),
+                  loaded.n_users(), loaded.n_items());
+    if (run == runs - 1)
+      std::printf("memory held by the loaded dataset: %.0f MB anonymous (copied), %.0f MB file-backed (mapped)\n",
+                  rss_mb("RssAnon") - anon_before, rss_mb("RssFile") - file_before);
   }
-  fs::remove_all(dir);
+  if (!existing) fs::remove_all(dir);
   auto median = [](std::vector<double>& v) {
     std::sort(v.begin(), v.end());
     const std::size_t mid = v.size() / 2;

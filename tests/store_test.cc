@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <span>
 #include <nlohmann/json.hpp>
 
 #include "data/dataset_builder.h"
@@ -66,7 +67,7 @@ Dataset full_dataset() {
 }
 
 // Floats compared bit for bit, so NaN (missing) must round-trip as NaN.
-std::vector<std::uint32_t> bits(const std::vector<float>& values) {
+std::vector<std::uint32_t> bits(std::span<const float> values) {
   std::vector<std::uint32_t> out;
   for (float v : values) out.push_back(std::bit_cast<std::uint32_t>(v));
   return out;
@@ -203,6 +204,36 @@ TEST(StoreRoundTrip, EveryFeatureSurvivesExactly) {
   expect_same(original, loaded);
   EXPECT_TRUE(std::isnan(loaded.item_attributes.find_number("tempo")->values[0]));
   EXPECT_EQ(loaded.interactions.context[0].codes[2], -1);  // alice's 2 events, then bob's missing device
+}
+
+TEST(StoreRoundTrip, InteractionsAreMappedInPlaceAndOutliveTheStore) {
+  const Dataset original = full_dataset();
+  TempDir tmp;
+  const std::string dir = tmp.file("store");
+  save_dataset(original, dir);
+  Dataset loaded = load_dataset(dir);
+  const Interactions& y = loaded.interactions;
+  EXPECT_TRUE(y.indptr.borrowed());
+  EXPECT_TRUE(y.items.borrowed());
+  EXPECT_TRUE(y.weights.borrowed());
+  EXPECT_TRUE(y.timestamps.borrowed());
+  EXPECT_TRUE(y.positions.borrowed());
+
+  // The mapping lives as long as the arrays: removing or replacing the store does not touch a loaded dataset.
+  fs::remove_all(dir);
+  save_dataset(DatasetBuilder().finish("replacement"), dir);
+  expect_same(original, loaded);
+
+  // A copy owns its arrays; a write copies first and never reaches the file.
+  const Dataset copy = loaded;
+  EXPECT_FALSE(copy.interactions.items.borrowed());
+  expect_same(original, copy);
+  save_dataset(original, dir);
+  Dataset again = load_dataset(dir);
+  const std::int32_t first = again.interactions.items[0];
+  again.interactions.items.at_mut(0) = first == 0 ? 1 : 0;
+  EXPECT_FALSE(again.interactions.items.borrowed());
+  EXPECT_EQ(load_dataset(dir).interactions.items[0], first);
 }
 
 TEST(StoreRoundTrip, EmptyDataset) {
@@ -474,7 +505,7 @@ TEST(StoreSave, FailureMidwayKeepsTheOldStore) {
 TEST(StoreSave, RefusesAnInconsistentDataset) {
   TempDir tmp;
   Dataset dataset = full_dataset();
-  dataset.interactions.items[0] = 42;
+  dataset.interactions.items.at_mut(0) = 42;
   EXPECT_THROW(save_dataset(dataset, tmp.file("store")), std::invalid_argument);
   EXPECT_FALSE(fs::exists(tmp.file("store")));
 }

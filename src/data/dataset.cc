@@ -1,5 +1,6 @@
 #include "data/dataset.h"
 
+#include <span>
 #include <stdexcept>
 
 namespace segue {
@@ -9,14 +10,14 @@ void check(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
-template <class T>
-void check_optional(const std::vector<T>& array, std::int64_t n, const char* name) {
+template <class Array>
+void check_optional(const Array& array, std::int64_t n, const char* name) {
   check(array.empty() || static_cast<std::int64_t>(array.size()) == n,
         std::string(name) + ": " + std::to_string(array.size()) + " entries for " + std::to_string(n) +
             " events");
 }
 
-void check_csr(const std::vector<std::int64_t>& indptr, std::int64_t rows, std::int64_t nnz,
+void check_csr(std::span<const std::int64_t> indptr, std::int64_t rows, std::int64_t nnz,
                const std::string& name) {
   check(static_cast<std::int64_t>(indptr.size()) == rows + 1,
         name + ": indptr has " + std::to_string(indptr.size()) + " entries for " + std::to_string(rows) + " rows");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/id_map.h"
+#include "util/buffer.h"
 
 namespace segue {
 
@@ -33,13 +34,13 @@ struct ContextColumn {
 struct Interactions {
   std::int32_t n_users = 0;
   std::int32_t n_items = 0;
-  std::vector<std::int64_t> indptr{0};  // n_users + 1
-  std::vector<std::int32_t> items;      // item of each event
-  std::vector<float> weights;           // raw weight (play count, rating); absent = 1
-  std::vector<std::int64_t> timestamps; // unix seconds; kNoTime = missing
-  std::vector<std::int16_t> events;     // code into Dataset::event_names; absent = all "play"
-  std::vector<std::int32_t> sessions;   // code into Dataset::sessions; kNoSession = none
-  std::vector<std::int32_t> positions;  // position in playlist/session; kNoPosition = none
+  Buffer<std::int64_t> indptr{0};  // n_users + 1
+  Buffer<std::int32_t> items;      // item of each event
+  Buffer<float> weights;           // raw weight (play count, rating); absent = 1
+  Buffer<std::int64_t> timestamps; // unix seconds; kNoTime = missing
+  Buffer<std::int16_t> events;     // code into Dataset::event_names; absent = all "play"
+  Buffer<std::int32_t> sessions;   // code into Dataset::sessions; kNoSession = none
+  Buffer<std::int32_t> positions;  // position in playlist/session; kNoPosition = none
   std::vector<ContextColumn> context;
 
   std::int64_t size() const { return static_cast<std::int64_t>(items.size()); }

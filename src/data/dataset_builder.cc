@@ -155,7 +155,9 @@ Dataset DatasetBuilder::finish(std::string source) {
   Interactions& x = out.interactions;
   x.n_users = out.users.size();
   x.n_items = out.items.size();
-  const std::vector<std::int64_t> order = csr_by_key(users_, x.n_users, x.indptr);
+  std::vector<std::int64_t> indptr;
+  const std::vector<std::int64_t> order = csr_by_key(users_, x.n_users, indptr);
+  x.indptr = std::move(indptr);
   x.items = gather(items_, order);
   auto all_equal = [](const auto& v, auto value) {
     return std::all_of(v.begin(), v.end(), [&](auto e) { return e == value; });

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -36,7 +37,7 @@ Renumber renumber(const std::vector<char>* keep, std::int32_t n) {
 }
 
 template <class T>
-std::vector<T> filter_by_mask(const std::vector<T>& in, const std::vector<char>& mask, std::int64_t kept) {
+std::vector<T> filter_by_mask(std::span<const T> in, const std::vector<char>& mask, std::int64_t kept) {
   std::vector<T> out;
   if (in.empty()) return out;
   out.reserve(static_cast<std::size_t>(kept));
@@ -125,18 +126,19 @@ Dataset compact(const Dataset& data, const std::vector<char>* keep_events, const
       if (mask[e]) y.items.push_back(items.to_new[x.items[e]]);
     y.indptr.push_back(static_cast<std::int64_t>(y.items.size()));
   }
-  y.weights = filter_by_mask(weights != nullptr ? *weights : x.weights, mask, kept);
-  y.timestamps = filter_by_mask(x.timestamps, mask, kept);
-  y.events = filter_by_mask(x.events, mask, kept);
-  y.sessions = filter_by_mask(x.sessions, mask, kept);
-  y.positions = filter_by_mask(x.positions, mask, kept);
+  const std::span<const float> weights_in = weights != nullptr ? std::span<const float>(*weights) : x.weights;
+  y.weights = filter_by_mask<float>(weights_in, mask, kept);
+  y.timestamps = filter_by_mask<std::int64_t>(x.timestamps, mask, kept);
+  y.events = filter_by_mask<std::int16_t>(x.events, mask, kept);
+  y.sessions = filter_by_mask<std::int32_t>(x.sessions, mask, kept);
+  y.positions = filter_by_mask<std::int32_t>(x.positions, mask, kept);
   for (const ContextColumn& column : x.context) {
     ContextColumn c;
     c.name = column.name;
     c.categorical = column.categorical;
     c.vocab = column.vocab;
-    c.codes = filter_by_mask(column.codes, mask, kept);
-    c.values = filter_by_mask(column.values, mask, kept);
+    c.codes = filter_by_mask<std::int32_t>(column.codes, mask, kept);
+    c.values = filter_by_mask<float>(column.values, mask, kept);
     y.context.push_back(std::move(c));
   }
 

@@ -49,6 +49,10 @@ class ArrayWriter {
   void add(const std::string& name, const std::vector<T>& values) {
     add_raw(name, store::dtype_of<T>(), values.data(), values.size());
   }
+  template <class T>
+  void add(const std::string& name, const Buffer<T>& values) {
+    add_raw(name, store::dtype_of<T>(), values.data(), values.size());
+  }
   void add(const std::string& name, const std::string& bytes) {
     add_raw(name, Dtype::kU8, bytes.data(), bytes.size());
   }
@@ -327,6 +331,13 @@ class ArrayReader {
     return store::read_array<T>(path_of(entry), entry);
   }
 
+  // Left in place: borrowed from the mapped file (store_format.h, map_array).
+  template <class T>
+  Buffer<T> mapped(const std::string& name) {
+    const ArrayEntry& entry = find(name, store::dtype_of<T>());
+    return store::map_array<T>(path_of(entry), entry);
+  }
+
   std::string bytes(const std::string& name) {
     const ArrayEntry& entry = find(name, Dtype::kU8);
     store::MappedArrayFile file(path_of(entry), entry);
@@ -492,13 +503,13 @@ void read_interactions(const Counts& counts, ArrayReader& arrays, Dataset& d) {
   for (const char* name : {"interactions.weights", "interactions.timestamps", "interactions.events",
                            "interactions.sessions", "interactions.positions"})
     arrays.expect_count_or_empty(name, counts.interactions, events);
-  x.indptr = arrays.get<std::int64_t>("interactions.indptr");
-  x.items = arrays.get<std::int32_t>("interactions.items");
-  x.weights = arrays.get<float>("interactions.weights");
-  x.timestamps = arrays.get<std::int64_t>("interactions.timestamps");
-  x.events = arrays.get<std::int16_t>("interactions.events");
-  x.sessions = arrays.get<std::int32_t>("interactions.sessions");
-  x.positions = arrays.get<std::int32_t>("interactions.positions");
+  x.indptr = arrays.mapped<std::int64_t>("interactions.indptr");
+  x.items = arrays.mapped<std::int32_t>("interactions.items");
+  x.weights = arrays.mapped<float>("interactions.weights");
+  x.timestamps = arrays.mapped<std::int64_t>("interactions.timestamps");
+  x.events = arrays.mapped<std::int16_t>("interactions.events");
+  x.sessions = arrays.mapped<std::int32_t>("interactions.sessions");
+  x.positions = arrays.mapped<std::int32_t>("interactions.positions");
 }
 
 }  // namespace

@@ -199,6 +199,14 @@ MappedArrayFile::~MappedArrayFile() {
   if (map_ != nullptr) ::munmap(const_cast<unsigned char*>(map_), map_size_);
 }
 
+void MappedArrayFile::verify() const {
+  const uLong crc = crc32_z(0, map_ + kHeaderSize, payload_bytes_);
+  if (static_cast<std::uint32_t>(crc) != header_crc_)
+    throw InputError(path_, 0, entry_.name,
+                     "checksum mismatch: the payload has crc32 " + hex32(static_cast<std::uint32_t>(crc)) +
+                         ", the header says " + hex32(header_crc_) + " (the file is corrupt)");
+}
+
 void MappedArrayFile::copy_verified(void* out) const {
   // Checksum and copy in cache-sized chunks, so the payload is read from memory once.
   constexpr std::size_t kChunk = std::size_t{1} << 16;

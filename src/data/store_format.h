@@ -5,9 +5,12 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/buffer.h"
 
 namespace segue::store {
 
@@ -73,6 +76,10 @@ class MappedArrayFile {
   // Copies the payload (count * element size bytes) into `out` while computing
   // its crc32; throws InputError on a checksum mismatch.
   void copy_verified(void* out) const;
+  // Checks the payload's crc32 in place (InputError on a mismatch).
+  void verify() const;
+  // The payload in the mapping, 64-byte aligned; valid while this object lives.
+  const void* payload() const { return map_ + kHeaderSize; }
 
  private:
   std::string path_;
@@ -90,6 +97,21 @@ std::vector<T> read_array(const std::string& path, const ArrayEntry& entry) {
   std::vector<T> out(static_cast<std::size_t>(file.count()));
   file.copy_verified(out.data());
   return out;
+}
+
+// The same array verified and left in the mapping: the Buffer borrows the
+// mapped pages (shared with the page cache and with every other process that
+// maps the file) and keeps the mapping alive while it, or a move of it, lives.
+// Store writers never change a file in place (a new store is renamed over the
+// old one), so the mapping of a loaded store cannot change under it.
+template <class T>
+Buffer<T> map_array(const std::string& path, const ArrayEntry& entry) {
+  auto file = std::make_shared<const MappedArrayFile>(path, entry);
+  file->verify();
+  if (file->count() == 0) return {};
+  const auto* data = static_cast<const T*>(file->payload());
+  const auto n = static_cast<std::size_t>(file->count());
+  return Buffer<T>::borrow(data, n, std::move(file));
 }
 
 }  // namespace segue::store

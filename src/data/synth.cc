@@ -277,7 +277,7 @@ SynthProfile measure_source(const Dataset& source, const SynthOptions& options) 
 
   // Weights: the raw event weights (what `segue split` writes), a strided
   // sample of at most 1M, unless they are all 1 (or absent).
-  const std::vector<float>& raw = source.interactions.weights;
+  const Buffer<float>& raw = source.interactions.weights;
   if (std::any_of(raw.begin(), raw.end(), [](float v) { return v != 1.0f; })) {
     const std::size_t step = std::max<std::size_t>(1, raw.size() / (1u << 20));
     for (std::size_t k = 0; k < raw.size(); k += step)

@@ -6,11 +6,15 @@
 // storage, so a borrowed array is never written through. Copying a Buffer
 // always gives an owning one: a model that keeps a copy of its training data
 // can never outlive the borrowed arrays. Moving keeps borrowing.
+//
+// A borrow may hold a keep-alive handle (the mapping of a store file): the
+// borrowed memory then lives as long as some Buffer still borrows it.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <utility>
 #include <vector>
@@ -34,7 +38,10 @@ class Buffer {
 
   Buffer(const Buffer& other) : owned_(other.begin(), other.end()) {}
   Buffer(Buffer&& other) noexcept
-      : owned_(std::move(other.owned_)), borrowed_(other.borrowed_), borrowed_size_(other.borrowed_size_) {
+      : owned_(std::move(other.owned_)),
+        borrowed_(other.borrowed_),
+        borrowed_size_(other.borrowed_size_),
+        keep_alive_(std::move(other.keep_alive_)) {
     other.release();
   }
   Buffer& operator=(const Buffer& other) {
@@ -50,10 +57,12 @@ class Buffer {
       owned_ = std::move(other.owned_);
       borrowed_ = other.borrowed_;
       borrowed_size_ = other.borrowed_size_;
+      keep_alive_ = std::move(other.keep_alive_);
       other.release();
     }
     return *this;
   }
+  Buffer& operator=(std::initializer_list<T> init) { return *this = std::vector<T>(init); }
   Buffer& operator=(std::vector<T> elements) {
     release();
     owned_ = std::move(elements);
@@ -61,12 +70,14 @@ class Buffer {
   }
 
   // A view of [data, data + n): the caller keeps it alive and unchanged while
-  // this buffer (or one it is moved into) reads it.
-  static Buffer borrow(const T* data, size_type n) {
+  // this buffer (or one it is moved into) reads it, or hands over `keep_alive`,
+  // an owner of the memory that the buffer holds while it borrows.
+  static Buffer borrow(const T* data, size_type n, std::shared_ptr<const void> keep_alive = nullptr) {
     Buffer out;
     out.borrowed_ = data;
     out.borrowed_size_ = n;
-    if (data == nullptr) out.borrowed_size_ = 0;
+    out.keep_alive_ = std::move(keep_alive);
+    if (data == nullptr) out.release();
     return out;
   }
   bool borrowed() const { return borrowed_ != nullptr; }
@@ -127,11 +138,13 @@ class Buffer {
   void release() {
     borrowed_ = nullptr;
     borrowed_size_ = 0;
+    keep_alive_.reset();
   }
 
   std::vector<T> owned_;
   const T* borrowed_ = nullptr;
   size_type borrowed_size_ = 0;
+  std::shared_ptr<const void> keep_alive_;
 };
 
 }  // namespace segue
