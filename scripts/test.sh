@@ -16,8 +16,8 @@ cmake -S . -B "$torch_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGUE_TORCH=O
 cmake --build "$torch_build" --target segue_torch_tests
 "$torch_build/segue_torch_tests" --gtest_brief=1
 # ThreadSanitizer: every registered model asked from 8 threads at once, nested
-# models' scratch, partial fit, and the service under concurrent requests and
-# hot reloads (tests/tsan.supp: the Hogwild SGD fits of bpr and hybrid race on
+# models' scratch, partial fit, the service under concurrent requests and
+# hot reloads, the parallel MPD slice import (tests/tsan.supp: the Hogwild SGD fits of bpr and hybrid race on
 # purpose; OpenBLAS and cpp-httplib are not instrumented).
 tsan_build=${SEGUE_TSAN_TEST_BUILD:-build-test-tsan}
 cmake -S . -B "$tsan_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1" \

@@ -476,6 +476,78 @@ TEST(ImportMpd, SkipModeSyntaxErrorEndsOnlyThatFile) {
   EXPECT_EQ(log.skipped(), 1u);
 }
 
+// ---- the parallel import (a directory of slices read by several threads) ----
+
+Dataset import_threads(const std::string& path, int threads, IssueLog& log) {
+  ImportOptions options;
+  options.threads = threads;
+  return import_mpd(path, options, log);
+}
+
+// Slices that exercise every ordering rule of the replay: a pid of an earlier slice (the dropped playlist is the
+// first in its file to name t:new, with a different name than the later one that is kept), a pid repeated inside a
+// file after the earlier slice's, a duplicate position, a track without uri, a syntax error, an empty file, a .gz.
+void write_tricky_slices(TempDir& dir) {
+  dir.write("mpd.slice.0-999.json", slice(
+      "{\"pid\": 1, \"tracks\": [{\"track_uri\": \"t:a\", \"track_name\": \"A\"}, {\"track_uri\": \"t:b\"}]},\n"
+      "{\"pid\": 2, \"tracks\": [{\"track_uri\": \"t:b\", \"track_name\": \"B\"}]}"));
+  dir.write("mpd.slice.1000-1999.json", slice(
+      "{\"pid\": 2, \"tracks\": [{\"track_uri\": \"t:new\", \"track_name\": \"dropped name\"}, "
+      "{\"track_uri\": \"t:x\", \"pos\": 0}, {\"track_uri\": \"t:y\", \"pos\": 0}]},\n"
+      "{\"pid\": 3, \"tracks\": [{\"track_uri\": \"t:c\"}, {\"track_name\": \"no uri\"}, {\"track_uri\": \"t:new\", "
+      "\"track_name\": \"kept name\"}]},\n"
+      "{\"pid\": 2, \"tracks\": [{\"track_uri\": \"t:z\"}]},\n"
+      "{\"pid\": 4, \"tracks\": [{\"track_uri\": \"t:p\", \"pos\": 1}, {\"track_uri\": \"t:q\", \"pos\": 1}]}"));
+  dir.write("mpd.slice.2000-2999.json", slice("{\"pid\": 5, \"tracks\": [{\"track_uri\": \"t:a\"}]},\n{\"pid\": 6 \"tracks\": []}"));
+  dir.write("mpd.slice.3000-3999.json", "  \n");
+  write_gzip(dir.file("mpd.slice.4000-4999.json.gz"),
+             slice("{\"pid\": 7, \"tracks\": [{\"track_uri\": \"t:new\"}, {\"track_uri\": \"t:d\"}]},\n"
+                   "{\"pid\": 1, \"tracks\": [{\"track_uri\": \"t:e\"}]}"));
+  for (int k = 5; k < 12; ++k)  // more slices than threads, so recordings wait for their turn
+    dir.write("mpd.slice." + std::to_string(k * 1000) + "-" + std::to_string(k * 1000 + 999) + ".json",
+              slice("{\"pid\": " + std::to_string(100 + k) + ", \"tracks\": [{\"track_uri\": \"t:" +
+                    std::to_string(k % 3) + "\"}, {\"track_uri\": \"t:a\"}]}"));
+}
+
+TEST(ImportMpdParallel, SkipModeGivesTheSameDatasetAndIssuesAsOneThread) {
+  TempDir dir;
+  write_tricky_slices(dir);
+  IssueLog one(OnError::kSkip);
+  const Dataset sequential = import_threads(dir.path().string(), 1, one);
+  // The fixture must really drop what it means to drop.
+  EXPECT_EQ(names(sequential.users), (std::vector<std::string>{"1", "2", "3", "4", "5", "7", "105", "106", "107",
+                                                                "108", "109", "110", "111"}));
+  EXPECT_EQ(sequential.item_attributes.string_value("name", sequential.items.find("t:new")), "kept name");
+  ASSERT_EQ(one.skipped(), 7u);
+  for (int threads : {2, 3, 8}) {
+    IssueLog many(OnError::kSkip);
+    const Dataset parallel = import_threads(dir.path().string(), threads, many);
+    SCOPED_TRACE(threads);
+    expect_same_dataset(sequential, parallel);
+    EXPECT_EQ(names(sequential.items), names(parallel.items));
+    EXPECT_EQ(many.skipped(), one.skipped());
+    EXPECT_EQ(many.first_messages(), one.first_messages());
+  }
+}
+
+TEST(ImportMpdParallel, FailModeStopsAtTheSameFirstProblem) {
+  TempDir dir;
+  write_tricky_slices(dir);
+  auto first_error = [&](int threads) {
+    IssueLog log(OnError::kFail);
+    try {
+      import_threads(dir.path().string(), threads, log);
+    } catch (const InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  const std::string sequential = first_error(1);
+  EXPECT_NE(sequential.find("mpd.slice.1000-1999.json:3: field 'playlists[0].pid'"), std::string::npos) << sequential;
+  EXPECT_NE(sequential.find("already in"), std::string::npos) << sequential;
+  for (int threads : {2, 4}) EXPECT_EQ(first_error(threads), sequential) << threads << " threads";
+}
+
 // ---- CSV conversion errors ----
 
 TEST(ImportMpd, CsvTrackRowWithUnknownPidNamesTheLine) {
@@ -552,6 +624,8 @@ TEST(ImportMpdRealData, JsonSampleMatchesTheCsvConversion) {
   EXPECT_EQ(csv.n_items(), 144028);
   const Dataset json = import(root + "/json-sample");
   ASSERT_GT(json.n_users(), 0);
+  IssueLog log;
+  expect_same_dataset(json, import_threads(root + "/json-sample", 1, log));  // `import` read it with all cores
   for (std::int32_t u = 0; u < json.n_users(); ++u) {
     const std::int32_t c = csv.users.find(json.users.name(u));
     ASSERT_NE(c, IdMap::kMissing) << json.users.name(u);

@@ -25,6 +25,7 @@ struct ImportArgs {
   int kcore_users = 0;
   int kcore_items = 0;
   float min_weight = 0;
+  int threads = 0;
   CsvColumns columns;
 };
 
@@ -33,6 +34,7 @@ void run_import(const ImportArgs& args) {
   ImportOptions options;
   options.signal = args.signal.empty() ? SignalTable::defaults() : SignalTable::parse(args.signal);
   options.columns = args.columns;
+  options.threads = args.threads;
   if (args.delimiter == "tab" || args.delimiter == "\\t") {
     options.delimiter = '\t';
   } else if (args.delimiter.size() == 1) {
@@ -92,6 +94,9 @@ void add_import_command(CLI::App& app) {
   cmd->add_option("--context-col", args->columns.context,
                   "csv: context column to keep, repeatable; NAME is categorical, NAME:num numeric");
   cmd->add_option("--delimiter", args->delimiter, "csv: field delimiter (default: tab if the header has one, else ',')");
+  cmd->add_option("--threads", args->threads,
+                  "mpd: slices read in parallel (0 = all cores, 1 = one at a time); the store is the same")
+      ->capture_default_str();
   cmd->callback([args] { run_import(*args); });
 }
 

@@ -11,6 +11,7 @@
 #include "data/importer.h"
 #include "data/mpd_csv.h"
 #include "data/mpd_json.h"
+#include "data/mpd_recording.h"
 #include "data/mpd_writer.h"
 
 namespace segue {
@@ -78,9 +79,18 @@ void read_directory(const std::string& dir, const ImportOptions& options, MpdWri
   }
   const std::vector<Slice> slices = list_slices(dir);
   if (slices.empty()) throw InputError(dir, 0, "", std::string("no MPD input in this directory: ") + kExpected);
+  auto done = [&](std::size_t k) {
+    if (options.progress) options.progress(static_cast<double>(k) / static_cast<double>(slices.size()));
+  };
+  if (options.threads != 1 && slices.size() > 1) {
+    std::vector<std::string> paths;
+    for (const Slice& slice : slices) paths.push_back(slice.path);
+    read_mpd_slices_parallel(paths, options.threads, writer, issues, done);
+    return;
+  }
   for (std::size_t i = 0; i < slices.size(); ++i) {
     read_mpd_slice(slices[i].path, writer, issues);
-    if (options.progress) options.progress(static_cast<double>(i + 1) / static_cast<double>(slices.size()));
+    done(i + 1);
   }
 }
 

@@ -34,6 +34,9 @@ struct ImportOptions {
   char delimiter = 0;  // 0 = auto (tab if the header has one)
   // Called now and then with the share of input consumed (0..1), for progress bars.
   std::function<void(double)> progress;
+  // Threads for inputs read in parallel (a directory of MPD JSON slices); <= 0 = all cores.
+  // The dataset does not depend on it.
+  int threads = 0;
 };
 
 // Each throws InputError (file, line, field) on bad input unless `issues` is in

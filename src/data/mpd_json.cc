@@ -165,9 +165,8 @@ struct TrackBuffer {
 
 class SliceHandler {
  public:
-  SliceHandler(const std::string& path, std::string_view text, const char* const* cursor, MpdWriter& writer,
-               IssueLog& issues)
-      : path_(path), text_(text), cursor_(cursor), writer_(writer), issues_(issues) {}
+  SliceHandler(const std::string& path, std::string_view text, const char* const* cursor, MpdSink& sink)
+      : path_(path), text_(text), cursor_(cursor), sink_(sink) {}
 
   // nlohmann's SAX interface; returning false stops the parse (the rest of the file).
   bool null() { return scalar(make(Scalar::kNull, 1)); }
@@ -224,7 +223,7 @@ class SliceHandler {
     return line_of_offset(text_, std::min(offset, text_.size() - 1));
   }
   void report(std::size_t offset, std::string field, std::string what) {
-    issues_.report(InputError(path_, line_at(offset), std::move(field), std::move(what)));
+    sink_.report(InputError(path_, line_at(offset), std::move(field), std::move(what)));
   }
   // Reports a file-level problem and stops reading this file.
   bool stop(std::size_t offset, std::string field, std::string what) {
@@ -277,8 +276,7 @@ class SliceHandler {
   const std::string& path_;
   std::string_view text_;
   const char* const* cursor_;
-  MpdWriter& writer_;
-  IssueLog& issues_;
+  MpdSink& sink_;
 
   Where where_ = Where::kTop;
   std::size_t skip_depth_ = 0;  // > 0: inside a value being ignored
@@ -618,9 +616,9 @@ void SliceHandler::finish_playlist() {
   if (playlist_bad_) return;
   if (!pid_) return playlist_error(playlist_begin_, "pid", "missing: every playlist needs a pid");
   if (!has_tracks_) return playlist_error(playlist_begin_, "tracks", "missing: every playlist needs a tracks array");
-  if (auto other = writer_.claim_pid(*pid_, path_)) {
-    const std::string where = *other == path_ ? "earlier in this file" : "already in " + *other;
-    return playlist_error(pid_offset_, "pid", "duplicate pid " + std::to_string(*pid_) + " (" + where + ")");
+  if (!sink_.claim_pid(*pid_, path_, line_at(pid_offset_), playlist_path("pid"))) {
+    playlist_bad_ = true;  // the sink reported the duplicate
+    return;
   }
   emit_playlist();
 }
@@ -635,7 +633,7 @@ void SliceHandler::emit_playlist() {
   fields.description = view(description_);
   fields.numbers = numbers_;
   fields.time = time_;
-  const std::int32_t user = writer_.add_playlist(fields);
+  const std::int32_t user = sink_.add_playlist(fields);
 
   MpdTrackFields track;
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
@@ -653,27 +651,33 @@ void SliceHandler::emit_playlist() {
     track.artist_uri = view(t.artist_uri);
     track.album_uri = view(t.album_uri);
     track.duration_ms = t.duration_ms;
-    writer_.add_entry(user, writer_.add_track(track), static_cast<std::int32_t>(t.pos), time_);
+    sink_.add_entry(user, sink_.add_track(track), static_cast<std::int32_t>(t.pos), time_);
   }
+  sink_.end_playlist();
 }
 
 }  // namespace
 
 void read_mpd_slice(const std::string& path, MpdWriter& writer, IssueLog& issues) {
+  MpdDirectSink sink(writer, issues);
+  read_mpd_slice(path, sink);
+}
+
+void read_mpd_slice(const std::string& path, MpdSink& sink) {
   std::optional<TextSource> source;
   try {
     source.emplace(TextSource::open(path));
   } catch (const InputError& error) {
-    issues.report(error);  // a broken .gz among many slices is skippable
+    sink.report(error);  // a broken .gz among many slices is skippable
     return;
   }
   const std::string_view text = source->text();
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    issues.report(InputError(path, 1, "", "empty file: expected an MPD slice (a JSON object with a 'playlists' array)"));
+    sink.report(InputError(path, 1, "", "empty file: expected an MPD slice (a JSON object with a 'playlists' array)"));
     return;
   }
   const char* cursor = text.data();
-  SliceHandler handler(path, text, &cursor, writer, issues);
+  SliceHandler handler(path, text, &cursor, sink);
   nlohmann::json::sax_parse(TrackedIterator(text.data(), &cursor), TrackedIterator(text.data() + text.size(), &cursor),
                             &handler);
 }

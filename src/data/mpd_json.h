@@ -5,6 +5,7 @@
 #include <string>
 
 #include "data/error.h"
+#include "data/mpd_sink.h"
 #include "data/mpd_writer.h"
 
 namespace segue {
@@ -15,5 +16,7 @@ namespace segue {
 // skip mode a bad playlist or track is reported and left out, and a syntax error
 // is reported and ends the file (the playlists before it are kept).
 void read_mpd_slice(const std::string& path, MpdWriter& writer, IssueLog& issues);
+// The same into any sink (a SliceRecording for the parallel import).
+void read_mpd_slice(const std::string& path, MpdSink& sink);
 
 }  // namespace segue
