@@ -218,9 +218,18 @@ class SliceHandler {
     v.offset = at >= back ? at - back : 0;
     return v;
   }
+  // Every playlist's pid line is handed to the sink, so lines are counted on
+  // from the last one asked for (offsets mostly grow): linear in the file, not
+  // quadratic.
   std::size_t line_at(std::size_t offset) const {
     if (text_.empty()) return 1;
-    return line_of_offset(text_, std::min(offset, text_.size() - 1));
+    offset = std::min(offset, text_.size() - 1);
+    if (offset < counted_offset_) return line_of_offset(text_, offset);
+    counted_line_ += static_cast<std::size_t>(
+        std::count(text_.begin() + static_cast<std::ptrdiff_t>(counted_offset_),
+                   text_.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    counted_offset_ = offset;
+    return counted_line_;
   }
   void report(std::size_t offset, std::string field, std::string what) {
     sink_.report(InputError(path_, line_at(offset), std::move(field), std::move(what)));
@@ -277,6 +286,8 @@ class SliceHandler {
   std::string_view text_;
   const char* const* cursor_;
   MpdSink& sink_;
+  mutable std::size_t counted_offset_ = 0;  // line_at: text_[0, counted_offset_) holds counted_line_ - 1 newlines
+  mutable std::size_t counted_line_ = 1;
 
   Where where_ = Where::kTop;
   std::size_t skip_depth_ = 0;  // > 0: inside a value being ignored
