@@ -5,7 +5,8 @@
 # ials: NDCG@10 within 1e-4 (in practice the same factors: each rank's solves read the same gathered
 # factors); itemknn and userknn (similarity rows computed in blocks across the ranks, then gathered) and ease
 # (fitted whole on every rank), users ranked in blocks: identical JSON metrics and CIs; bpr (data-parallel
-# epochs, item changes summed 8 times an epoch): NDCG@10 within 0.01 of one process (its seed-to-seed spread). A rank that fails ends
+# epochs, item changes summed 8 times an epoch) and hybrid (the same, over feature embeddings and their Adagrad
+# sums): NDCG@10 within 0.01 of one process (their seed-to-seed spread). A rank that fails ends
 # the job with the error (MPI_Abort); a killed rank leaves a checkpoint that resumes to the same model.
 set -euo pipefail
 segue=$(realpath "$1")
@@ -46,6 +47,20 @@ for a, b in zip(one["results"], two["results"]):
                 assert a.get(key) == b.get(key), (a["model"], key, a.get(key), b.get(key))
     print(f'{a["model"][:40]:40s} ndcg@10 {a["metrics"]["ndcg@10"]:.6f} (1 process) '
           f'{b["metrics"]["ndcg@10"]:.6f} (2 ranks)')
+PY
+# hybrid (item features from the store): data-parallel like bpr, within its seed-to-seed spread.
+"$segue" export "$work/store" --format items --out "$work/items.csv" >/dev/null
+hargs=(--train "$work/split/train.csv" --test "$work/split/test.csv" --items "$work/items.csv" --metrics ndcg@10
+       --threads 1 --model hybrid:epochs=10)
+"$segue" eval "${hargs[@]}" --json "$work/hybrid-one.json" >/dev/null
+$mpi "$segue" eval "${hargs[@]}" --json "$work/hybrid-two.json" >/dev/null
+/usr/bin/python3 - "$work/hybrid-one.json" "$work/hybrid-two.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p))["results"][0] for p in sys.argv[1:3])
+assert b["ranks"] == 2 and "ranks" not in a, (a, b)
+gap = abs(a["metrics"]["ndcg@10"] - b["metrics"]["ndcg@10"])
+assert gap <= 0.01, (a["metrics"], b["metrics"])  # one process, seeds 1-3 (warm items): 0.2244-0.2268
+print(f'hybrid:epochs=10 ndcg@10 {a["metrics"]["ndcg@10"]:.6f} (1 process) {b["metrics"]["ndcg@10"]:.6f} (2 ranks)')
 PY
 # train --distributed: rank 0 writes the model; it recommends as the single-process one.
 "$segue" train --train "$work/split/train.csv" --model ials:factors=32,iterations=8 --threads 1 --out "$work/one.model" >/dev/null

@@ -10,6 +10,7 @@
 #endif
 
 #include "data/error.h"
+#include "models/collective.h"
 #include "models/model_file.h"
 #include "util/rng.h"
 #include "util/thread_pool.h"
@@ -95,6 +96,8 @@ __attribute__((noinline)) std::vector<float> materialise(const FeatureRows& rows
 
 constexpr float kMaxWarpLoss = 10.0f;  // LightFM's clip of the WARP weight
 constexpr int kBprNegativeTries = 8;   // redraws while the BPR negative is a positive
+// Distributed: rounds an epoch ends with the sum of the shared rows' changes (as bpr.cc).
+constexpr std::int64_t kSyncRounds = 8;
 
 // Everything a training step reads and writes. Rows are `f` floats apart.
 struct Net {
@@ -511,6 +514,27 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   if (nnz > 0 && n_items > 0) {
     ThreadPool& pool = context.pool != nullptr ? *context.pool : default_thread_pool();
     const std::int64_t parts = pool.size();
+    // Distributed (docs/SCALE.md): data-parallel epochs, as bpr. Each rank trains on the positives of its own
+    // block of users (blocks balanced on positives), so a user's row is only stepped by its rank; the shared
+    // rows (feature embeddings, biases, their Adagrad sums, and the user feature rows when there are user
+    // features) are summed as changes from a common start kSyncRounds times an epoch; the user rows are
+    // gathered at the end. One process is the case of one block and one round.
+    Collective* ranks = is_distributed(context.collective) ? context.collective : nullptr;
+    const std::vector<std::int64_t> user_blocks =
+        ranks != nullptr ? balanced_blocks(train.indptr, ranks->size()) : std::vector<std::int64_t>{0, n_users};
+    const std::size_t mine = ranks != nullptr ? static_cast<std::size_t>(ranks->rank()) : 0;
+    const auto u0 = static_cast<std::int32_t>(user_blocks[mine]);
+    const auto u1 = static_cast<std::int32_t>(user_blocks[mine + 1]);
+    const std::int64_t k0 = train.indptr[u0];
+    const std::int64_t my_nnz = train.indptr[u1] - k0;
+    const std::int64_t rounds = ranks != nullptr ? kSyncRounds : 1;
+    std::vector<std::vector<float>*> shared{&emb, &emb_g, &bias, &bias_g};
+    if (user_features != nullptr) shared.insert(shared.end(), {&user, &user_g});
+    std::vector<std::vector<float>> at_start(shared.size());
+    if (ranks != nullptr) {
+      ranks->reset_communication_seconds();
+      set_fit_stat("ranks", ranks->size());
+    }
     std::vector<std::int32_t> owner(static_cast<std::size_t>(nnz));
     for (std::int32_t u = 0; u < n_users; ++u)
       std::fill(owner.begin() + train.indptr[u], owner.begin() + train.indptr[u + 1], u);
@@ -518,8 +542,8 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
     // groups of about nnz / parts positives; each thread runs its group's
     // positives in shuffled order, so no two threads write one user's vector
     // (shared user features, like item features, are written Hogwild).
-    std::vector<std::int64_t> shuffled(static_cast<std::size_t>(nnz)), order(static_cast<std::size_t>(nnz));
-    std::vector<std::int32_t> user_order(static_cast<std::size_t>(n_users));
+    std::vector<std::int64_t> shuffled(static_cast<std::size_t>(my_nnz)), order(static_cast<std::size_t>(my_nnz));
+    std::vector<std::int32_t> user_order(static_cast<std::size_t>(u1 - u0));
     std::vector<std::int32_t> group(static_cast<std::size_t>(n_users));
     std::vector<std::int64_t> starts(static_cast<std::size_t>(parts) + 1);
     std::vector<float> scratch(static_cast<std::size_t>(parts) * 4 * (fs + 1));
@@ -551,32 +575,54 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
     net.warp = warp_;
     for (std::int32_t epoch = 0; epoch < epochs_; ++epoch) {
       Rng rng(splitmix64_mix(seed_ ^ splitmix64_mix(static_cast<std::uint64_t>(epoch) + 0x51ED)));
-      for (std::int64_t k = 0; k < nnz; ++k) shuffled[k] = k;
-      for (std::int64_t k = nnz - 1; k > 0; --k) std::swap(shuffled[k], shuffled[rng.below(k + 1)]);
-      for (std::int32_t u = 0; u < n_users; ++u) user_order[u] = u;
-      for (std::int32_t u = n_users - 1; u > 0; --u) std::swap(user_order[u], user_order[rng.below(u + 1)]);
+      const auto my_users = static_cast<std::int64_t>(user_order.size());
+      for (std::int64_t k = 0; k < my_nnz; ++k) shuffled[k] = k0 + k;
+      for (std::int64_t k = my_nnz - 1; k > 0; --k) std::swap(shuffled[k], shuffled[rng.below(k + 1)]);
+      for (std::int32_t u = u0; u < u1; ++u) user_order[u - u0] = u;
+      for (std::int64_t u = my_users - 1; u > 0; --u) std::swap(user_order[u], user_order[rng.below(u + 1)]);
       std::int64_t seen = 0;
       for (std::int32_t u : user_order) {
-        group[u] = static_cast<std::int32_t>(std::min<std::int64_t>(parts - 1, seen * parts / nnz));
+        group[u] = static_cast<std::int32_t>(std::min<std::int64_t>(parts - 1, seen * parts / std::max<std::int64_t>(1, my_nnz)));
         seen += train.count(u);
       }
       std::fill(starts.begin(), starts.end(), 0);
-      for (std::int64_t k = 0; k < nnz; ++k) ++starts[group[owner[k]] + 1];
+      for (std::int64_t k : shuffled) ++starts[group[owner[k]] + 1];
       for (std::int64_t p = 0; p < parts; ++p) starts[p + 1] += starts[p];
       {
         std::vector<std::int64_t> next(starts.begin(), starts.end() - 1);
         for (std::int64_t k : shuffled) order[next[group[owner[k]]]++] = k;
       }
-      pool.parallel_for(0, parts, 1, [&](std::int64_t part, std::int64_t, int) {
-        train_chunk(net, owner.data(), train.indices.data(), order.data() + starts[part],
-                    starts[part + 1] - starts[part],
-                    splitmix64_mix(seed_ ^ splitmix64_mix(static_cast<std::uint64_t>(epoch) * 1000003u + static_cast<std::uint64_t>(part) + 1)),
-                    scratch.data() + static_cast<std::size_t>(part) * 4 * (fs + 1));
-      });
+      for (std::int64_t round = 0; round < rounds; ++round) {
+        if (ranks != nullptr)
+          for (std::size_t s = 0; s < shared.size(); ++s) at_start[s] = *shared[s];
+        pool.parallel_for(0, parts, 1, [&](std::int64_t part, std::int64_t, int) {
+          const std::int64_t length = starts[part + 1] - starts[part];
+          const std::int64_t begin = starts[part] + length * round / rounds;
+          const std::int64_t end = starts[part] + length * (round + 1) / rounds;
+          const std::uint64_t stream = static_cast<std::uint64_t>(epoch) * 1000003u + static_cast<std::uint64_t>(part) + 1 +
+                                       (static_cast<std::uint64_t>(mine) * 64 + static_cast<std::uint64_t>(round)) *
+                                           0x9E3779B97F4A7C15ull;
+          train_chunk(net, owner.data(), train.indices.data(), order.data() + begin, end - begin,
+                      splitmix64_mix(seed_ ^ splitmix64_mix(stream)),
+                      scratch.data() + static_cast<std::size_t>(part) * 4 * (fs + 1));
+        });
+        if (ranks != nullptr)  // shared += Σ over ranks of (this round's rows − their start)
+          for (std::size_t s = 0; s < shared.size(); ++s) {
+            std::vector<float>& rows = *shared[s];
+            const std::vector<float>& start = at_start[s];
+            for (std::size_t x = 0; x < rows.size(); ++x) rows[x] -= start[x];
+            ranks->allreduce_sum(rows.data(), static_cast<std::int64_t>(rows.size()));
+            for (std::size_t x = 0; x < rows.size(); ++x) rows[x] += start[x];
+          }
+      }
       if (!all_finite(emb) || !all_finite(bias) || !all_finite(user))
         throw UsageError("hybrid: training diverged (non-finite embeddings) at epoch " + std::to_string(epoch + 1) +
                          " of " + std::to_string(epochs_) + "; lower learning_rate");
       context.report("epoch", epoch + 1, epochs_);
+    }
+    if (ranks != nullptr) {
+      if (user_features == nullptr) ranks->allgather_rows(user.data(), user_blocks, f);
+      set_fit_stat("communication_seconds", ranks->communication_seconds());
     }
   }
 
