@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "data/dataset_builder.h"
 #include "data/importer.h"
 #include "test_util.h"
@@ -99,6 +101,36 @@ TEST(ImportCsv, BadLinesFailByDefaultAndAreCountedWhenSkipped) {
   EXPECT_EQ(d.interactions.size(), 2);
   EXPECT_EQ(d.n_users(), 2);  // skipped lines leave no orphan ids behind
   EXPECT_NE(skip.summary().find("log.csv:4"), std::string::npos);
+}
+
+TEST(ImportCsv, NumericContextBeyondFloatRangeNamesTheCell) {
+  TempDir dir;
+  // 1e39 parses as a finite double but is infinity as a float; NaN = missing is the only non-finite value kept.
+  for (const char* value : {"1e39", "-1e39", "inf"}) {
+    IssueLog issues;
+    const std::string path = dir.write("ctx.csv", std::string("user,track,ts,plays,event,session,device,hour\n"
+                                                              "alice,t1,1577880000,1,play,s1,phone,10\n"
+                                                              "bob,t2,1577880000,1,play,s2,phone,") +
+                                                      value + "\n");
+    const InputError e = testing::expect_input_error([&] { import_csv(path, all_columns(), issues); });
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.line(), 3u) << value;
+    EXPECT_EQ(e.field(), "hour") << value;
+  }
+  // The largest float is kept as it is.
+  IssueLog issues;
+  const Dataset d = import_csv(dir.write("max.csv", "user,track,ts,plays,event,session,device,hour\n"
+                                                   "alice,t1,1577880000,1,play,s1,phone,3.4e38\n"),
+                               all_columns(), issues);
+  EXPECT_FLOAT_EQ(d.interactions.context[1].values[0], 3.4e38f);
+  // The builder and the dataset refuse an infinite context value from any other path.
+  DatasetBuilder builder;
+  const int hour = builder.context_column("hour", /*categorical=*/false);
+  builder.add({.user = builder.user("u"), .item = builder.item("i")});
+  EXPECT_THROW(builder.set_context(hour, std::numeric_limits<float>::infinity()), std::invalid_argument);
+  Dataset bad = d;
+  bad.interactions.context[1].values[0] = -std::numeric_limits<float>::infinity();
+  EXPECT_THROW(bad.validate(), std::invalid_argument);
 }
 
 TEST(ImportCsv, MissingColumnNamesTheOption) {

@@ -117,6 +117,13 @@ TEST(ImportEvents, BadContextNamesTheRow) {
   const InputError error = expect_input_error([&] { import_events(path, ImportOptions{}, issues); });
   EXPECT_EQ(error.field(), "context");
   EXPECT_NE(error.reason().find("sequence 2"), std::string::npos) << error.what();
+  // A number beyond float range would be stored as infinity.
+  TempDir other;
+  const std::string huge = write_store(
+      other, {event("u", "i", "play", 1, 0, "", R"({"hour":3})"), event("u", "j", "play", 1, 0, "", R"({"hour":1e39})")});
+  const InputError range = expect_input_error([&] { import_events(huge, ImportOptions{}, issues); });
+  EXPECT_EQ(range.field(), "context");
+  EXPECT_NE(range.reason().find("out of float range"), std::string::npos) << range.what();
 }
 
 TEST(ImportEvents, MissingOrForeignFileIsAnInputErrorAndCreatesNothing) {

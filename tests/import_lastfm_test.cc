@@ -38,8 +38,14 @@ TEST(ImportLastfm, ReadsPlaysNamesFriendsAndTags) {
   ASSERT_EQ(tags.indptr[morcheeba + 1] - tags.indptr[morcheeba], 1);
   EXPECT_EQ(tags.vocab.name(tags.tokens[tags.indptr[morcheeba]]), "trip-hop");
   EXPECT_FLOAT_EQ(tags.counts[tags.indptr[morcheeba]], 2.0f);  // two users gave it
-  ASSERT_EQ(issues.notes().size(), 1u);  // artist 999 is in no other file
-  EXPECT_NE(issues.notes()[0].find("left out 1 tag"), std::string::npos);
+  // User 9 is kept without events, with the friendship, and the import says so.
+  const std::int32_t nine = d.users.find("9");
+  ASSERT_NE(nine, IdMap::kMissing);
+  EXPECT_EQ(d.interactions.count(nine), 0);
+  EXPECT_EQ(d.friends.indptr[nine + 1] - d.friends.indptr[nine], 1);
+  ASSERT_EQ(issues.notes().size(), 2u);
+  EXPECT_NE(issues.notes()[0].find("1 users appear only in"), std::string::npos) << issues.notes()[0];
+  EXPECT_NE(issues.notes()[1].find("left out 1 tag"), std::string::npos);  // artist 999 is in no other file
 }
 
 TEST(ImportLastfm, FriendsFileWithHeaderGivesTheSameGraph) {

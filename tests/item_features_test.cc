@@ -239,6 +239,14 @@ TEST(ItemFeatures, BadInputNamesFileLineAndColumn) {
       [&] { build_item_features(dir.write("year.csv", "item_id,year\na,19x4\n"), items); });
   EXPECT_EQ(e.line(), 2u);
   EXPECT_EQ(e.field(), "year");
+  // Far outside an integer's range: rejected before any conversion (converting 1e300 to long is undefined).
+  for (const char* huge : {"1e300", "-1e300", "9.3e18", "1e4"}) {
+    e = testing::expect_input_error([&] {
+      build_item_features(dir.write("huge.csv", std::string("item_id,year\na,1994\nb,") + huge + "\n"), items);
+    });
+    EXPECT_EQ(e.line(), 3u) << huge;
+    EXPECT_EQ(e.field(), "year") << huge;
+  }
   e = testing::expect_input_error(
       [&] { build_item_features(dir.write("width.csv", "item_id,energy\na,1,2\n"), items); });
   EXPECT_EQ(e.line(), 2u);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -268,6 +269,44 @@ TEST(ModelFileMmap_Damage, TruncatedCorruptAndMalformedFilesNameFileAndSection) 
   EXPECT_EQ(segue::testing::expect_input_error([&] { in.get<float>("nope", 1); }).field(), "nope");
   EXPECT_EQ(segue::testing::expect_input_error([&] { in.get_scalar<std::int32_t>("ints"); }).field(), "ints");
   EXPECT_EQ(segue::testing::expect_input_error([&] { in.nested("s"); }).file(), good + "[s]");
+}
+
+TEST(ModelFileMmap_Damage, ASectionNameTwiceIsRefusedOnWriteAndOnRead) {
+  TempDir dir;
+  ModelWriter twice(dir.file("twice.segue"));
+  twice.put("ints", std::vector<std::int32_t>{1});
+  EXPECT_THROW(twice.put("ints", std::vector<std::int32_t>{2}), std::logic_error);
+  // A good file with its one-letter section "u" renamed "s" (crc fixed): the reader must not let the second
+  // "s" shadow the first.
+  const std::string good = write_sample(dir.file("good.segue"), kModelFileVersion);
+  std::string bytes = segue::testing::read_file(good);
+  const RawSection u = raw_section(raw_sections(bytes), "u");
+  ASSERT_EQ(u.name.size(), 1u);
+  bytes.replace(u.record_at + 4, 1, "s");  // "u" becomes a second "s"
+  fix_crc(bytes);
+  const std::string path = dir.write("dup.segue", bytes);
+  const InputError e = segue::testing::expect_input_error([&] { ModelReader in(path); });
+  EXPECT_EQ(e.file(), path);
+  EXPECT_EQ(e.field(), "s");
+  EXPECT_NE(std::string(e.what()).find("twice"), std::string::npos) << e.what();
+}
+
+TEST(ModelFileMmap_Damage, ANonFiniteHistoryValueIsRefusedOnLoad) {
+  const FeedbackMatrix train = random_feedback(20, 30, 0.2, 5);
+  TempDir dir;
+  const std::string good = dir.file("pop.segue");
+  fitted("pop", train)->save(good);
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(), -1.0f}) {
+    std::string bytes = segue::testing::read_file(good);
+    const RawSection values = raw_section(raw_sections(bytes), "recommender.history.values");
+    ASSERT_GT(values.data_bytes, 8u);
+    std::memcpy(bytes.data() + values.data_at + 4, &bad, 4);  // the second entry
+    fix_crc(bytes);
+    const std::string path = dir.write("bad.segue", bytes);
+    const InputError e = segue::testing::expect_input_error([&] { Recommender::load(path); });
+    EXPECT_EQ(e.field(), "recommender.history.values") << bad;
+    EXPECT_NE(std::string(e.what()).find("entry 1"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ModelFileMmap_Models, EaseAndItemKnnFromVersion1AndVersion2FilesScoreTheSame) {

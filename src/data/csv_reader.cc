@@ -99,7 +99,7 @@ bool CsvReader::parse_record() {
     if (quotes_ && pos_ < n && data[pos_] == '"') {
       // Quoted field: copy unescaped bytes into scratch_.
       const std::size_t open_line = cursor_line_;
-      const auto scratch_begin = static_cast<std::uint32_t>(scratch_.size());
+      const std::size_t scratch_begin = scratch_.size();
       ++pos_;
       while (true) {
         const void* hit = pos_ < n ? std::memchr(data + pos_, '"', n - pos_) : nullptr;
@@ -116,7 +116,7 @@ bool CsvReader::parse_record() {
         }
         break;
       }
-      fields_.push_back({scratch_begin, static_cast<std::uint32_t>(scratch_.size() - scratch_begin), true});
+      fields_.push_back({scratch_begin, scratch_.size() - scratch_begin, true});
       // After the closing quote: delimiter, end of line, or junk (kept literally, as most readers do).
       while (pos_ < n && data[pos_] != delimiter && data[pos_] != '\n' && data[pos_] != '\r') {
         scratch_.push_back(data[pos_]);
@@ -127,7 +127,7 @@ bool CsvReader::parse_record() {
       while (pos_ < n && data[pos_] != delimiter && data[pos_] != '\n') ++pos_;
       std::size_t end = pos_;
       if ((pos_ == n || data[pos_] == '\n') && end > start && data[end - 1] == '\r') --end;
-      fields_.push_back({static_cast<std::uint32_t>(start - (base_ - data)), static_cast<std::uint32_t>(end - start), false});
+      fields_.push_back({start - static_cast<std::size_t>(base_ - data), end - start, false});
     }
     if (pos_ >= n) return true;
     if (data[pos_] == delimiter) {

@@ -55,8 +55,8 @@ class CsvReader {
 
  private:
   struct Span {
-    std::uint32_t begin;
-    std::uint32_t size;
+    std::size_t begin;  // 64-bit: a record may be longer than 4 GiB (a 32-bit offset would wrap silently)
+    std::size_t size;
     bool scratch;  // unescaped copy lives in scratch_
   };
   bool parse_record();

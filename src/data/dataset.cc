@@ -1,5 +1,6 @@
 #include "data/dataset.h"
 
+#include <cmath>
 #include <span>
 #include <stdexcept>
 
@@ -61,6 +62,9 @@ void Interactions::validate() const {
       for (std::int32_t code : column.codes)
         if (code < -1 || code >= column.vocab.size())
           check(false, "context column '" + column.name + "': code out of range");
+    if (!column.categorical)
+      for (float value : column.values)
+        if (std::isinf(value)) check(false, "context column '" + column.name + "': infinite value");
   }
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
 namespace segue {
 namespace {
@@ -98,6 +99,8 @@ void DatasetBuilder::set_context(int column, std::string_view category) {
 
 void DatasetBuilder::set_context(int column, float value) {
   ContextColumn& c = context_[column];
+  if (std::isinf(value))  // importers check their text first; this guards the stored dataset
+    throw std::invalid_argument("context column '" + c.name + "': infinite value (NaN = missing is the only non-finite)");
   if (!c.values.empty()) c.values.back() = value;
 }
 

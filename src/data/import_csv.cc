@@ -2,6 +2,7 @@
 // (--user-col, --item-col, --time-col, ...). The hot path of `segue import`.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "data/csv_reader.h"
 #include "data/dataset_builder.h"
@@ -75,6 +76,9 @@ void parse_event(const CsvReader& reader, const ColumnIndex& c, DatasetBuilder& 
     double value = std::nan("");
     if (!text.empty() && !parse_double(text, value))
       throw reader.error(c.context[k], "expected a number (or an empty field), got '" + std::string(text) + "'");
+    // A finite double beyond float range (1e39) would be stored as infinity.
+    if (std::fabs(value) > std::numeric_limits<float>::max())
+      throw reader.error(c.context[k], "number out of float range: '" + std::string(text) + "'");
     out.numbers[k] = static_cast<float>(value);
   }
   if (c.session >= 0) {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <limits>
 #include <unordered_map>
 
 #include "data/dataset_builder.h"
@@ -31,6 +32,8 @@ class ContextColumns {
     for (const auto& [key, value] : object.items()) {
       if (value.is_null()) continue;
       Field field{key, value.is_number(), value.is_number() ? value.get<double>() : 0.0, ""};
+      if (field.numeric && !(std::fabs(field.number) <= std::numeric_limits<float>::max()))
+        throw error(event, "context", "'" + key + "' is out of float range: " + value.dump());
       if (!field.numeric) field.category = value.is_string() ? value.get<std::string>() : value.dump();
       const auto known = kinds_.find(key);
       if (known != kinds_.end() && known->second != field.numeric)

@@ -74,7 +74,10 @@ void read_artists(const std::string& path, DatasetBuilder& builder, IssueLog& is
   });
 }
 
+// Users found only here (no plays) are kept, as users without events: a listener whose friends listen is the
+// cold start a social model can serve (docs/DATA.md). The import says how many there were.
 void read_friends(const std::string& path, DatasetBuilder& builder, IssueLog& issues) {
+  const std::int32_t listeners = builder.users().size();
   // The original file has a "userID friendID" header; some copies lost it.
   CsvReader probe(path, tsv(false));
   const bool has_header = probe.next() && probe.size() >= 1 && probe.field(0) == "userID";
@@ -88,6 +91,9 @@ void read_friends(const std::string& path, DatasetBuilder& builder, IssueLog& is
     const std::string_view b = reader.id(other);
     builder.add_friend(builder.user(a), builder.user(b));
   });
+  if (const std::int32_t only_friends = builder.users().size() - listeners; only_friends > 0)
+    issues.note(std::to_string(only_friends) + " users appear only in " + path +
+                " (no plays): kept as users without events, with their friendships");
 }
 
 void read_tags(const std::string& tags_path, const std::string& assignments_path, DatasetBuilder& builder,

@@ -65,7 +65,8 @@ int parse_year(const CsvReader& csv, int column, std::string_view text) {
   double value = 0;
   long year = -1;
   if (parse_double(text, value)) {
-    year = static_cast<long>(std::floor(value));
+    // Range first: converting a double outside long's range (1e300) is undefined behaviour.
+    if (value >= 0 && value < 10000) year = static_cast<long>(std::floor(value));
   } else if (text.size() >= 5 && text[4] == '-' &&
              std::all_of(text.begin(), text.begin() + 4, [](char c) { return c >= '0' && c <= '9'; })) {
     year = std::stol(std::string(text.substr(0, 4)));  // an ISO date: 1994-05-01

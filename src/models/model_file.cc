@@ -128,6 +128,7 @@ ModelWriter::ModelWriter(ModelWriter&& other) noexcept
       crc_(other.crc_),
       payload_bytes_(other.payload_bytes_),
       sections_(other.sections_),
+      names_(std::move(other.names_)),
       committed_(std::exchange(other.committed_, true)) {}
 
 ModelWriter::~ModelWriter() {
@@ -153,6 +154,8 @@ void ModelWriter::write(const void* data, std::size_t bytes) {
 void ModelWriter::put_raw(std::string_view name, ModelDType type, std::uint64_t count, const void* data,
                           std::size_t bytes) {
   if (committed_) throw std::logic_error("ModelWriter: put after commit");
+  if (!names_.emplace(name).second)
+    throw std::logic_error("ModelWriter: section '" + std::string(name) + "' written twice");
   const auto name_length = static_cast<std::uint32_t>(name.size());
   const auto code = static_cast<std::uint32_t>(type);
   write(&name_length, sizeof name_length);
@@ -307,7 +310,9 @@ void ModelReader::parse() {
     if (count > (bytes_.size() - at) / size) throw InputError(path_, 0, name, "section runs past the end of the file");
     const std::size_t offset = at;
     at += count * size;
-    sections_.insert_or_assign(std::move(name), Section{type, count, offset});
+    // Two sections of one name: the first would be silently shadowed.
+    if (!sections_.try_emplace(name, Section{type, count, offset}).second)
+      throw InputError(path_, 0, name, "the section appears twice in the model file (the file is corrupt)");
   }
   if (at != bytes_.size()) throw InputError(path_, 0, "", "malformed model file: bytes after the last section");
 }

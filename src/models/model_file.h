@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -94,6 +95,7 @@ class ModelWriter {
   std::uint32_t crc_ = 0;
   std::uint64_t payload_bytes_ = 0;
   std::uint32_t sections_ = 0;
+  std::set<std::string, std::less<>> names_;  // written so far: a name twice is a bug in the saving model
   bool committed_ = false;
 };
 

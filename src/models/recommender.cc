@@ -312,6 +312,11 @@ std::unique_ptr<Recommender> Recommender::load(const ModelReader& in) {
   } catch (const std::invalid_argument& error) {
     in.fail("recommender.history", error.what());
   }
+  // A history holds positives (fit keeps only values > 0); a NaN or infinity would reach the scores.
+  for (std::size_t k = 0; k < history.values.size(); ++k)
+    if (!(history.values[k] > 0) || !std::isfinite(history.values[k]))
+      in.fail("recommender.history.values", "entry " + std::to_string(k) + " is " +
+                                                std::to_string(history.values[k]) + ": expected a finite value > 0");
   model->fit_seconds_ = in.get_scalar<double>("recommender.fit_seconds");
   model->user_ids_ = load_ids(in, "recommender.user_ids", history.n_rows);
   model->item_ids_ = load_ids(in, "recommender.item_ids", history.n_cols);
