@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
+bash tests/layering.sh  # lower layers never include higher ones (seconds)
 build=${SEGUE_TEST_BUILD:-build-test}
 # ccache hits across checkouts in different folders (CI clones afresh).
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1

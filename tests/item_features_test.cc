@@ -11,7 +11,7 @@
 #include "data/error.h"
 #include "data/export_items.h"
 #include "features/feature_matrix.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "test_util.h"
 
 namespace segue {

@@ -12,7 +12,7 @@
 #include "data/error.h"
 #include "models/graph/rp3beta.h"
 #include "models/linear/ease.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/registry.h"
 #include "test_util.h"
 #include "util/thread_pool.h"

@@ -18,7 +18,7 @@
 #include "data/error.h"
 #include "features/feature_matrix.h"
 #include "models/linear/ease.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/registry.h"
 #include "test_util.h"
 

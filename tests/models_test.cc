@@ -13,7 +13,7 @@
 #include "data/error.h"
 #include "models/baseline/popularity.h"
 #include "models/feedback.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/recommender.h"
 #include "models/registry.h"
 #include "models/top_k.h"

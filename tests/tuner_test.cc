@@ -9,7 +9,7 @@
 
 #include "data/dataset_builder.h"
 #include "data/error.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/recommender.h"
 #include "models/registry.h"
 

@@ -5,7 +5,7 @@
 
 #include "audio/spectrum.h"
 #include "data/error.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 
 namespace segue::audio {
 namespace {

@@ -74,7 +74,7 @@ class LogMel {
 // is kept only when it is the only one (padded with the floor value).
 torch::Tensor log_mel_chunks(std::span<const float> log_mel, const AudioCnnConfig& config);
 
-// The model file (models/model_file.h): "audio_cnn.config" (the fields above,
+// The model file (io/model_file.h): "audio_cnn.config" (the fields above,
 // in order), then each parameter and buffer as "audio_cnn.tensor.NAME" with
 // its shape in "audio_cnn.shape.NAME".
 void save_audio_cnn(const std::string& path, AudioCnn& net);

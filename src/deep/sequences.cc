@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "data/error.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 
 namespace segue {
 

@@ -9,7 +9,7 @@
 
 #include "data/error.h"
 #include "deep/fused_adam.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "util/rng.h"
 #include "util/thread_pool.h"
 

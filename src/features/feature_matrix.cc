@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "models/model_file.h"
+#include "io/model_file.h"
 
 namespace segue {
 void FeatureMatrix::validate() const {

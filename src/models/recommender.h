@@ -215,7 +215,7 @@ class Recommender {
   void partial_fit_items(std::span<const std::int32_t> items, const SparseRows& columns,
                          std::span<const std::string> new_ids = {});
 
-  // Model files (models/model_file.h). load() makes the model named in the
+  // Model files (io/model_file.h). load() makes the model named in the
   // file through the registry. InputError names the file on any defect.
   void save(const std::string& path) const;
   static std::unique_ptr<Recommender> load(const std::string& path);

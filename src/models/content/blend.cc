@@ -5,7 +5,7 @@
 #include <map>
 
 #include "data/error.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/partial_fit.h"
 #include "models/rerank/nested_model.h"
 #include "models/scratch.h"

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "data/error.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/partial_fit.h"
 #include "models/scratch.h"
 

@@ -6,7 +6,7 @@
 #include "data/error.h"
 #include "features/feature_matrix.h"
 #include "models/knn/similarity.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 
 namespace segue {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "data/error.h"
 #include "features/item_features.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 
 namespace segue {
 namespace {

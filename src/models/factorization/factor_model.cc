@@ -9,7 +9,7 @@
 #include <string>
 
 #include "data/error.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/runtime.h"
 #include "models/scratch.h"
 #include "util/cholesky.h"

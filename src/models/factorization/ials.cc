@@ -12,7 +12,7 @@
 
 #include "data/error.h"
 #include "models/collective.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "util/fault.h"
 #include "util/thread_pool.h"
 #include "util/cholesky.h"

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "data/error.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "util/thread_pool.h"
 
 namespace segue {

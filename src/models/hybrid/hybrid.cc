@@ -11,7 +11,7 @@
 
 #include "data/error.h"
 #include "models/collective.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "util/rng.h"
 #include "util/thread_pool.h"
 

@@ -11,7 +11,7 @@
 
 #include "data/error.h"
 #include "models/factorization/factor_model.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/runtime.h"
 #include "util/thread_pool.h"
 

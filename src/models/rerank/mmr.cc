@@ -8,7 +8,7 @@
 #include "features/feature_matrix.h"
 #include "models/content/content.h"
 #include "models/factorization/factor_model.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/rerank/nested_model.h"
 #include "models/scratch.h"
 

@@ -1,7 +1,7 @@
 #include "models/rerank/nested_model.h"
 
 #include "data/error.h"
-#include "models/model_file.h"
+#include "io/model_file.h"
 #include "models/registry.h"
 
 namespace segue {

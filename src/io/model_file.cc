@@ -1,4 +1,4 @@
-#include "models/model_file.h"
+#include "io/model_file.h"
 
 #include <zlib.h>
 
