@@ -161,8 +161,8 @@ void bind_data(py::module_& m) {
              std::vector<float> weights(static_cast<std::size_t>(e.size()));
              for (std::int64_t k = 0; k < e.size(); ++k) weights[static_cast<std::size_t>(k)] = e.weight(k);
              py::object times = py::none();
-             if (!e.timestamps.empty()) times = owning_array(std::vector<std::int64_t>(e.timestamps));
-             return py::make_tuple(owning_array(std::move(users)), owning_array(std::vector<std::int32_t>(e.items)),
+             if (!e.timestamps.empty()) times = owning_array(e.timestamps.to_vector());
+             return py::make_tuple(owning_array(std::move(users)), owning_array(e.items.to_vector()),
                                    owning_array(std::move(weights)), times);
            })
       .def("save", [](const Dataset& d, const std::string& dir) {
