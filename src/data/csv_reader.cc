@@ -40,6 +40,13 @@ CsvReader::CsvReader(const std::string& path, CsvOptions options)
     const std::size_t line = line_of_offset(text, bad);
     throw InputError(path, line, "", "invalid UTF-8 (byte offset " + std::to_string(bad) + ")");
   }
+  // A NUL byte is valid UTF-8 but no text field holds one (a binary or UTF-16 file does).
+  if (const void* nul = std::memchr(text.data(), '\0', text.size()); nul != nullptr) {
+    const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
+    throw InputError(path, line_of_offset(text, offset), "",
+                     "a NUL byte (byte offset " + std::to_string(offset) + "): not a text file? (UTF-16 and binary "
+                     "files are not read)");
+  }
   std::size_t first_end = text.find('\n', pos_);
   std::string_view first_line = text.substr(pos_, first_end == std::string_view::npos ? text.npos : first_end - pos_);
   delimiter_ = options.delimiter != 0 ? options.delimiter : (first_line.find('\t') != first_line.npos ? '\t' : ',');
@@ -174,6 +181,9 @@ std::string_view CsvReader::text(int column) const {
 std::string_view CsvReader::id(int column) const {
   std::string_view value = text(column);
   if (value.empty()) throw error(column, "empty id");
+  if (value.size() > kMaxIdBytes)
+    throw error(column, "an id of " + std::to_string(value.size()) + " bytes; ids are at most " +
+                            std::to_string(kMaxIdBytes) + " (a misplaced quote or delimiter?)");
   return value;
 }
 
@@ -198,7 +208,7 @@ float CsvReader::weight(int column) const {
     throw error(column, "expected a finite, non-negative weight, got '" + std::string(value) + "'");
   if (out < 0) throw error(column, "expected a non-negative weight, got '" + std::string(value) + "'");
   if (out > 3.4e38) throw error(column, "weight too large for float32: '" + std::string(value) + "'");
-  return static_cast<float>(out);
+  return static_cast<float>(out) + 0.0f;  // -0 becomes 0: a sign on a zero weight would show up in every output
 }
 
 }  // namespace segue

@@ -47,7 +47,8 @@ class CsvReader {
   // Typed access; each error names file, line, column and what was expected.
   InputError error(int column, const std::string& what) const;
   std::string_view text(int column) const;      // any string (may be empty)
-  std::string_view id(int column) const;        // non-empty
+  std::string_view id(int column) const;        // non-empty, at most kMaxIdBytes
+  static constexpr std::size_t kMaxIdBytes = 65536;
   double number(int column) const;              // finite
   std::int64_t integer(int column) const;
   float weight(int column) const;               // finite and >= 0

@@ -407,6 +407,11 @@ bool SliceHandler::string_field(const Scalar& v, Span& out, bool required) {
     track_error(v.offset, key_text_, std::string("expected a string, got ") + describe(v));
     return false;
   }
+  // "\u0000" decodes to a NUL byte, which no id or name may hold (it ends C strings and breaks CSV output).
+  if (v.text.find('\0') != std::string::npos) {
+    track_error(v.offset, key_text_, "a NUL character (\\u0000) in a string");
+    return false;
+  }
   out = keep(v.text);
   return true;
 }
