@@ -42,3 +42,6 @@ PYTHONPATH="$PWD/$torch_build/python" SEGUE_BINARY="$PWD/$torch_build/segue" \
 # Distributed training and evaluation under mpirun == one process (issue 16, docs/SCALE.md): the optimised
 # build's segue, which links Open MPI (SEGUE_MPI, ON when libopenmpi-dev is installed).
 bash tests/mpi/equality.sh "$torch_build/segue"
+# Fault injection (issue 17): kill -9 of `segue import`, `train` and `split` at many moments leaves the old
+# output or the new one, whole (tests/fault/kill_during_write.sh; ~15 s).
+bash tests/fault/kill_during_write.sh "$torch_build/segue" 16

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -46,10 +47,9 @@ Columns optional_columns(const Dataset& data) {
 }
 
 void write_events(const Dataset& data, const std::vector<std::int64_t>& events, const Columns& columns,
-                  const fs::path& path) {
+                  AtomicFile& file, const fs::path& path) {
   const Interactions& x = data.interactions;
   // Events are ascending in CSR order, so the owner is found by walking indptr.
-  AtomicFile file(path);
   std::string& out = file.buffer();
   out += "user_id,item_id,weight,timestamp";
   if (columns.event) out += ",event";
@@ -81,11 +81,10 @@ void write_events(const Dataset& data, const std::vector<std::int64_t>& events, 
     out += '\n';
     file.maybe_flush();
   }
-  file.commit();
+  file.finish();
 }
 
-void write_playlists(const Dataset& data, const Split& split, const fs::path& path) {
-  AtomicFile file(path);
+void write_playlists(const Dataset& data, const Split& split, AtomicFile& file) {
   std::string& out = file.buffer();
   out += "user_id,name,num_seed,num_hidden\n";
   for (const TestPlaylist& p : split.playlists) {
@@ -99,7 +98,7 @@ void write_playlists(const Dataset& data, const Split& split, const fs::path& pa
     out += '\n';
     file.maybe_flush();
   }
-  file.commit();
+  file.finish();
 }
 
 std::int64_t distinct_items(const Interactions& x, const std::vector<std::int64_t>& events) {
@@ -153,12 +152,17 @@ void write_split(const Dataset& data, const Split& split, const SplitOptions& op
   fs::create_directories(root, error);
   if (error) throw std::runtime_error(dir + ": cannot create the output directory (" + error.message() + ")");
   const Columns columns = optional_columns(data);
-  write_events(data, split.train, columns, root / "train.csv");
-  write_events(data, split.test, columns, root / "test.csv");
-  if (options.method == "playlist-continuation") write_playlists(data, split, root / "test_playlists.csv");
-  AtomicFile json_file(root / "split.json");
+  // Every file is written in full first, then all are renamed in a burst: a writer killed while writing leaves
+  // the old split whole, never a new train.csv beside an old test.csv (tests/fault/kill_during_write.sh).
+  std::vector<std::unique_ptr<AtomicFile>> files;
+  auto open = [&](const char* name) { return files.emplace_back(std::make_unique<AtomicFile>(root / name)).get(); };
+  write_events(data, split.train, columns, *open("train.csv"), root / "train.csv");
+  write_events(data, split.test, columns, *open("test.csv"), root / "test.csv");
+  if (options.method == "playlist-continuation") write_playlists(data, split, *open("test_playlists.csv"));
+  AtomicFile& json_file = *open("split.json");
   json_file.buffer() = describe(data, split, options).dump(2) + "\n";
-  json_file.commit();
+  json_file.finish();
+  for (const auto& file : files) file->publish();
 }
 
 }  // namespace segue

@@ -1,6 +1,9 @@
 // AtomicFile: a buffered writer to `final_path` through `final_path.tmp`;
-// commit() renames it into place, so readers never see a half-written file.
-// Destroyed without commit(), it removes the temporary file. Errors name the file.
+// commit() writes it out, fsyncs it and renames it into place, so readers never
+// see a half-written file, even after a crash. A set of files that belong
+// together (a split's train and test) call finish() on each, then publish()
+// on each: the renames come in a burst after every file is complete. Destroyed
+// without being published, it removes the temporary file. Errors name the file.
 #pragma once
 
 #include <cerrno>
@@ -9,6 +12,8 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+
+#include <unistd.h>
 
 namespace segue {
 
@@ -21,8 +26,8 @@ class AtomicFile {
     buffer_.reserve(kFlushAt + 4096);
   }
   ~AtomicFile() {
-    if (file_ != nullptr) {
-      std::fclose(file_);
+    if (file_ != nullptr) std::fclose(file_);
+    if (file_ != nullptr || finished_) {
       std::error_code ignored;
       std::filesystem::remove(temp_, ignored);
     }
@@ -36,12 +41,23 @@ class AtomicFile {
     if (buffer_.size() >= kFlushAt) flush();
   }
   void commit() {
+    finish();
+    publish();
+  }
+  // Everything written and on disk under the temporary name.
+  void finish() {
     flush();
+    if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0) fail("cannot finish writing");
     const int closed = std::fclose(file_);
     file_ = nullptr;
+    finished_ = true;
     if (closed != 0) fail("cannot finish writing");
+  }
+  // The finished file renamed into place.
+  void publish() {
     std::error_code error;
     std::filesystem::rename(temp_, final_, error);
+    finished_ = false;
     if (error) {
       std::filesystem::remove(temp_, error);
       throw std::runtime_error(final_.string() + ": cannot rename the temporary file into place");
@@ -63,6 +79,7 @@ class AtomicFile {
   std::string temp_;
   std::FILE* file_ = nullptr;
   std::string buffer_;
+  bool finished_ = false;  // finished, not yet published
 };
 
 }  // namespace segue
