@@ -143,8 +143,9 @@ TEST(ModelPromises, EveryRegisteredModelKeepsTheContract) {
     std::printf("[promises] %-10s fold-in top-%d overlap with the user's own list: %.3f\n", info->name.c_str(), kTop,
                 mean_overlap);
     // Chance level here is ~0.3 (random's figure); the models measured 0.88-1.0 when this was written.
-    if (promise->second == FoldIn::kSameRanking)
+    if (promise->second == FoldIn::kSameRanking) {
       EXPECT_GE(mean_overlap, 0.75) << "fold-in lists share too little with the users' own";
+    }
 
     // Bad parameters: refused, naming the key.
     auto refused_naming = [&](const std::string& spec, const std::string& key) {
