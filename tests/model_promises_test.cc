@@ -19,6 +19,7 @@
 #include "models/registry.h"
 #include "synthetic_fixture.h"
 #include "test_util.h"
+#include "util/thread_pool.h"
 
 namespace segue {
 namespace {
@@ -63,7 +64,11 @@ const std::map<std::string, FoldIn>& fold_in_promises() {
 
 std::unique_ptr<Recommender> fit_default(const std::string& name, const SyntheticData& data) {
   auto model = make_recommender(name);
+  // One thread: the promises are about answers, not concurrency (tests/concurrent_models_test.cc), and a
+  // one-thread fit has no Hogwild races for ThreadSanitizer to report and suppress, which is slow.
+  static ThreadPool one_thread(1);
   FitContext context;
+  context.pool = &one_thread;
   context.item_features = &data.features;
   model->fit(data.train, context);
   return model;
