@@ -651,7 +651,6 @@ void SliceHandler::emit_playlist() {
   fields.time = time_;
   const std::int32_t user = sink_.add_playlist(fields);
 
-  MpdTrackFields track;
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     const TrackBuffer& t = tracks_[i];
     if (i > 0 && tracks_[i - 1].pos == t.pos) {
@@ -660,13 +659,7 @@ void SliceHandler::emit_playlist() {
                  std::to_string(tracks_[i - 1].index) + "])");
       continue;
     }
-    track.uri = view(t.uri);
-    track.name = view(t.name);
-    track.artist = view(t.artist);
-    track.album = view(t.album);
-    track.artist_uri = view(t.artist_uri);
-    track.album_uri = view(t.album_uri);
-    track.duration_ms = t.duration_ms;
+    const MpdTrackFields track = track_fields(t, [&](Span s) { return view(s); });
     sink_.add_entry(user, sink_.add_track(track), static_cast<std::int32_t>(t.pos), time_);
   }
   sink_.end_playlist();

@@ -82,18 +82,8 @@ void SliceRecording::replay(MpdWriter& writer, IssueLog& issues) const {
         break;
       }
       case Op::kTrack: {
-        const Track& t = tracks_[track];
-        if (!dropping) {
-          MpdTrackFields fields;
-          fields.uri = view(t.uri);
-          fields.name = view(t.name);
-          fields.artist = view(t.artist);
-          fields.album = view(t.album);
-          fields.artist_uri = view(t.artist_uri);
-          fields.album_uri = view(t.album_uri);
-          fields.duration_ms = t.duration_ms;
-          items[track] = writer.add_track(fields);
-        }
+        if (!dropping)
+          items[track] = writer.add_track(track_fields(tracks_[track], [&](Span s) { return view(s); }));
         ++track;
         break;
       }

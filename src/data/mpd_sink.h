@@ -30,6 +30,21 @@ class MpdSink {
   virtual void report(const InputError& error) = 0;
 };
 
+// The fields of a track kept by a reader (its strings as spans that `view`
+// turns back into text): the JSON reader's buffer and a recording's alike.
+template <class Kept, class View>
+MpdTrackFields track_fields(const Kept& t, const View& view) {
+  MpdTrackFields fields;
+  fields.uri = view(t.uri);
+  fields.name = view(t.name);
+  fields.artist = view(t.artist);
+  fields.album = view(t.album);
+  fields.artist_uri = view(t.artist_uri);
+  fields.album_uri = view(t.album_uri);
+  fields.duration_ms = t.duration_ms;
+  return fields;
+}
+
 // "duplicate pid 7 (earlier in this file)" or "(already in OTHER)".
 inline std::string duplicate_pid_reason(std::int64_t pid, const std::string& file, const std::string& holder) {
   return "duplicate pid " + std::to_string(pid) + " (" +
