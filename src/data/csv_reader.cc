@@ -41,7 +41,8 @@ CsvReader::CsvReader(const std::string& path, CsvOptions options)
     throw InputError(path, line, "", "invalid UTF-8 (byte offset " + std::to_string(bad) + ")");
   }
   // A NUL byte is valid UTF-8 but no text field holds one (a binary or UTF-16 file does).
-  if (const void* nul = std::memchr(text.data(), '\0', text.size()); nul != nullptr) {
+  // (An empty file's text has no data pointer: memchr must not see it.)
+  if (const void* nul = text.empty() ? nullptr : std::memchr(text.data(), '\0', text.size()); nul != nullptr) {
     const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
     throw InputError(path, line_of_offset(text, offset), "",
                      "a NUL byte (byte offset " + std::to_string(offset) + "): not a text file? (UTF-16 and binary "
