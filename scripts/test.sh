@@ -45,3 +45,5 @@ bash tests/mpi/equality.sh "$torch_build/segue"
 # Fault injection (issue 17): kill -9 of `segue import`, `train` and `split` at many moments leaves the old
 # output or the new one, whole (tests/fault/kill_during_write.sh; ~15 s).
 bash tests/fault/kill_during_write.sh "$torch_build/segue" 16
+# A full disk, stood in for by a file-size limit: clear errors, old outputs kept, no temp files (seconds).
+bash tests/fault/disk_full.sh "$torch_build/segue"

@@ -1,6 +1,7 @@
 // segue: the command line. main only builds the subcommands and turns any
 // error into a one-line message and a non-zero exit code.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -34,6 +35,9 @@ void configure_runtime_for(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past the file-size limit (RLIMIT_FSIZE, what tests use for a full disk) must fail with EFBIG and a
+  // clear error naming the file, not kill the process with SIGXFSZ halfway through a save.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"segue: music recommendation engine — import listening data, split, train, evaluate, recommend"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "segue 0.1.0");
