@@ -6,12 +6,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "data/error.h"
+#include "util/atomic_file.h"
 
 namespace segue {
 namespace {
@@ -21,46 +23,6 @@ namespace fs = std::filesystem;
 // Field names import_recbole gives a meaning of their own in .inter ("rating" too,
 // unless a weight field is written: then a "rating" field reads back as context).
 constexpr const char* kReservedInter[] = {"user_id", "item_id", "weight", "timestamp", "event", "session_id", "position"};
-
-// Buffered output to PATH.tmp, renamed to PATH by commit(); removed if never committed.
-class AtomicFile {
- public:
-  explicit AtomicFile(std::string path) : path_(std::move(path)), temp_(path_ + ".tmp") {
-    file_ = std::fopen(temp_.c_str(), "wb");
-    if (file_ == nullptr) throw std::runtime_error(temp_ + ": cannot open for writing");
-    std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
-  }
-  ~AtomicFile() {
-    if (file_ == nullptr) return;
-    std::fclose(file_);
-    std::remove(temp_.c_str());
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  const std::string& path() const { return path_; }
-  void write(std::string_view text) {
-    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size())
-      throw std::runtime_error(temp_ + ": write failed (disk full?)");
-  }
-  void commit() {
-    const bool ok = std::fflush(file_) == 0 && std::ferror(file_) == 0;
-    const bool closed = std::fclose(file_) == 0;
-    file_ = nullptr;
-    if (!ok || !closed) {
-      std::remove(temp_.c_str());
-      throw std::runtime_error(temp_ + ": write failed (disk full?)");
-    }
-    std::error_code ec;
-    fs::rename(temp_, path_, ec);
-    if (ec) throw std::runtime_error(path_ + ": cannot rename the finished file into place: " + ec.message());
-  }
-
- private:
-  std::string path_;
-  std::string temp_;
-  std::FILE* file_ = nullptr;
-};
 
 // Appends `value` as one field, rejecting what an unquoted TSV cannot hold.
 void append_text(std::string& line, std::string_view value, const AtomicFile& file, std::string_view column,
@@ -153,7 +115,7 @@ void write_inter(const Dataset& dataset, AtomicFile& file) {
       file.write(line);
     }
   }
-  file.commit();
+  file.finish();
 }
 
 // Side rows for every id, in id order. Tags are written once each, spaces as '_'.
@@ -198,7 +160,7 @@ void write_side(const IdMap& ids, const Attributes& attributes, const char* id_f
     line.push_back('\n');
     file.write(line);
   }
-  file.commit();
+  file.finish();
 }
 
 // True when importing NAME.inter alone would not give every item its own id back:
@@ -230,23 +192,22 @@ void export_recbole(const Dataset& dataset, const std::string& dir, const std::s
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error(dir + ": cannot create the output directory: " + ec.message());
   const fs::path base = fs::path(dir) / name;
-  {
-    AtomicFile inter(base.string() + ".inter");
-    write_inter(dataset, inter);
-  }
-  // A side file left by an earlier export would be read back with this one: remove it.
+  // The files of one export are all written before any is renamed into place (as a split's).
+  AtomicFile inter(base.string() + ".inter");
+  write_inter(dataset, inter);
+  std::optional<AtomicFile> items, users;
   if (!dataset.item_attributes.empty() || items_need_file(dataset)) {
-    AtomicFile items(base.string() + ".item");
-    write_side(dataset.items, dataset.item_attributes, "item_id", items);
-  } else {
-    fs::remove(base.string() + ".item", ec);
+    items.emplace(base.string() + ".item");
+    write_side(dataset.items, dataset.item_attributes, "item_id", *items);
   }
   if (!dataset.user_attributes.empty() || users_need_file(dataset)) {
-    AtomicFile users(base.string() + ".user");
-    write_side(dataset.users, dataset.user_attributes, "user_id", users);
-  } else {
-    fs::remove(base.string() + ".user", ec);
+    users.emplace(base.string() + ".user");
+    write_side(dataset.users, dataset.user_attributes, "user_id", *users);
   }
+  inter.publish();
+  // A side file left by an earlier export would be read back with this one: replace or remove it.
+  if (items) items->publish(); else fs::remove(base.string() + ".item", ec);
+  if (users) users->publish(); else fs::remove(base.string() + ".user", ec);
 }
 
 }  // namespace segue

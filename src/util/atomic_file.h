@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <unistd.h>
 
@@ -35,8 +36,13 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
+  std::string path() const { return final_.string(); }
   // Append to it, then call maybe_flush().
   std::string& buffer() { return buffer_; }
+  void write(std::string_view text) {
+    buffer_.append(text);
+    maybe_flush();
+  }
   void maybe_flush() {
     if (buffer_.size() >= kFlushAt) flush();
   }
