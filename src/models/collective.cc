@@ -20,4 +20,10 @@ std::vector<std::int64_t> balanced_blocks(std::span<const std::int64_t> indptr, 
   return offsets;
 }
 
+void sum_changes(Collective& ranks, std::span<float> rows, std::span<const float> start) {
+  for (std::size_t x = 0; x < rows.size(); ++x) rows[x] -= start[x];
+  ranks.allreduce_sum(rows.data(), static_cast<std::int64_t>(rows.size()));
+  for (std::size_t x = 0; x < rows.size(); ++x) rows[x] += start[x];
+}
+
 }  // namespace segue

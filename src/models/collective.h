@@ -39,4 +39,8 @@ inline bool is_distributed(const Collective* collective) { return collective != 
 // Returns parts + 1 offsets, first 0, last n.
 std::vector<std::int64_t> balanced_blocks(std::span<const std::int64_t> indptr, int parts);
 
+// Data-parallel SGD's exchange (bpr, hybrid): rows = start + Σ over ranks of
+// (that rank's rows − start), every rank's steps applied to the same start.
+void sum_changes(Collective& ranks, std::span<float> rows, std::span<const float> start);
+
 }  // namespace segue

@@ -245,11 +245,7 @@ void Bpr::fit_model(const FeedbackMatrix& train, const FitContext& context) {
                    items.data() + static_cast<std::size_t>(j) * ds, f, bias, lr, reg, true);
         }
       });
-      if (ranks != nullptr) {  // items += Σ over ranks of (this epoch's items − its start)
-        for (std::size_t x = 0; x < items.size(); ++x) items[x] -= items_at_start[x];
-        ranks->allreduce_sum(items.data(), static_cast<std::int64_t>(items.size()));
-        for (std::size_t x = 0; x < items.size(); ++x) items[x] += items_at_start[x];
-      }
+      if (ranks != nullptr) sum_changes(*ranks, items, items_at_start);
       if (round + 1 < rounds) continue;
       if (!all_finite(users) || !all_finite(items))
         throw UsageError("bpr: training diverged (non-finite factors) at epoch " + std::to_string(epoch + 1) + " of " +

@@ -606,14 +606,8 @@ void Hybrid::fit_model(const FeedbackMatrix& train, const FitContext& context) {
                       splitmix64_mix(seed_ ^ splitmix64_mix(stream)),
                       scratch.data() + static_cast<std::size_t>(part) * 4 * (fs + 1));
         });
-        if (ranks != nullptr)  // shared += Σ over ranks of (this round's rows − their start)
-          for (std::size_t s = 0; s < shared.size(); ++s) {
-            std::vector<float>& rows = *shared[s];
-            const std::vector<float>& start = at_start[s];
-            for (std::size_t x = 0; x < rows.size(); ++x) rows[x] -= start[x];
-            ranks->allreduce_sum(rows.data(), static_cast<std::int64_t>(rows.size()));
-            for (std::size_t x = 0; x < rows.size(); ++x) rows[x] += start[x];
-          }
+        if (ranks != nullptr)
+          for (std::size_t s = 0; s < shared.size(); ++s) sum_changes(*ranks, *shared[s], at_start[s]);
       }
       if (!all_finite(emb) || !all_finite(bias) || !all_finite(user))
         throw UsageError("hybrid: training diverged (non-finite embeddings) at epoch " + std::to_string(epoch + 1) +
