@@ -255,6 +255,7 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
     items: [],         // the cards on screen
     listKey: "",       // whose list is on screen: highlights compare lists of the same listener only
     request: 0,        // newest list request; older answers are dropped
+    homeRequest: 0,    // newest home-page request; likewise
   };
 
   class ApiError extends Error {
@@ -591,11 +592,19 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
   async function loadHome() {
     if (state.mode !== "user") { $("home-section").hidden = true; return; }
     const user = state.user;
+    // Only the latest request renders: an older page answering late must not replace a newer one.
+    const seq = ++state.homeRequest;
+    $("home").dataset.state = "loading";
     try {
       const data = await api("GET", "/v1/users/" + encodeURIComponent(user) + "/home");
-      if (state.mode !== "user" || state.user !== user) return;
+      if (seq !== state.homeRequest || state.mode !== "user" || state.user !== user) return;
       renderHome(data);
-    } catch (e) { showError(e); }
+      $("home").dataset.state = "ready";
+    } catch (e) {
+      if (seq !== state.homeRequest) return;
+      $("home").dataset.state = "error";
+      showError(e);
+    }
   }
 
   function renderHome(data) {

@@ -133,7 +133,9 @@ def test_page(browser, server):
                      "the skip in the activity panel")
 
     # The home page: shelves of cards with reasons; a play sent from a card carries its impression id.
+    # Wait for the newest home request to settle (the skip above started one) before reading a card.
     browser.wait_for("!document.getElementById('home-section').hidden && "
+                     "document.getElementById('home').dataset.state === 'ready' && "
                      "document.querySelectorAll('#home .shelf .tile').length >= 3", "the home page's shelves")
     tile = browser.evaluate("""(() => { const t = document.querySelector('#home .shelf .tile');
         return {item: t.dataset.item, impression: t.dataset.impression, reason: t.querySelector('.reason').textContent,
@@ -142,7 +144,8 @@ def test_page(browser, server):
     check(tile["reason"] and tile["shelf"], "a home card without a shelf title or reason: %s" % tile)
     check(re.fullmatch(r"[0-9a-f]{16}:[0-9]+", tile["impression"] or ""), "no impression id on a card: %s" % tile)
     browser.click("#home .tile[data-impression='%s'] button[data-action='play']" % tile["impression"])
-    browser.wait_for("Number(document.getElementById('home').dataset.version) > %d" % tile["version"],
+    browser.wait_for("Number(document.getElementById('home').dataset.version) > %d && "
+                     "document.getElementById('home').dataset.state === 'ready'" % tile["version"],
                      "the home page to re-render after a play")
     items = browser.evaluate("Array.from(document.querySelectorAll('#home .tile'), t => t.dataset.item)")
     check(tile["item"] not in items, "the played track %s is still on the home page" % tile["item"])
