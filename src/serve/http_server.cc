@@ -22,15 +22,7 @@ QueryParams query_of(const httplib::Request& request) {
   return QueryParams(request.params.begin(), request.params.end());
 }
 
-json parse_body(const httplib::Request& request) {
-  if (request.body.empty()) throw ApiError(400, "body", "body: empty; expected a JSON object");
-  try {
-    return json::parse(request.body);
-  } catch (const json::parse_error& error) {
-    throw ApiError(400, "body", "body: malformed JSON at byte " + std::to_string(error.byte) + ": " +
-                                    std::string(error.what()).substr(0, 200));
-  }
-}
+json parse_body(const httplib::Request& request) { return parse_json_body(request.body); }
 
 }  // namespace
 

@@ -139,6 +139,16 @@ json list_json(const ServingModel& served, const RecommendResult& result) {
 
 }  // namespace
 
+json parse_json_body(const std::string& body) {
+  if (body.empty()) throw ApiError(400, "body", "body: empty; expected a JSON object");
+  try {
+    return json::parse(body);
+  } catch (const json::parse_error& error) {
+    throw ApiError(400, "body", "body: malformed JSON at byte " + std::to_string(error.byte) + ": " +
+                                    std::string(error.what()).substr(0, 200));
+  }
+}
+
 const std::vector<std::string>& service_endpoints() {
   static const std::vector<std::string> names = {"recommendations", "history_recommendations", "similar", "items",
                                                  "users",           "events",                  "history", "reload",

@@ -62,6 +62,9 @@ struct ServiceOptions {
   HomeOptions home;
 };
 
+// A request body as JSON: ApiError 400 (field "body") when empty or malformed, naming the byte.
+nlohmann::json parse_json_body(const std::string& body);
+
 // Query parameters as the HTTP layer found them (decoded).
 using QueryParams = std::multimap<std::string, std::string>;
 
