@@ -27,6 +27,30 @@ TEST(CsvReader, QuotedFieldsWithEscapesAndNewlines) {
   EXPECT_FALSE(reader.next());
 }
 
+// Found by fuzz_csv: a lone '\r' after a closing quote ended the record, so the next record began on the
+// same physical line (two records reported line 2). It is junk kept in the field, as in an unquoted one.
+TEST(CsvReader, LoneCarriageReturnAfterAQuotedFieldDoesNotEndTheRecord) {
+  TempDir dir;
+  CsvReader reader(dir.write("a.csv", "a,b\n\"x,c\"\rz,2\r\n3,4\r"));
+  ASSERT_TRUE(reader.next());
+  EXPECT_EQ(reader.line(), 2u);
+  ASSERT_EQ(reader.size(), 2u);
+  EXPECT_EQ(reader.field(0), "x,c\rz");
+  EXPECT_EQ(reader.field(1), "2");
+  ASSERT_TRUE(reader.next());
+  EXPECT_EQ(reader.line(), 3u);
+  EXPECT_EQ(reader.field(1), "4");  // a final "\r" still ends the last record
+  EXPECT_FALSE(reader.next());
+}
+
+TEST(PrintableUtf8, KeepsCharactersEscapesBadBytesAndCutsOnABoundary) {
+  EXPECT_EQ(printable_utf8("Bj\xC3\xB6rk", 64), "Bj\xC3\xB6rk");
+  EXPECT_EQ(printable_utf8("a\xFF" "b\xE2\x82", 64), "a\\xFFb\\xE2\\x82");
+  EXPECT_EQ(printable_utf8("\xC3\xB6\xC3\xB6\xC3\xB6", 3), "\xC3\xB6...");  // never half a character
+  EXPECT_EQ(printable_utf8(std::string(100, 'x'), 10), std::string(10, 'x') + "...");
+  EXPECT_EQ(printable_utf8("", 10), "");
+}
+
 TEST(CsvReader, DetectsTabsAndStripsBom) {
   TempDir dir;
   CsvReader reader(dir.write("a.tsv", "\xEF\xBB\xBFuser\titem\nu1\ti1"));

@@ -187,6 +187,19 @@ TEST(ServiceHttp, BadInputGetsA4xxNamingTheField) {
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(field_of(res), "history[0]");
   EXPECT_NE(json::parse(res->body)["error"].get<std::string>().find("Artist 8 - Song 0"), std::string::npos);
+  // Found by fuzz_service_query / fuzz_service_json: bytes that are not UTF-8, echoed into an error message, made
+  // the answer's JSON unwritable (a 500). Now a path id must be UTF-8, and echoed text is shown as \xNN.
+  res = r.client->Get("/v1/users/u%FF%C3/recommendations");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(field_of(res), "user");
+  EXPECT_NE(json::parse(res->body)["error"].get<std::string>().find("UTF-8"), std::string::npos);
+  res = r.client->Get("/v1/users/u0/recommendations?n=%E2%82");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(field_of(res), "n");
+  EXPECT_NE(json::parse(res->body)["error"].get<std::string>().find("\\xE2\\x82"), std::string::npos);
+  res = r.post("/v1/events", "{\"events\": [\xff\xfe");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(field_of(res), "body");
   // Errors are counted; the server still answers.
   EXPECT_EQ(r.client->Get("/healthz")->status, 200);
   EXPECT_NE(r.client->Get("/metrics")->body.find("segue_request_errors_total{endpoint=\"events\"}"), std::string::npos);

@@ -126,7 +126,10 @@ bool CsvReader::parse_record() {
       }
       fields_.push_back({scratch_begin, scratch_.size() - scratch_begin, true});
       // After the closing quote: delimiter, end of line, or junk (kept literally, as most readers do).
-      while (pos_ < n && data[pos_] != delimiter && data[pos_] != '\n' && data[pos_] != '\r') {
+      // A lone '\r' is junk too, as in an unquoted field: only "\r\n" (or "\r" at the end) ends the record,
+      // so a record never starts on the line where the previous one ended.
+      while (pos_ < n && data[pos_] != delimiter && data[pos_] != '\n' &&
+             !(data[pos_] == '\r' && (pos_ + 1 == n || data[pos_ + 1] == '\n'))) {
         scratch_.push_back(data[pos_]);
         ++fields_.back().size;
         ++pos_;

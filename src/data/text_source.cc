@@ -153,4 +153,29 @@ std::size_t find_invalid_utf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+std::string printable_utf8(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  while (!text.empty()) {
+    const std::size_t valid = std::min(find_invalid_utf8(text), text.size());
+    std::string_view good = text.substr(0, valid);
+    if (out.size() + good.size() > max_bytes) {
+      std::size_t cut = max_bytes > out.size() ? max_bytes - out.size() : 0;
+      while (cut > 0 && (static_cast<unsigned char>(good[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+      out.append(good.substr(0, cut));
+      return out + "...";
+    }
+    out.append(good);
+    text.remove_prefix(valid);
+    if (text.empty()) break;
+    if (out.size() + 4 > max_bytes) return out + "...";
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    const auto byte = static_cast<unsigned char>(text[0]);
+    out += "\\x";
+    out += kHex[byte >> 4];
+    out += kHex[byte & 15];
+    text.remove_prefix(1);
+  }
+  return out;
+}
+
 }  // namespace segue

@@ -36,4 +36,9 @@ std::size_t line_of_offset(std::string_view text, std::size_t offset);
 // Offset of the first byte that is not valid UTF-8, or npos.
 std::size_t find_invalid_utf8(std::string_view text);
 
+// `text` made safe to quote in a message (and so in JSON): at most about
+// `max_bytes`, cut on a character boundary ("..." marks the cut), each byte
+// that is not valid UTF-8 written as \xNN.
+std::string printable_utf8(std::string_view text, std::size_t max_bytes);
+
 }  // namespace segue

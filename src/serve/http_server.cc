@@ -12,6 +12,10 @@ namespace {
 
 using nlohmann::json;
 
+// JSON text of an answer. Messages quote ids through printable_utf8, so every string should be UTF-8; should
+// one not be, it is written with U+FFFD rather than failing the answer with a 500.
+std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 json error_body(const std::string& message, const std::string& field) {
   json out = {{"error", message}};
   if (!field.empty()) out["field"] = field;
@@ -59,22 +63,22 @@ struct HttpServer::Impl {
         if (!authorised(request, access)) {
           response.status = 401;
           response.set_header("WWW-Authenticate", "Bearer");
-          response.set_content(error_body("authorization: a valid 'Authorization: Bearer TOKEN' header is required",
-                                          "authorization").dump(),
+          response.set_content(json_text(error_body("authorization: a valid 'Authorization: Bearer TOKEN' header is required",
+                                          "authorization")),
                                "application/json");
         } else {
           body(request, response);
         }
       } catch (const ApiError& error) {
         response.status = error.status();
-        response.set_content(error_body(error.what(), error.field()).dump(), "application/json");
+        response.set_content(json_text(error_body(error.what(), error.field())), "application/json");
       } catch (const UsageError& error) {
         response.status = 400;
-        response.set_content(error_body(error.what(), "").dump(), "application/json");
+        response.set_content(json_text(error_body(error.what(), "")), "application/json");
       } catch (const std::exception& error) {
         service.metrics().count_handler_exception();
         response.status = 500;
-        response.set_content(error_body(std::string("internal error: ") + error.what(), "").dump(), "application/json");
+        response.set_content(json_text(error_body(std::string("internal error: ") + error.what(), "")), "application/json");
       }
       service.metrics().observe(endpoint, response.status,
                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -83,7 +87,7 @@ struct HttpServer::Impl {
 
   static void send(httplib::Response& response, const json& body, int status = 200) {
     response.status = status;
-    response.set_content(body.dump(), "application/json");
+    response.set_content(json_text(body), "application/json");
   }
 
   Impl(Service& s, HttpOptions o) : service(s), options(std::move(o)) {
@@ -102,13 +106,13 @@ struct HttpServer::Impl {
                                       ? "body: larger than " + std::to_string(options.max_body_bytes) + " bytes"
                                   : response.status == 404 ? "no such endpoint (see docs/API.md)"
                                                            : "HTTP " + std::to_string(response.status);
-      response.set_content(error_body(message, response.status == 413 ? "body" : "").dump(), "application/json");
+      response.set_content(json_text(error_body(message, response.status == 413 ? "body" : "")), "application/json");
       service.metrics().observe(other, response.status, 0.0);
     });
     server.set_exception_handler([this](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
       service.metrics().count_handler_exception();
       response.status = 500;
-      response.set_content(error_body("internal error", "").dump(), "application/json");
+      response.set_content(json_text(error_body("internal error", "")), "application/json");
     });
 
     server.Get("/healthz", route("healthz", Access::kOpen, [this](const auto&, auto& response) {

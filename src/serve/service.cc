@@ -13,6 +13,7 @@
 #include "data/error.h"
 #include "data/signal.h"
 #include "data/store.h"
+#include "data/text_source.h"
 #include "serve/ann_index.h"
 
 namespace segue {
@@ -46,7 +47,7 @@ std::int64_t int_param(const QueryParams& query, const std::string& key, std::in
     used = 0;
   }
   if (used == 0 || used != text->size())
-    throw ApiError(400, key, key + ": expected an integer, got '" + text->substr(0, 64) + "'");
+    throw ApiError(400, key, key + ": expected an integer, got '" + printable_utf8(*text, 64) + "'");
   if (value < lo || value > hi)
     throw ApiError(400, key, key + ": must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + *text);
   return value;
@@ -57,7 +58,7 @@ bool flag_param(const QueryParams& query, const std::string& key) {
   if (text == nullptr) return false;
   if (*text == "1" || *text == "true" || text->empty()) return true;
   if (*text == "0" || *text == "false") return false;
-  throw ApiError(400, key, key + ": expected 1/0 or true/false, got '" + text->substr(0, 64) + "'");
+  throw ApiError(400, key, key + ": expected 1/0 or true/false, got '" + printable_utf8(*text, 64) + "'");
 }
 
 std::vector<std::string> split_commas(const std::string& text) {
@@ -98,6 +99,9 @@ std::string check_id_text(const std::string& id, const std::string& field, std::
   if (id.empty()) throw ApiError(400, field, field + ": must not be empty");
   if (id.size() > max_length)
     throw ApiError(400, field, field + ": longer than " + std::to_string(max_length) + " bytes");
+  // Ids are UTF-8 everywhere in segue (importers check it); a path segment such as %FF is not an id.
+  if (const std::size_t bad = find_invalid_utf8(id); bad != std::string::npos)
+    throw ApiError(400, field, field + ": not valid UTF-8 (byte " + std::to_string(bad) + ")");
   return id;
 }
 
@@ -145,7 +149,7 @@ json parse_json_body(const std::string& body) {
     return json::parse(body);
   } catch (const json::parse_error& error) {
     throw ApiError(400, "body", "body: malformed JSON at byte " + std::to_string(error.byte) + ": " +
-                                    std::string(error.what()).substr(0, 200));
+                                    printable_utf8(error.what(), 200));
   }
 }
 
@@ -279,7 +283,7 @@ nlohmann::json Service::user_recommendations(const std::string& user, const Quer
     if (const std::string* text = find_param(query, key))
       for (const std::string& ref : split_commas(*text)) {
         const std::int32_t item = model.item_ids().find(ref);
-        if (item == IdMap::kMissing) throw ApiError(400, key, key + ": unknown item id '" + ref.substr(0, 64) + "'");
+        if (item == IdMap::kMissing) throw ApiError(400, key, key + ": unknown item id '" + printable_utf8(ref, 64) + "'");
         out.push_back(item);
       }
   };
@@ -364,7 +368,7 @@ nlohmann::json Service::history_recommendations(const nlohmann::json& body) cons
       const std::string field = std::string(key) + "[" + std::to_string(k) + "]";
       const std::string ref = id_field(body[key][k], field, options_.max_id_length);
       const std::int32_t item = model.item_ids().find(ref);
-      if (item == IdMap::kMissing) throw ApiError(400, field, field + ": unknown item id '" + ref + "'");
+      if (item == IdMap::kMissing) throw ApiError(400, field, field + ": unknown item id '" + printable_utf8(ref, 64) + "'");
       out.push_back(item);
     }
   };
@@ -474,7 +478,7 @@ nlohmann::json Service::post_events(const nlohmann::json& body) {
     if (name == event_names_.end()) {
       std::string known;
       for (const std::string& n : event_names_) known += (known.empty() ? "" : ", ") + n;
-      throw ApiError(400, at + ".event", at + ".event: unknown event '" + event.event.substr(0, 64) + "' (known: " + known + ")");
+      throw ApiError(400, at + ".event", at + ".event: unknown event '" + printable_utf8(event.event, 64) + "' (known: " + known + ")");
     }
     if (e.contains("weight")) {
       if (!e["weight"].is_number()) throw ApiError(400, at + ".weight", at + ".weight: expected a number");
