@@ -15,7 +15,6 @@ import io
 import json
 import math
 import os
-import shutil
 import struct
 import subprocess
 import tempfile
@@ -107,7 +106,11 @@ def main():
     parser.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus"))
     a = parser.parse_args()
-    shutil.rmtree(a.out, ignore_errors=True)
+    # Seeds are rewritten; regress-* files (inputs of crashes found and fixed) stay.
+    for d, _, files in os.walk(a.out):
+        for f in files:
+            if not f.startswith("regress-"):
+                os.remove(os.path.join(d, f))
     lastfm = os.path.join(a.shared, "lastfm-hetrec-2k")
     mpd = os.path.join(a.shared, "mpd-subset")
 

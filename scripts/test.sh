@@ -3,7 +3,7 @@
 # UBSan, run every test through CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install_deps.sh
+bash scripts/install_deps.sh test
 bash tests/layering.sh  # lower layers never include higher ones (seconds)
 build=${SEGUE_TEST_BUILD:-build-test}
 # ccache hits across checkouts in different folders (CI clones afresh).
@@ -32,6 +32,13 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG
 cmake --build "$build"
 (cd "$build" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j "$(nproc)")
+# Fuzzing (issue 17, fuzz/README.md): every libFuzzer target (clang 14, ASan + UBSan) for a short budget on
+# its seed corpus, which holds the inputs of every crash found so far; new inputs go to a temporary directory.
+fuzz_build=${SEGUE_FUZZ_BUILD:-build-fuzz}
+cmake -S . -B "$fuzz_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGUE_FUZZ=ON \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 >/dev/null
+cmake --build "$fuzz_build" --target fuzz
+bash fuzz/run.sh "$fuzz_build" "${SEGUE_FUZZ_SECONDS:-20}"
 # The Python module (python/, docs/PYTHON.md), built in the optimised torch
 # build (its segue_core is already compiled there, position-independent; an
 # instrumented extension could not be imported), tested with pytest against

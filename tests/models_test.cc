@@ -91,6 +91,23 @@ TEST(Feedback_Build, ZeroSumPairsAreDroppedAndTransposeMatches) {
   EXPECT_THROW(feedback(1, 1, {{0, 1, 1.0f}}), UsageError);
 }
 
+// Found by fuzz_model_file (a heap overflow under ASan): validate() walked row 0's entries up to indptr[1]
+// before seeing that indptr decreases later, reading past indices when indptr[1] > nnz.
+TEST(Feedback_Build, ValidateChecksAllOfIndptrBeforeReadingARow) {
+  SparseRows rows;
+  rows.n_rows = 2;
+  rows.n_cols = 3;
+  rows.indptr = {0, 100, 2};
+  rows.indices = {0, 1};
+  rows.values = {1.0f, 1.0f};
+  try {
+    rows.validate("rows");
+    FAIL() << "a decreasing indptr was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("indptr decreases at row 1"), std::string::npos) << error.what();
+  }
+}
+
 // ---- top-k ----
 
 TEST(TopK_Select, MatchesAFullSortWithTiesAndExclusions) {

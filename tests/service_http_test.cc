@@ -200,6 +200,13 @@ TEST(ServiceHttp, BadInputGetsA4xxNamingTheField) {
   res = r.post("/v1/events", "{\"events\": [\xff\xfe");
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(field_of(res), "body");
+  res = r.client->Get("/v1/items?q=so%FFng");  // the query is echoed in the answer
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(field_of(res), "q");
+  // nlohmann's parser throws out_of_range, not parse_error, for a number beyond a double: a 400, not a 500.
+  res = r.post("/v1/recommendations", R"({"history": ["t1"], "n": 1E400})");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(field_of(res), "body");
   // Errors are counted; the server still answers.
   EXPECT_EQ(r.client->Get("/healthz")->status, 200);
   EXPECT_NE(r.client->Get("/metrics")->body.find("segue_request_errors_total{endpoint=\"events\"}"), std::string::npos);

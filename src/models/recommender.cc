@@ -7,9 +7,11 @@
 
 #include "data/error.h"
 #include "io/model_file.h"
+#include "models/memory_budget.h"
 #include "models/partial_fit.h"
 #include "models/registry.h"
 #include "models/scratch.h"
+#include "util/thread_pool.h"
 
 namespace segue {
 namespace {
@@ -70,6 +72,9 @@ void Recommender::fit(const FeedbackMatrix& train, const FitContext& context) {
   history_ = train.positives();
   if (!user_ids_.empty() && user_ids_.size() != train.n_users) user_ids_.clear();
   if (!item_ids_.empty() && item_ids_.size() != train.n_items) item_ids_.clear();
+  const int threads = (context.pool != nullptr ? *context.pool : default_thread_pool()).size();
+  if (const MemoryNeed need = fit_memory(train, threads); need.bytes > 0)
+    check_memory(params().to_short_string(), need.bytes, need.detail, need.hint);
   fit_model(train, context);
   fitted_ = true;
   fit_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

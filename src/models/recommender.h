@@ -215,6 +215,18 @@ class Recommender {
   void partial_fit_items(std::span<const std::int32_t> items, const SparseRows& columns,
                          std::span<const std::string> new_ids = {});
 
+  // ---- Memory: a lower bound of what fit() will allocate (factor matrices,
+  // dense item-item matrices, solver scratch for `threads` threads), checked
+  // by fit() against the memory left (models/memory_budget.h) before any of
+  // it is taken: too large a model is a UsageError naming both sizes. Models
+  // whose fit is small next to its input need not say (bytes 0).
+  struct MemoryNeed {
+    std::uint64_t bytes = 0;
+    std::string detail;  // what the bytes are, e.g. "factors 4096 x 19524 rows + a 4096² Gram"
+    std::string hint;    // what to change, e.g. "lower factors"
+  };
+  virtual MemoryNeed fit_memory(const FeedbackMatrix& /*train*/, int /*threads*/) const { return {}; }
+
   // Model files (io/model_file.h). load() makes the model named in the
   // file through the registry. InputError names the file on any defect.
   void save(const std::string& path) const;

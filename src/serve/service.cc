@@ -150,6 +150,8 @@ json parse_json_body(const std::string& body) {
   } catch (const json::parse_error& error) {
     throw ApiError(400, "body", "body: malformed JSON at byte " + std::to_string(error.byte) + ": " +
                                     printable_utf8(error.what(), 200));
+  } catch (const json::exception& error) {  // e.g. out_of_range 406: a number too large for a double (1E400)
+    throw ApiError(400, "body", "body: " + printable_utf8(error.what(), 200));
   }
 }
 
@@ -431,6 +433,8 @@ nlohmann::json Service::search_items(const QueryParams& query) const {
   const std::string* q = find_param(query, "q");
   if (q == nullptr) throw ApiError(400, "q", "q: the text to search for is missing");
   if (q->size() > options_.max_id_length) throw ApiError(400, "q", "q: too long");
+  if (const std::size_t bad = find_invalid_utf8(*q); bad != std::string::npos)  // echoed in the answer
+    throw ApiError(400, "q", "q: not valid UTF-8 (byte " + std::to_string(bad) + ")");
   const auto limit = static_cast<std::int32_t>(int_param(query, "limit", 10, 1, 100));
   json items = json::array();
   for (const CatalogMatch& match : served->catalog().search(*q, limit))

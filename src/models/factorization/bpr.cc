@@ -133,6 +133,15 @@ Bpr::Bpr(const ModelSpec& spec)
 // of one process on Last.fm; 1 was below it).
 constexpr std::int64_t kSyncRounds = 8;
 
+Recommender::MemoryNeed Bpr::fit_memory(const FeedbackMatrix& train, int /*threads*/) const {
+  const auto dim = static_cast<std::uint64_t>(factors_param_ + (item_bias_ ? 1 : 0));
+  const auto rows = static_cast<std::uint64_t>(train.n_users) + static_cast<std::uint64_t>(train.n_items);
+  // The factor matrices, and each positive's owner and item for the sampler.
+  const std::uint64_t bytes = 4 * dim * rows + 8 * static_cast<std::uint64_t>(train.nnz());
+  return {bytes, "factors " + std::to_string(dim) + " x " + std::to_string(rows) + " user and item rows",
+          "lower factors, or filter rare items and users first (segue import --kcore-items K --kcore-users K)"};
+}
+
 void Bpr::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   const std::int32_t f = factors_param_;
   const std::int32_t dim = f + (item_bias_ ? 1 : 0);

@@ -42,6 +42,7 @@ class Bpr final : public FactorModel {
   // the same SGD on the item's vector alone over its listeners.
   bool supports_partial_fit() const override { return true; }
   bool supports_partial_fit_items() const override { return true; }
+  MemoryNeed fit_memory(const FeedbackMatrix& train, int threads) const override;
 
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;

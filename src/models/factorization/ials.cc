@@ -298,6 +298,20 @@ float ials_derived_alpha(float confidence_mean, bool log_confidence, std::span<c
   return static_cast<float>(confidence_mean / (sum / static_cast<double>(n)));
 }
 
+Recommender::MemoryNeed ImplicitAls::fit_memory(const FeedbackMatrix& train, int threads) const {
+  const auto f = static_cast<std::uint64_t>(factors_param_);
+  const auto rows = static_cast<std::uint64_t>(train.n_users) + static_cast<std::uint64_t>(train.n_items);
+  const auto nnz = static_cast<std::uint64_t>(train.nnz());
+  // Both factor matrices, the Gram, each thread's CG scratch, and the confidences by user and by item.
+  const std::uint64_t bytes = 4 * (f * rows + f * f + scratch_floats(factors_param_) * static_cast<std::uint64_t>(threads)) +
+                              2 * nnz * 8;
+  return {bytes,
+          "factors " + std::to_string(f) + " x " + std::to_string(rows) + " user and item rows, a " + std::to_string(f) +
+              "² Gram, solver scratch for " + std::to_string(threads) + " threads, " + std::to_string(nnz) +
+              " confidences twice",
+          "lower factors, or filter rare items and users first (segue import --kcore-items K --kcore-users K)"};
+}
+
 void ImplicitAls::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   const std::int32_t f = factors_param_;
   const auto fs = static_cast<std::size_t>(f);

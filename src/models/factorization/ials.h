@@ -52,6 +52,7 @@ class ImplicitAls final : public FactorModel {
   // the same solve over its listeners (UᵀU of the current user factors).
   bool supports_partial_fit() const override { return true; }
   bool supports_partial_fit_items() const override { return true; }
+  MemoryNeed fit_memory(const FeedbackMatrix& train, int threads) const override;
 
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;

@@ -149,6 +149,12 @@ void ease_weights_from_gram(std::vector<float>& gram, std::int32_t n, int thread
   dense_weights(gram, n, threads, nullptr);
 }
 
+Recommender::MemoryNeed Ease::fit_memory(const FeedbackMatrix& train, int /*threads*/) const {
+  const auto n = static_cast<std::uint64_t>(train.n_items);
+  return {4 * n * n, "a dense " + std::to_string(n) + "² float item-item matrix",
+          "filter rare items first (segue import --kcore-items K)"};
+}
+
 void Ease::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   file_.reset();
   b_ = {};

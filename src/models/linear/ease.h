@@ -71,6 +71,7 @@ class Ease final : public Recommender {
 
   // Partial fit: scores follow from history() alone.
   bool supports_partial_fit() const override { return true; }
+  MemoryNeed fit_memory(const FeedbackMatrix& train, int threads) const override;
 
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;
