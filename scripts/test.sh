@@ -54,3 +54,5 @@ bash tests/mpi/equality.sh "$torch_build/segue"
 bash tests/fault/kill_during_write.sh "$torch_build/segue" 16
 # A full disk, stood in for by a file-size limit: clear errors, old outputs kept, no temp files (seconds).
 bash tests/fault/disk_full.sh "$torch_build/segue"
+# Memory limits: under ulimit -v a model too large fails at once naming the size it needs (seconds).
+bash tests/fault/memory_limit.sh "$torch_build/segue"

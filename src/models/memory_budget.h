@@ -19,6 +19,10 @@ struct MemoryBudget {
 
 MemoryBudget memory_budget();
 
+// OpenBLAS's working buffer, mapped per BLAS thread at its first level-3 call (Debian 12's libopenblas0:
+// 128 MiB, measured with strace).
+constexpr std::uint64_t kOpenBlasBufferBytes = std::uint64_t{128} << 20;
+
 // "310 MiB", "1.25 GiB"
 std::string bytes_text(std::uint64_t bytes);
 

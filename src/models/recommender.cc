@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <new>
 #include <stdexcept>
 
 #include "data/error.h"
@@ -73,9 +74,19 @@ void Recommender::fit(const FeedbackMatrix& train, const FitContext& context) {
   if (!user_ids_.empty() && user_ids_.size() != train.n_users) user_ids_.clear();
   if (!item_ids_.empty() && item_ids_.size() != train.n_items) item_ids_.clear();
   const int threads = (context.pool != nullptr ? *context.pool : default_thread_pool()).size();
-  if (const MemoryNeed need = fit_memory(train, threads); need.bytes > 0)
-    check_memory(params().to_short_string(), need.bytes, need.detail, need.hint);
-  fit_model(train, context);
+  const MemoryNeed need = fit_memory(train, threads);
+  const MemoryBudget budget = memory_budget();
+  if (need.bytes > 0) check_memory(params().to_short_string(), need.bytes, need.detail, need.hint);
+  try {
+    fit_model(train, context);
+  } catch (const std::bad_alloc&) {
+    // The estimate is a lower bound: what it leaves out (allocator arenas, library buffers) can still not fit.
+    throw UsageError(params().to_short_string() + ": out of memory while fitting" +
+                     (need.bytes > 0 ? " (it needs at least " + bytes_text(need.bytes) + ": " + need.detail + ")" : "") +
+                     "; " + bytes_text(budget.bytes) + " were left when the fit began" +
+                     (budget.limited_by.empty() ? "" : " (" + budget.limited_by + ")") +
+                     (need.hint.empty() ? "" : "; " + need.hint));
+  }
   fitted_ = true;
   fit_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

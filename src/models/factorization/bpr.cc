@@ -136,9 +136,11 @@ constexpr std::int64_t kSyncRounds = 8;
 Recommender::MemoryNeed Bpr::fit_memory(const FeedbackMatrix& train, int /*threads*/) const {
   const auto dim = static_cast<std::uint64_t>(factors_param_ + (item_bias_ ? 1 : 0));
   const auto rows = static_cast<std::uint64_t>(train.n_users) + static_cast<std::uint64_t>(train.n_items);
-  // The factor matrices, and each positive's owner and item for the sampler.
-  const std::uint64_t bytes = 4 * dim * rows + 8 * static_cast<std::uint64_t>(train.nnz());
-  return {bytes, "factors " + std::to_string(dim) + " x " + std::to_string(rows) + " user and item rows",
+  const auto items = static_cast<std::uint64_t>(train.n_items);
+  // The factor matrices and the scoring kernel's packed copy of the items, and each positive's owner and
+  // item for the sampler.
+  const std::uint64_t bytes = 4 * dim * (rows + items) + 8 * static_cast<std::uint64_t>(train.nnz());
+  return {bytes, "factors " + std::to_string(dim) + " x " + std::to_string(rows + items) + " user, item and packed item rows",
           "lower factors, or filter rare items and users first (segue import --kcore-items K --kcore-users K)"};
 }
 

@@ -12,6 +12,7 @@
 
 #include "data/error.h"
 #include "models/collective.h"
+#include "models/memory_budget.h"
 #include "io/model_file.h"
 #include "util/fault.h"
 #include "util/thread_pool.h"
@@ -302,13 +303,19 @@ Recommender::MemoryNeed ImplicitAls::fit_memory(const FeedbackMatrix& train, int
   const auto f = static_cast<std::uint64_t>(factors_param_);
   const auto rows = static_cast<std::uint64_t>(train.n_users) + static_cast<std::uint64_t>(train.n_items);
   const auto nnz = static_cast<std::uint64_t>(train.nnz());
-  // Both factor matrices, the Gram, each thread's CG scratch, and the confidences by user and by item.
-  const std::uint64_t bytes = 4 * (f * rows + f * f + scratch_floats(factors_param_) * static_cast<std::uint64_t>(threads)) +
-                              2 * nnz * 8;
+  const auto items = static_cast<std::uint64_t>(train.n_items);
+  // Both factor matrices and the scoring kernel's packed copy of the items, the fit's Gram and the model's,
+  // each thread's CG scratch, the confidences by user and by item, and OpenBLAS's working buffer per BLAS
+  // thread (measured: 128 MiB each, taken at the first ssyrk; when it cannot be mapped, OpenBLAS retries
+  // for ever instead of failing, so it must be counted here).
+  const std::uint64_t blas = kOpenBlasBufferBytes * static_cast<std::uint64_t>(std::max(1, openblas_get_num_threads()));
+  const std::uint64_t bytes =
+      4 * (f * (rows + items) + 2 * f * f + scratch_floats(factors_param_) * static_cast<std::uint64_t>(threads)) +
+      2 * nnz * 8 + blas;
   return {bytes,
-          "factors " + std::to_string(f) + " x " + std::to_string(rows) + " user and item rows, a " + std::to_string(f) +
-              "² Gram, solver scratch for " + std::to_string(threads) + " threads, " + std::to_string(nnz) +
-              " confidences twice",
+          "factors " + std::to_string(f) + " x " + std::to_string(rows + items) + " user, item and packed item rows, two " +
+              std::to_string(f) + "² Grams, solver scratch for " + std::to_string(threads) + " threads, " +
+              bytes_text(blas) + " of BLAS buffers",
           "lower factors, or filter rare items and users first (segue import --kcore-items K --kcore-users K)"};
 }
 
