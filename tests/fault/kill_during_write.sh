@@ -93,4 +93,38 @@ for ((r = 0; r < rounds; r++)); do
   else mixed=$((mixed + 1)); fi
 done
 echo "split: $rounds kills within ${ms} ms runs: old kept $kept_old, new complete $kept_new, new train beside old test $mixed"
+
+# --- the ANN index: `segue serve` builds MODEL.hnsw beside an ials model and writes it at start-up ---
+# Killed while building or writing it, the server must leave either no index file or a whole one: the next
+# start must load it (a half file would be refused with "rebuilding the index") or build it afresh.
+"$segue" train --train split/train.csv --model ials:factors=32,iterations=2 --out ials.segue >/dev/null
+serve_until_ready() {  # starts the server, waits for its ready line (30 s at most), stops it; prints its log
+  # A fresh log (the last one already says "ready in"), and no EXIT trap in the child: a TERM that reached the
+  # forked shell before its exec would run the trap and delete the work directory.
+  rm -f serve.log
+  (trap - EXIT; exec "$segue" serve --model ials.segue --port 0 >serve.log 2>&1) &
+  local pid=$! waited=0
+  until grep -qs "ready in" serve.log || [ $waited -ge 300 ]; do sleep 0.1; waited=$((waited + 1)); done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  grep -q "ready in" serve.log || { echo "kill_during_write: the server did not start:"; cat serve.log; exit 1; }
+}
+rm -f ials.segue.hnsw
+t0=$(now_ms); serve_until_ready; ms=$(( $(now_ms) - t0 ))
+[ -s ials.segue.hnsw ] || { echo "kill_during_write: serve wrote no index file"; exit 1; }
+none=0; complete=0
+for ((r = 0; r < rounds; r++)); do
+  rm -f ials.segue.hnsw
+  kill_after "$(moment "$ms")" "$segue" serve --model ials.segue --port 0
+  # The graph is built by several threads, so two whole index files differ: "whole" is what the restart's
+  # load (header, sizes, both checksums) says, below.
+  if [ -e ials.segue.hnsw ]; then
+    complete=$((complete + 1))
+  else
+    none=$((none + 1))
+  fi
+  serve_until_ready
+  if grep -q "rebuilding the index" serve.log; then echo "kill_during_write: an index file was refused:"; cat serve.log; exit 1; fi
+done
+echo "ann index: $rounds kills within ${ms} ms start-ups: no index yet $none, whole index $complete; every restart served"
 echo "kill_during_write: ok"
