@@ -19,6 +19,8 @@
 #include "features/feature_matrix.h"
 #include "models/linear/ease.h"
 #include "io/model_file.h"
+#include "models/feedback.h"
+#include "models/recommender.h"
 #include "models/registry.h"
 #include "test_util.h"
 
@@ -269,6 +271,31 @@ TEST(ModelFileMmap_Damage, TruncatedCorruptAndMalformedFilesNameFileAndSection) 
   EXPECT_EQ(segue::testing::expect_input_error([&] { in.get<float>("nope", 1); }).field(), "nope");
   EXPECT_EQ(segue::testing::expect_input_error([&] { in.get_scalar<std::int32_t>("ints"); }).field(), "ints");
   EXPECT_EQ(segue::testing::expect_input_error([&] { in.nested("s"); }).file(), good + "[s]");
+}
+
+// Found by fuzz_model_file (a heap overflow in bpr's fold-in under ASan): a file whose factor length
+// disagreed with its own spec (bpr:factors=5 over vectors of 5 = 4 + bias) loaded, and the fold-in indexed
+// rows by the spec. The spec is rewritten in place (same length) and the crc fixed, so only that differs.
+TEST(ModelFileMmap_Damage, FactorsThatDisagreeWithTheSpecAreRefused) {
+  TempDir dir;
+  std::vector<FeedbackEntry> entries;
+  for (std::int32_t u = 0; u < 6; ++u)
+    for (std::int32_t k = 0; k < 3; ++k) entries.push_back({u, (u + 2 * k) % 7, 1.0f});
+  for (const std::string name : {"bpr", "ials"}) {
+    auto model = make_recommender(name + ":factors=4,seed=3");
+    model->fit(build_feedback(6, 7, entries));
+    const std::string path = dir.file(name + ".segue");
+    model->save(path);
+    std::string bytes = segue::testing::read_file(path);
+    const std::size_t at = bytes.find("factors=4");
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 8] = '5';
+    fix_crc(bytes);
+    const std::string bad = dir.write(name + "-bad.segue", bytes);
+    const InputError e = segue::testing::expect_input_error([&] { Recommender::load(bad); });
+    EXPECT_EQ(e.field(), name + ".factors") << e.what();
+    EXPECT_NE(std::string(e.what()).find("make vectors of"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ModelFileMmap_Damage, ASectionNameTwiceIsRefusedOnWriteAndOnRead) {

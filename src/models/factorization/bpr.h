@@ -43,6 +43,7 @@ class Bpr final : public FactorModel {
   bool supports_partial_fit() const override { return true; }
   bool supports_partial_fit_items() const override { return true; }
   MemoryNeed fit_memory(const FeedbackMatrix& train, int threads) const override;
+  std::int32_t expected_factors() const override { return factors_param_ + (item_bias_ ? 1 : 0); }
 
  protected:
   void fit_model(const FeedbackMatrix& train, const FitContext& context) override;

@@ -194,6 +194,9 @@ void FactorModel::load_model(const ModelReader& in) {
   const std::string section = name() + ".factors";
   const auto factors = in.get_scalar<std::int64_t>(section);
   if (factors < 1 || factors > 1 << 16) in.fail(section, "factors must be in [1, 65536], found " + std::to_string(factors));
+  if (const std::int32_t expected = expected_factors(); expected > 0 && factors != expected)
+    in.fail(section, std::to_string(factors) + " factors, but the model's parameters (" + params().to_short_string() +
+                         ") make vectors of " + std::to_string(expected));
   const auto f = static_cast<std::uint64_t>(factors);
   std::vector<float> users = in.get<float>(name() + ".user_factors", static_cast<std::uint64_t>(n_users()) * f);
   std::vector<float> items = in.get<float>(name() + ".item_factors", static_cast<std::uint64_t>(n_items()) * f);

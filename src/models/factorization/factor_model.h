@@ -70,6 +70,9 @@ class FactorModel : public Recommender {
   // Sections "<name>.factors" (int64), "<name>.user_factors", "<name>.item_factors" (float32).
   void save_model(ModelWriter& out) const override;
   void load_model(const ModelReader& in) override;
+  // The vector length the model's own parameters imply (0 = any): load_model refuses a file whose
+  // factors differ, since the fold-in and partial-fit code index rows by the parameters.
+  virtual std::int32_t expected_factors() const { return 0; }
 
  private:
   void compute_item_norms();

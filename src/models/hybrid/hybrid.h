@@ -54,6 +54,7 @@ class Hybrid final : public FactorModel {
   // a fixed seed (the same history gives the same list). Weights <= 0 are ignored.
   void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
   void fold_in(std::span<const std::int32_t> items, std::span<const float> weights, std::span<float> out) const;
+  std::int32_t expected_factors() const override { return factors_param_ + 1; }  // the bias entry
   // The serving index's query for a history: fold_in (hybrid has no partial fit).
   bool history_query(std::span<const std::int32_t> items, std::span<const float> weights,
                      std::span<float> out) const override;
