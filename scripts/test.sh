@@ -56,3 +56,5 @@ bash tests/fault/kill_during_write.sh "$torch_build/segue" 16
 bash tests/fault/disk_full.sh "$torch_build/segue"
 # Memory limits: under ulimit -v a model too large fails at once naming the size it needs (seconds).
 bash tests/fault/memory_limit.sh "$torch_build/segue"
+# Read-only directories: clear errors naming the path; the server runs without saving its index (seconds).
+bash tests/fault/read_only.sh "$torch_build/segue"

@@ -376,7 +376,10 @@ void AnnIndex::save(const std::string& path) const {
   try {
     std::string graph;
     if (impl.graph) {
-      // hnswlib writes to a path only; its bytes are then copied after our header.
+      // hnswlib writes to a path only; its bytes are then copied after our header. hnswlib does not check
+      // its stream, so the path is tried here first for a clear reason (a read-only directory).
+      if (std::FILE* probe = std::fopen(graph_temp.c_str(), "wb"); probe != nullptr) std::fclose(probe);
+      else file_error(path, "", std::string("cannot create ") + graph_temp + ": " + std::strerror(errno));
       impl.graph->saveIndex(graph_temp);
       std::ifstream in(graph_temp, std::ios::binary);
       if (!in) file_error(path, "", "cannot read back the graph written to " + graph_temp);

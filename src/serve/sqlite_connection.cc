@@ -1,5 +1,11 @@
 #include "serve/sqlite_connection.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
 #include <sqlite3.h>
 
 #include "data/error.h"
@@ -11,7 +17,15 @@ Connection::Connection(std::string path, Mode mode) : path_(std::move(path)) {
   if (mode == Mode::kCreate) flags |= SQLITE_OPEN_CREATE;
   const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
-    const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    // SQLite's "unable to open database file" does not say why, and its last OS error is from its read-only
+    // retry; a new database in a directory this process cannot write is the usual reason, so it is named.
+    if (mode == Mode::kCreate && ::access(path_.c_str(), F_OK) != 0) {
+      const std::string dir = std::filesystem::path(path_).parent_path().string();
+      if (::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
+        message += " (cannot create it: " + (dir.empty() ? std::string(".") : dir) + " is not writable: " +
+                   std::strerror(errno) + ")";
+    }
     sqlite3_close_v2(db_);
     db_ = nullptr;
     throw InputError(path_, 0, "", "cannot open the database: " + message);
