@@ -42,5 +42,21 @@ TEST(LiveEvents, TheUserCapRefusesNewListenersOnly) {
   EXPECT_EQ(live.recent("first", 10).size(), 2u);
 }
 
+// Events for ever new item ids must not grow memory without end: past max_names, an event naming a new item
+// is not kept live (it is still in the database), and counted; known names keep working.
+TEST(LiveEvents, TheNameCapBoundsMemoryAndCountsWhatItLeavesOut) {
+  LiveEvents live(100, 100, /*max_names=*/3);  // "play" and two items
+  IdMap items;
+  for (const char* id : {"a", "b", "c"}) items.intern(id);
+  EXPECT_TRUE(live.add("u", {{"a", "play", 1.0f, 1, 1}, {"b", "play", 1.0f, 2, 2}}));
+  EXPECT_EQ(live.names(), 3u);
+  EXPECT_TRUE(live.add("u", {{"c", "play", 1.0f, 3, 3}, {"a", "play", 1.0f, 4, 4}, {"d", "play", 1.0f, 5, 5}}));
+  EXPECT_EQ(live.names(), 3u);
+  EXPECT_EQ(live.dropped_events(), 2);  // c and d
+  const LiveProfile p = live.profile("u", items);
+  EXPECT_EQ(p.events, 3);
+  EXPECT_EQ(p.positives, (std::vector<std::int32_t>{items.find("a"), items.find("b")}));
+}
+
 }  // namespace
 }  // namespace segue

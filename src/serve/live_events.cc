@@ -7,8 +7,8 @@
 
 namespace segue {
 
-LiveEvents::LiveEvents(std::size_t max_events_per_user, std::size_t max_users)
-    : max_events_(std::max<std::size_t>(max_events_per_user, 1)), max_users_(max_users) {}
+LiveEvents::LiveEvents(std::size_t max_events_per_user, std::size_t max_users, std::size_t max_names)
+    : max_events_(std::max<std::size_t>(max_events_per_user, 1)), max_users_(max_users), max_names_(max_names) {}
 
 LiveEvents::Shard& LiveEvents::shard(std::string_view user) const {
   return shards_[std::hash<std::string_view>{}(user) % kShards];
@@ -21,6 +21,10 @@ std::int32_t LiveEvents::intern(const std::string& name) {
     if (it != name_ids_.end()) return it->second;
   }
   std::unique_lock<std::shared_mutex> write(names_mutex_);
+  if (names_.size() >= max_names_) {
+    const auto it = name_ids_.find(name);
+    return it != name_ids_.end() ? it->second : -1;
+  }
   const auto [it, added] = name_ids_.emplace(name, static_cast<std::int32_t>(names_.size()));
   if (added) names_.push_back(name);
   return it->second;
@@ -29,7 +33,14 @@ std::int32_t LiveEvents::intern(const std::string& name) {
 bool LiveEvents::add(const std::string& user, const std::vector<LiveEvent>& events) {
   std::vector<Stored> stored;
   stored.reserve(events.size());
-  for (const LiveEvent& e : events) stored.push_back({e.timestamp, e.sequence, intern(e.item), intern(e.event), e.signal});
+  for (const LiveEvent& e : events) {
+    const std::int32_t item = intern(e.item), event = intern(e.event);
+    if (item < 0 || event < 0) {
+      dropped_events_.fetch_add(1);
+      continue;
+    }
+    stored.push_back({e.timestamp, e.sequence, item, event, e.signal});
+  }
   Shard& s = shard(user);
   std::lock_guard<std::mutex> lock(s.mutex);
   auto it = s.users.find(user);
@@ -101,5 +112,10 @@ std::vector<LiveEvent> LiveEvents::recent(const std::string& user, std::size_t l
 
 std::size_t LiveEvents::users() const { return n_users_.load(); }
 std::int64_t LiveEvents::dropped_users() const { return dropped_users_.load(); }
+
+std::size_t LiveEvents::names() const {
+  std::shared_lock<std::shared_mutex> read(names_mutex_);
+  return names_.size();
+}
 
 }  // namespace segue

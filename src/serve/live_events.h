@@ -4,8 +4,11 @@
 // holds items the model does not know yet. Bounded: at most
 // `max_events_per_user` events per listener (the oldest leave memory, never
 // the database) and `max_users` listeners (beyond it, new listeners' events
-// are stored but not reflected until a restart or retrain; counted). An event
-// costs 32 bytes here: item and event names are interned once for everyone.
+// are stored but not reflected until a restart or retrain; counted), and at
+// most `max_names` distinct item and event names (beyond it, events naming a
+// new item are stored but not reflected; counted): without that bound, events
+// for ever new item ids would grow memory without end. An event costs 32
+// bytes here: item and event names are interned once for everyone.
 #pragma once
 
 #include <atomic>
@@ -42,7 +45,8 @@ struct LiveProfile {
 
 class LiveEvents {
  public:
-  explicit LiveEvents(std::size_t max_events_per_user = 1000, std::size_t max_users = 1'000'000);
+  explicit LiveEvents(std::size_t max_events_per_user = 1000, std::size_t max_users = 1'000'000,
+                      std::size_t max_names = 2'000'000);
 
   // Adds one listener's events (in commit order). False when the listener is
   // new and the user cap is reached (nothing kept).
@@ -54,6 +58,8 @@ class LiveEvents {
 
   std::size_t users() const;
   std::int64_t dropped_users() const;
+  std::int64_t dropped_events() const { return dropped_events_.load(); }  // new names past max_names
+  std::size_t names() const;
   std::size_t max_events_per_user() const { return max_events_; }
 
  private:
@@ -70,7 +76,7 @@ class LiveEvents {
     std::unordered_map<std::string, std::vector<Stored>> users;  // oldest first
   };
   Shard& shard(std::string_view user) const;
-  std::int32_t intern(const std::string& name);
+  std::int32_t intern(const std::string& name);  // -1 when the name is new and the table is full
 
   // Interned item ids and event names; a deque keeps references stable as it grows.
   mutable std::shared_mutex names_mutex_;
@@ -82,6 +88,8 @@ class LiveEvents {
   mutable Shard shards_[kShards];
   std::atomic<std::size_t> n_users_{0};
   std::atomic<std::int64_t> dropped_users_{0};
+  std::size_t max_names_;
+  std::atomic<std::int64_t> dropped_events_{0};
 };
 
 }  // namespace segue

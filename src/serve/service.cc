@@ -164,7 +164,7 @@ const std::vector<std::string>& service_endpoints() {
 
 Service::Service(ServiceOptions options)
     : options_(std::move(options)),
-      live_(options_.max_events_per_user, options_.max_live_users),
+      live_(options_.max_events_per_user, options_.max_live_users, options_.max_live_names),
       metrics_(service_endpoints()) {
   const auto start = std::chrono::steady_clock::now();
   if (options_.ann != "hnsw" && options_.ann != "exact")
@@ -657,6 +657,10 @@ nlohmann::json Service::health() const {
           {"items", served->model().n_items()},
           {"users", served->model().n_users()},
           {"live_users", live_.users()},
+          {"live_names", live_.names()},
+          // Stored durably but not reflected live: listeners past max_live_users, events naming a new item
+          // past max_live_names (the bounds on the live state's memory).
+          {"live_dropped", {{"users", live_.dropped_users()}, {"events", live_.dropped_events()}}},
           {"durable_events", events_ != nullptr}};
 }
 

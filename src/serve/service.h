@@ -51,6 +51,7 @@ struct ServiceOptions {
   std::size_t max_id_length = 256;
   std::size_t max_events_per_user = 1000;  // live state per listener (the database keeps all)
   std::size_t max_live_users = 1'000'000;
+  std::size_t max_live_names = 2'000'000;  // distinct item/event names held live (bounds memory; docs/API.md)
   float skip_weight = 0.5f;
   // Two-stage serving: each of these models proposes its top `candidates` for
   // the listener (by the same string ids), and the served model ranks only the
