@@ -103,6 +103,7 @@ def store_bundle(store):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segue", required=True)
+    parser.add_argument("--segue-deep", help="a segue built with libtorch, for the deep models' seeds")
     parser.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus"))
     a = parser.parse_args()
@@ -192,6 +193,15 @@ def main():
                 extra = ["--user-names", names_csv]
             segue("train", "--train", events, "--model", spec, "--out", out, *extra)
             put(a.out, "model_file", spec.split(":")[0] + ".model", open(out, "rb").read())
+        if a.segue_deep:
+            # The deep models' files for fuzz_deep_model_file (a torch build of segue; tiny dimensions).
+            for spec in ["neumf:embedding=4,mlp=8-4,epochs=1", "multvae:hidden=8,embedding=4,epochs=1",
+                         "multdae:hidden=8,embedding=4,epochs=1", "lightgcn:embedding=4,epochs=1",
+                         "gru4rec:embedding=4,max_len=8,epochs=1", "sasrec:embedding=4,max_len=8,epochs=1"]:
+                out = os.path.join(tmp, "d.model")
+                subprocess.run([a.segue_deep, "train", "--train", events, "--model", spec, "--out", out],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                put(a.out, "deep_model_file", spec.split(":")[0] + ".model", open(out, "rb").read())
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(a.out) for f in fs)
     print("fuzz corpus: %d targets, %.1f KB in %s" % (len(os.listdir(a.out)), total / 1024, a.out))
 

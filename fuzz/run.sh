@@ -17,7 +17,11 @@ work=${FUZZ_WORK:-$(mktemp -d /tmp/segue-fuzz-run.XXXXXX)}
 mkdir -p "$work"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for seeds in "$here"/corpus/*/; do targets+=("$(basename "$seeds")"); done
+  # Every target built in BUILD_DIR (fuzz_deep_model_file only with -DSEGUE_FUZZ_TORCH=ON).
+  for seeds in "$here"/corpus/*/; do
+    name=$(basename "$seeds")
+    if [ -x "$build/fuzz_$name" ]; then targets+=("$name"); else echo "fuzz_$name: not built here, skipped"; fi
+  done
 fi
 
 run_one() {
