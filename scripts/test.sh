@@ -38,7 +38,7 @@ fuzz_build=${SEGUE_FUZZ_BUILD:-build-fuzz}
 cmake -S . -B "$fuzz_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGUE_FUZZ=ON \
   -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 >/dev/null
 cmake --build "$fuzz_build" --target fuzz
-bash fuzz/run.sh "$fuzz_build" "${SEGUE_FUZZ_SECONDS:-20}"
+FUZZ_SEED=1 bash fuzz/run.sh "$fuzz_build" "${SEGUE_FUZZ_SECONDS:-20}"
 # The Python module (python/, docs/PYTHON.md), built in the optimised torch
 # build (its segue_core is already compiled there, position-independent; an
 # instrumented extension could not be imported), tested with pytest against
