@@ -14,6 +14,7 @@ seconds=${2:?usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 jobs=${FUZZ_JOBS:-$(nproc)}
+keep=${FUZZ_WORK:+1}  # a work directory of one's own is kept; a temporary one goes when all passed
 work=${FUZZ_WORK:-$(mktemp -d /tmp/segue-fuzz-run.XXXXXX)}
 mkdir -p "$work"
 targets=("$@")
@@ -52,5 +53,5 @@ export -f run_one
 export build seconds here work FUZZ_SEED
 printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {}
 rc=$?
-echo "fuzz: work directory $work"
+if [ $rc -eq 0 ] && [ -z "$keep" ]; then rm -rf "$work"; else echo "fuzz: work directory $work"; fi
 exit $([ $rc -eq 0 ] && echo 0 || echo 1)
