@@ -194,14 +194,16 @@ def main():
             segue("train", "--train", events, "--model", spec, "--out", out, *extra)
             put(a.out, "model_file", spec.split(":")[0] + ".model", open(out, "rb").read())
         if a.segue_deep:
-            # The deep models' files for fuzz_deep_model_file (a torch build of segue; tiny dimensions).
+            # The deep models' files for tests/deep/model_file_mutation_test.cc (a torch build of segue; tiny
+            # dimensions): Debian's libtorch headers do not compile with clang 14 in C++20, so no libFuzzer target.
             for spec in ["neumf:embedding=4,mlp=8-4,epochs=1", "multvae:hidden=8,embedding=4,epochs=1",
                          "multdae:hidden=8,embedding=4,epochs=1", "lightgcn:embedding=4,epochs=1",
                          "gru4rec:embedding=4,max_len=8,epochs=1", "sasrec:embedding=4,max_len=8,epochs=1"]:
                 out = os.path.join(tmp, "d.model")
                 subprocess.run([a.segue_deep, "train", "--train", events, "--model", spec, "--out", out],
                                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                put(a.out, "deep_model_file", spec.split(":")[0] + ".model", open(out, "rb").read())
+                put(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures"),
+                    "deep_model_files", spec.split(":")[0] + ".model", open(out, "rb").read())
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(a.out) for f in fs)
     print("fuzz corpus: %d targets, %.1f KB in %s" % (len(os.listdir(a.out)), total / 1024, a.out))
 
