@@ -276,6 +276,23 @@ TEST(ModelFileMmap_Damage, TruncatedCorruptAndMalformedFilesNameFileAndSection) 
 // Found by fuzz_model_file (a heap overflow in bpr's fold-in under ASan): a file whose factor length
 // disagreed with its own spec (bpr:factors=5 over vectors of 5 = 4 + bias) loaded, and the fold-in indexed
 // rows by the spec. The spec is rewritten in place (same length) and the crc fixed, so only that differs.
+// Found by fuzz_model_file (an uncaught std::out_of_range): get_strings checked each pair of offsets only when
+// it reached it, so [0, 2^25, 2^25, 3] took a substring at 2^25 of a 3-byte blob before seeing the descent.
+TEST(ModelFileMmap_Damage, StringOffsetsPastTheBytesAreRefused) {
+  TempDir dir;
+  const std::string path = dir.file("strings.segue");
+  {
+    ModelWriter out(path);
+    out.put("names.offsets", std::vector<std::int64_t>{0, 1 << 25, 1 << 25, 3});
+    out.put_string("names.bytes", "abc");
+    out.commit();
+  }
+  const ModelReader in(path);
+  const InputError e = segue::testing::expect_input_error([&] { in.get_strings("names"); });
+  EXPECT_EQ(e.field(), "names.offsets");
+  EXPECT_NE(std::string(e.what()).find("not ascending"), std::string::npos) << e.what();
+}
+
 TEST(ModelFileMmap_Damage, FactorsThatDisagreeWithTheSpecAreRefused) {
   TempDir dir;
   std::vector<FeedbackEntry> entries;

@@ -17,8 +17,10 @@ void FeatureMatrix::validate() const {
     throw std::invalid_argument("features: described must have one entry per item");
   for (std::int16_t g : group_of)
     if (g < 0 || static_cast<std::size_t>(g) >= groups.size()) throw std::invalid_argument("features: group id out of range");
-  for (std::int32_t r = 0; r < n_rows; ++r) {
+  // All of indptr before any row is read (so every row's entries are within the arrays).
+  for (std::int32_t r = 0; r < n_rows; ++r)
     if (indptr[r + 1] < indptr[r]) throw std::invalid_argument("features: indptr not ascending at item " + std::to_string(r));
+  for (std::int32_t r = 0; r < n_rows; ++r) {
     for (std::int64_t j = indptr[r]; j < indptr[r + 1]; ++j) {
       if (indices[j] < 0 || indices[j] >= n_features)
         throw std::invalid_argument("features: feature id out of range at item " + std::to_string(r));

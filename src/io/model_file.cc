@@ -382,9 +382,13 @@ std::vector<std::string> ModelReader::get_strings(const std::string& name) const
   const std::string_view blob = view_string(name + ".bytes");
   if (offsets.empty() || offsets.front() != 0 || offsets.back() != static_cast<std::int64_t>(blob.size()))
     fail(name + ".offsets", "do not match the string bytes");
-  std::vector<std::string> strings;
-  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
+  // All offsets first (found by fuzz_model_file): with them ascending from 0 to the blob's size, every
+  // substr below is in range; checking a pair only when it was reached let an offset past the end through.
+  for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
     if (offsets[i + 1] < offsets[i]) fail(name + ".offsets", "are not ascending");
+  std::vector<std::string> strings;
+  strings.reserve(offsets.size() - 1);
+  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
     strings.emplace_back(blob.substr(static_cast<std::size_t>(offsets[i]), static_cast<std::size_t>(offsets[i + 1] - offsets[i])));
   }
   return strings;
