@@ -160,6 +160,23 @@ TEST(ImportCsv, BadTimestampIsAnError) {
   EXPECT_THROW(import_csv(dir.write("a.csv", "user_id,item_id,t\nu,i,2020-13-01\n"), options, issues), InputError);
 }
 
+// Millisecond timestamps used to be taken as seconds: the year ~52,000, hour-of-day and temporal splits silently
+// wrong. They are refused, naming the cell and the likely cause; seconds of the same moment import.
+TEST(ImportCsv, MillisecondTimestampsAreRefusedNamingTheUnit) {
+  TempDir dir;
+  ImportOptions options;
+  options.columns.time = "t";
+  IssueLog issues;
+  const std::string path = dir.write("ms.csv", "user_id,item_id,t\nu,i,1600000000\nu,j,1600000000123\n");
+  const InputError e = segue::testing::expect_input_error([&] { import_csv(path, options, issues); });
+  EXPECT_EQ(e.line(), 3u);
+  EXPECT_EQ(e.field(), "t");
+  EXPECT_NE(std::string(e.what()).find("milliseconds"), std::string::npos) << e.what();
+  IssueLog ok;
+  const Dataset data = import_csv(dir.write("s.csv", "user_id,item_id,t\nu,i,1600000000\nu,j,-86400\n"), options, ok);
+  EXPECT_EQ(data.interactions.size(), 2);
+}
+
 }  // namespace
 }  // namespace segue
 

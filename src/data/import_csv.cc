@@ -49,6 +49,13 @@ void parse_event(const CsvReader& reader, const ColumnIndex& c, DatasetBuilder& 
     const std::string_view text = reader.text(c.time);
     if (!text.empty() && !parse_timestamp(text, event.time))
       throw reader.error(c.time, "expected unix seconds or an ISO-8601 date/time, got '" + std::string(text) + "'");
+    // Unix times past the year 9999 are almost always milliseconds or microseconds: refused rather than stored
+    // as dates millennia away, which would silently break hour-of-day context and temporal splits.
+    constexpr std::int64_t kYear0 = -62167219200, kYear10000 = 253402300800;  // 0000-01-01, 10000-01-01 UTC
+    if (!text.empty() && (event.time < kYear0 || event.time >= kYear10000))
+      throw reader.error(c.time, "unix time " + std::string(text) +
+                                     " is outside the years 0000-9999: milliseconds or microseconds? the column "
+                                     "must hold seconds (divide by 1000) or an ISO-8601 date/time");
   }
   if (c.event >= 0) {
     const std::string_view name = reader.id(c.event);
