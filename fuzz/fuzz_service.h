@@ -1,6 +1,6 @@
-// The service the request targets call: a small served world (30 listeners,
-// 36 named tracks, an itemknn model; built once per process in the scratch
-// directory) and the rule for an answer. Like the HTTP layer, a target turns
+// The service the request targets call: the service tests' served world
+// (tests/served_world.h) with an itemknn model, built once per process in the
+// scratch directory and the rule for an answer. Like the HTTP layer, a target turns
 // the result or the refusal into JSON text: a refusal must be an ApiError
 // below 500 or a UsageError (a 400); anything else, or JSON that cannot be
 // written (invalid UTF-8 echoed back), would be a 500 and is a finding.
@@ -13,7 +13,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/dataset_builder.h"
 #include "data/error.h"
 #include "data/store.h"
 #include "fuzz/fuzz_input.h"
@@ -21,33 +20,13 @@
 #include "models/recommender.h"
 #include "models/registry.h"
 #include "serve/service.h"
+#include "tests/served_world.h"
 
 namespace segue::fuzz {
 
-inline Dataset served_world() {
-  DatasetBuilder b;
-  for (int i = 0; i < 36; ++i) {
-    const std::int32_t item = b.item("t" + std::to_string(i));
-    b.set_item_string("name", item, "Song " + std::to_string(i));
-    b.set_item_string("artist", item, "Artist " + std::to_string(i / 4));
-  }
-  for (int u = 0; u < 30; ++u) {
-    const std::int32_t user = b.user("u" + std::to_string(u));
-    for (int k = 0; k < 7; ++k) {
-      DatasetBuilder::Event e;
-      e.user = user;
-      e.item = b.item("t" + std::to_string(((k + u) % 3) * 12 + (u % 3) * 4 + (k + u / 3) % 4));
-      e.weight = 1.0f + static_cast<float>((u + k) % 3);
-      e.time = 1600000000 + u * 3600 + k * 60;
-      b.add(e);
-    }
-  }
-  return b.finish("fuzz served world");
-}
-
 inline Service& served() {
   static Service* service = [] {
-    const Dataset world = served_world();
+    const Dataset world = segue::testing::served_world();
     const std::string store = scratch_dir() + "/world";
     save_dataset(world, store);
     auto model = make_recommender("itemknn");
