@@ -6,7 +6,8 @@ packages=(g++ cmake ninja-build ccache pkg-config zlib1g-dev nlohmann-json3-dev 
   pybind11-dev python3-dev python3-pytest python3-numpy python3-scipy python3-pandas python3-skbuild python3-setuptools python3-pip
   python3-venv python3-tqdm libopenmpi-dev openmpi-bin)
 # `install_deps.sh test`: also what only the test suite needs (clang 14 and libFuzzer for fuzz/).
-if [ "${1:-}" = test ]; then packages+=(clang-14 libfuzzer-14-dev); fi
+# (libclang-rt-14-dev holds the sanitizer and libFuzzer runtimes; clang-14 only recommends it.)
+if [ "${1:-}" = test ]; then packages+=(clang-14 libclang-rt-14-dev libfuzzer-14-dev); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
