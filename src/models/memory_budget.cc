@@ -58,8 +58,8 @@ std::string bytes_text(std::uint64_t bytes) {
   return text;
 }
 
-void check_memory(std::string_view what, std::uint64_t needed, std::string_view detail, std::string_view hint) {
-  const MemoryBudget budget = memory_budget();
+void check_memory(const MemoryBudget& budget, std::string_view what, std::uint64_t needed, std::string_view detail,
+                  std::string_view hint) {
   if (needed <= budget.bytes) return;
   throw UsageError(std::string(what) + " needs at least " + bytes_text(needed) + " (" + std::string(detail) +
                    "), but only " + bytes_text(budget.bytes) + " are left (" + budget.limited_by + ")" +

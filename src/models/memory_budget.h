@@ -27,7 +27,8 @@ constexpr std::uint64_t kOpenBlasBufferBytes = std::uint64_t{128} << 20;
 std::string bytes_text(std::uint64_t bytes);
 
 // Throws UsageError "WHAT needs at least N (DETAIL), but only M are left (LIMITED_BY); HINT" when
-// `needed` exceeds the budget.
-void check_memory(std::string_view what, std::uint64_t needed, std::string_view detail, std::string_view hint);
+// `needed` exceeds `budget` (memory_budget(), read once by the caller).
+void check_memory(const MemoryBudget& budget, std::string_view what, std::uint64_t needed, std::string_view detail,
+                  std::string_view hint);
 
 }  // namespace segue

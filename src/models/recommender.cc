@@ -76,7 +76,7 @@ void Recommender::fit(const FeedbackMatrix& train, const FitContext& context) {
   const int threads = (context.pool != nullptr ? *context.pool : default_thread_pool()).size();
   const MemoryNeed need = fit_memory(train, threads);
   const MemoryBudget budget = memory_budget();
-  if (need.bytes > 0) check_memory(params().to_short_string(), need.bytes, need.detail, need.hint);
+  if (need.bytes > 0) check_memory(budget, params().to_short_string(), need.bytes, need.detail, need.hint);
   try {
     fit_model(train, context);
   } catch (const std::bad_alloc&) {
