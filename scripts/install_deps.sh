@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages segue needs to build and test, if missing.
 set -euo pipefail
-packages=(g++ cmake ninja-build ccache pkg-config zlib1g-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libopenblas-dev libfasttext-dev libtorch-dev
+packages=(g++ cmake ninja-build ccache pkg-config zlib1g-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libopenblas-dev libfasttext-dev libxgboost-dev libtorch-dev
   libcpp-httplib-dev libssl-dev libsqlite3-dev libhnswlib-dev libsndfile1-dev libfftw3-dev libebur128-dev chromium python3-websocket
   pybind11-dev python3-dev python3-pytest python3-numpy python3-scipy python3-pandas python3-skbuild python3-setuptools python3-pip
   python3-venv python3-tqdm libopenmpi-dev openmpi-bin)

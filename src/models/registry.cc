@@ -21,6 +21,7 @@ void ials();
 void itemknn();
 void pop();
 void mmr();
+void rerank();
 void random();
 void rp3beta();
 void title();
@@ -69,6 +70,7 @@ void register_builtin_models() {
     model_anchor::itemknn();
     model_anchor::pop();
     model_anchor::mmr();
+    model_anchor::rerank();
     model_anchor::random();
     model_anchor::rp3beta();
     model_anchor::title();

@@ -1,0 +1,476 @@
+#include "models/rerank/rerank.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <random>
+#include <cstdio>
+#include <cstdlib>
+
+#include "data/error.h"
+#include "io/model_file.h"
+#include "models/rerank/nested_model.h"
+#include "models/scratch.h"
+#include "util/thread_pool.h"
+
+namespace segue {
+namespace {
+
+constexpr std::int32_t kAutoEaseItems = 20000;  // ease's n² matrix: 1.6 GB and ~10 s at 20k items
+constexpr float kCandidateFloor = 1000.0f;      // re-ranked candidates score above every other item
+
+std::unique_ptr<Recommender> make_rerank(const ModelSpec& spec) { return std::make_unique<RerankModel>(spec); }
+
+std::vector<ParamDecl> rerank_params() {
+  return {string_param("generators", "auto",
+                       "'+'-separated generator specs (';' between their parameters); auto = ease (<= 20k items) + "
+                       "ials + itemknn + rp3beta + userknn"),
+          int_param("candidates", 100, 1, 100000, "each generator's top-N, history excluded"),
+          float_param("fraction", 0.2, 0.0, 0.9, "share of each listener's items carved as the ranker's labels", true),
+          int_param("last", 3, 0, 1000, "recent items for the co-occurrence feature (0 = none)"),
+          string_param("objective", "ndcg", "the ranker's loss: ndcg | pairwise | map (xgboost rank:*)"),
+          int_param("rounds", 400, 1, 100000, "most boosting rounds (early stopping on a fifth of the carve's listeners)"),
+          int_param("early_stop", 40, 0, 100000, "rounds without a better validation ndcg@10 before stopping (0 = off)"),
+          float_param("eta", 0.05, 0.0, 1.0, "learning rate", true),
+          int_param("depth", 6, 1, 16, "tree depth"),
+          float_param("min_child_weight", 1.0, 0.0, 1e6, "smallest hessian sum in a leaf"),
+          float_param("subsample", 0.8, 0.0, 1.0, "rows sampled per tree", true),
+          float_param("colsample", 0.8, 0.0, 1.0, "features sampled per tree", true),
+          int_param("seed", 42, 0, 2147483647, "the carve's and the ranker's seed")};
+}
+
+bool is_rerank_name(const std::string& spec) {
+  const std::string name = spec.substr(0, spec.find(':'));
+  return name == "rerank";
+}
+
+// Feature-name prefix of each generator: its name, numbered when two share one.
+std::vector<std::string> generator_labels(const std::vector<std::unique_ptr<Recommender>>& generators) {
+  std::map<std::string, int> seen, total;
+  for (const auto& g : generators) ++total[g->name()];
+  std::vector<std::string> labels;
+  for (const auto& g : generators) {
+    const int k = seen[g->name()]++;
+    labels.push_back(total[g->name()] > 1 ? g->name() + std::to_string(k + 1) : g->name());
+  }
+  return labels;
+}
+
+// The carve: `fraction` of each listener's positives (at least one, never all)
+// become the ranker's labels; the rest train the generators.
+struct Carve {
+  FeedbackMatrix train;
+  SparseRows targets;
+  std::vector<std::int64_t> events;  // the dataset's events without the targets' pairs
+};
+
+Carve carve(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context) {
+  Carve out;
+  out.train.n_users = all.n_users;
+  out.train.n_items = all.n_items;
+  out.targets.n_rows = all.n_users;
+  out.targets.n_cols = all.n_items;
+  std::vector<std::int64_t> indptr{0};
+  std::vector<std::int32_t> indices;
+  std::vector<float> values;
+  std::vector<std::uint8_t> held;
+  for (std::int32_t u = 0; u < all.n_users; ++u) {
+    const auto items = all.items_of(u);
+    const auto vals = all.values_of(u);
+    const auto c = static_cast<std::int64_t>(items.size());
+    std::int64_t h = c >= 2 ? std::max<std::int64_t>(1, std::llround(fraction * static_cast<double>(c))) : 0;
+    h = std::min(h, c - 1);
+    held.assign(static_cast<std::size_t>(c), 0);
+    std::mt19937_64 rng(seed ^ (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(u) + 1)));
+    std::vector<std::int64_t> order(static_cast<std::size_t>(c));
+    for (std::int64_t k = 0; k < c; ++k) order[k] = k;
+    for (std::int64_t k = 0; k < h; ++k) {
+      std::uniform_int_distribution<std::int64_t> pick(k, c - 1);
+      std::swap(order[k], order[pick(rng)]);
+      held[static_cast<std::size_t>(order[k])] = 1;
+    }
+    for (std::int64_t k = 0; k < c; ++k) {
+      if (held[static_cast<std::size_t>(k)]) {
+        out.targets.indices.push_back(items[k]);
+        out.targets.values.push_back(vals[k]);
+      } else {
+        indices.push_back(items[k]);
+        values.push_back(vals[k]);
+      }
+    }
+    indptr.push_back(static_cast<std::int64_t>(indices.size()));
+    out.targets.indptr.push_back(static_cast<std::int64_t>(out.targets.indices.size()));
+  }
+  out.train.indptr = std::move(indptr);
+  out.train.indices = std::move(indices);
+  out.train.values = std::move(values);
+  out.train.negatives = all.negatives;
+
+  if (context.dataset != nullptr && context.dataset->interactions.n_users == all.n_users) {
+    const Interactions& log = context.dataset->interactions;
+    auto keep = [&](std::int32_t u, std::int64_t e) {
+      const auto t = out.targets.row_indices(u);
+      return !std::binary_search(t.begin(), t.end(), log.items[e]);
+    };
+    if (context.events == nullptr) {
+      for (std::int32_t u = 0; u < log.n_users; ++u)
+        for (std::int64_t e = log.begin(u); e < log.end(u); ++e)
+          if (keep(u, e)) out.events.push_back(e);
+    } else {
+      for (std::int64_t e : *context.events) {
+        const auto it = std::upper_bound(log.indptr.begin(), log.indptr.end(), e);
+        const auto u = static_cast<std::int32_t>(it - log.indptr.begin() - 1);
+        if (keep(u, e)) out.events.push_back(e);
+      }
+    }
+  }
+  return out;
+}
+
+std::unique_ptr<Recommender> make_cooc() { return make_recommender("itemknn"); }
+
+}  // namespace
+
+std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items) {
+  std::vector<std::string> specs;
+  if (text == "auto") {
+    if (n_items <= kAutoEaseItems) specs.emplace_back("ease");
+    for (const char* name : {"ials", "itemknn", "rp3beta", "userknn"}) specs.emplace_back(name);
+    return specs;
+  }
+  std::string piece;
+  for (std::size_t k = 0; k <= text.size(); ++k) {
+    const bool split = k == text.size() ||
+                       (text[k] == '+' && k + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[k + 1])));
+    if (!split) {
+      piece += text[k] == ';' ? ',' : text[k];
+      continue;
+    }
+    const auto first = piece.find_first_not_of(' '), last = piece.find_last_not_of(' ');
+    piece = first == std::string::npos ? std::string() : piece.substr(first, last - first + 1);
+    if (piece.empty()) throw UsageError("model 'rerank': parameter 'generators': an empty generator in '" + text + "'");
+    if (is_rerank_name(piece)) throw UsageError("model 'rerank': parameter 'generators': a generator cannot be rerank");
+    try {
+      parse_spec(piece);
+    } catch (const UsageError& error) {
+      throw UsageError("model 'rerank': parameter 'generators': " + std::string(error.what()));
+    }
+    specs.push_back(piece);
+    piece.clear();
+  }
+  return specs;
+}
+
+ModelInfo rerank_info() {
+  return ModelInfo{"rerank", "two-stage: several models' candidates re-ranked by LambdaMART (xgboost)",
+                   rerank_params(), &make_rerank, "candidates=50|100|200,eta=0.02:0.2:log,depth=4|6|8"};
+}
+
+RerankModel::RerankModel(const ModelSpec& spec) : Recommender(spec) {
+  const std::string& objective = spec.get_string("objective");
+  if (objective != "ndcg" && objective != "pairwise" && objective != "map")
+    throw UsageError("model 'rerank': parameter 'objective': '" + objective + "' is not ndcg, pairwise or map");
+  resolve_generators(spec.get_string("generators"), 0);  // checks the specs now
+}
+
+void RerankModel::build_features() {
+  features_ = std::make_unique<RerankFeatures>(generator_labels(generators_),
+                                               static_cast<std::int32_t>(params().get_int("candidates")), &side_,
+                                               content_.empty() ? nullptr : &content_, cooc_.get(), n_items());
+}
+
+void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& context) {
+  const ModelSpec& spec = params();
+  generator_specs_ = resolve_generators(spec.get_string("generators"), train.n_items);
+  const auto seed = static_cast<std::uint64_t>(spec.get_int("seed"));
+  const auto per_generator = static_cast<std::int32_t>(spec.get_int("candidates"));
+  const int last_n = static_cast<int>(spec.get_int("last"));
+  content_ = context.item_features != nullptr ? *context.item_features : FeatureMatrix{};
+  ThreadPool& pool = context.pool != nullptr ? *context.pool : default_thread_pool();
+
+  // Stage one on the carve: generators that never saw the labels.
+  const Carve carved = carve(train, spec.get_float("fraction"), seed, context);
+  FitContext carve_context = context;
+  carve_context.events = context.dataset != nullptr ? &carved.events : nullptr;
+  carve_context.checkpoint_path.clear();
+  std::vector<std::unique_ptr<Recommender>> carve_generators;
+  for (const std::string& g : generator_specs_) {
+    carve_generators.push_back(make_recommender(g));
+    carve_generators.back()->fit(carved.train, carve_context);
+  }
+  std::unique_ptr<Recommender> carve_cooc = make_cooc();
+  carve_cooc->fit(carved.train, carve_context);
+  RerankSide carve_side = RerankSide::build(carved.train, context.dataset, carve_context.events, last_n);
+  const RerankFeatures carve_features(generator_labels(carve_generators), per_generator, &carve_side,
+                                      content_.empty() ? nullptr : &content_, carve_cooc.get(), train.n_items);
+
+  // The ranker's rows: every listener with carved items, candidates labelled
+  // by whether they were carved.
+  std::vector<std::int32_t> users;
+  for (std::int32_t u = 0; u < train.n_users; ++u)
+    if (carved.targets.count(u) > 0 && carved.train.count(u) > 0) users.push_back(u);
+  std::vector<CandidateRows> per_user(users.size());
+  const std::size_t n = static_cast<std::size_t>(train.n_items);
+  const std::size_t G = carve_generators.size();
+  const std::int64_t block = std::clamp<std::int64_t>(
+      static_cast<std::int64_t>((std::size_t{16} << 20) / std::max<std::size_t>(1, G * n)), 1, 64);
+  pool.parallel_for(0, static_cast<std::int64_t>(users.size()), block, [&](std::int64_t begin, std::int64_t end, int) {
+    const auto count = static_cast<std::size_t>(end - begin);
+    std::vector<float> rows(G * count * n);
+    const std::span<const std::int32_t> chunk(users.data() + begin, count);
+    for (std::size_t g = 0; g < G; ++g) carve_generators[g]->score_users(chunk, rows.data() + g * count * n);
+    std::vector<const float*> pointers(G);
+    for (std::size_t r = 0; r < count; ++r) {
+      const std::int32_t u = chunk[r];
+      for (std::size_t g = 0; g < G; ++g) pointers[g] = rows.data() + (g * count + r) * n;
+      carve_features.build(pointers, carved.train.items_of(u), carved.train.values_of(u),
+                           carve_side.last.row_indices(u), carve_side.user_pop[static_cast<std::size_t>(u)],
+                           per_user[static_cast<std::size_t>(begin) + r]);
+    }
+  });
+
+  RankingRows fit_rows, valid_rows;
+  fit_rows.n_features = valid_rows.n_features = carve_features.n_features();
+  const auto F = static_cast<std::size_t>(carve_features.n_features());
+  std::int64_t targets = 0, found = 0;
+  std::mt19937_64 rng(seed);
+  for (std::size_t k = 0; k < users.size(); ++k) {
+    const CandidateRows& rows = per_user[k];
+    const auto t = carved.targets.row_indices(users[k]);
+    targets += static_cast<std::int64_t>(t.size());
+    std::vector<float> labels(rows.items.size());
+    int positives = 0;
+    for (std::size_t c = 0; c < rows.items.size(); ++c) {
+      labels[c] = std::binary_search(t.begin(), t.end(), rows.items[c]) ? 1.0f : 0.0f;
+      positives += labels[c] > 0.0f;
+    }
+    found += positives;
+    if (positives == 0) continue;  // no pair to order: no gradient
+    RankingRows& to = std::uniform_real_distribution<double>(0.0, 1.0)(rng) < 0.2 ? valid_rows : fit_rows;
+    to.x.insert(to.x.end(), rows.x.begin(), rows.x.end());
+    to.labels.insert(to.labels.end(), labels.begin(), labels.end());
+    to.group_sizes.push_back(static_cast<unsigned>(rows.items.size()));
+    (void)F;
+  }
+  if (std::getenv("SEGUE_RERANK_DEBUG")) std::fprintf(stderr, "users %zu targets %lld found %lld fit %zu valid %zu\n", users.size(), (long long)targets, (long long)found, fit_rows.rows(), valid_rows.rows());
+  candidate_recall_ = targets > 0 ? static_cast<double>(found) / static_cast<double>(targets) : 0.0;
+  per_user.clear();
+  carve_generators.clear();
+  if (fit_rows.rows() == 0)
+    throw UsageError("rerank: no listener has a carved item among the candidates (too little data: " +
+                     std::to_string(train.nnz()) + " training pairs)");
+
+  RankerParams ranker;
+  ranker.objective = "rank:" + spec.get_string("objective");
+  ranker.rounds = static_cast<int>(spec.get_int("rounds"));
+  ranker.early_stop = static_cast<int>(spec.get_int("early_stop"));
+  ranker.eta = spec.get_float("eta");
+  ranker.max_depth = static_cast<int>(spec.get_int("depth"));
+  ranker.min_child_weight = spec.get_float("min_child_weight");
+  ranker.subsample = spec.get_float("subsample");
+  ranker.colsample = spec.get_float("colsample");
+  ranker.threads = pool.size();
+  ranker.seed = seed;
+  try {
+    ranker_ = XgbRanker::train(fit_rows, valid_rows, ranker);
+  } catch (const std::runtime_error& error) {
+    throw UsageError(std::string("rerank: training the ranker failed: ") + error.what());
+  }
+  set_fit_stat("candidate_recall", candidate_recall_);
+  set_fit_stat("ranker_rounds", ranker_.rounds());
+  set_fit_stat("ranker_rows", static_cast<double>(fit_rows.rows()));
+  if (!std::isnan(ranker_.best_valid_ndcg())) set_fit_stat("ranker_valid_ndcg", ranker_.best_valid_ndcg());
+
+  // Stage one again on everything, for serving.
+  generators_.clear();
+  for (const std::string& g : generator_specs_) {
+    generators_.push_back(make_recommender(g));
+    generators_.back()->fit(train, context);
+  }
+  cooc_ = make_cooc();
+  cooc_->fit(train, context);
+  side_ = RerankSide::build(train, context.dataset, context.events, last_n);
+  build_features();
+}
+
+void RerankModel::score_rows(std::span<const float* const> rows, std::span<const std::int32_t> history,
+                             std::span<const float> values, std::span<const std::int32_t> last, float user_pop,
+                             float* out) const {
+  const auto n = static_cast<std::size_t>(n_items());
+  // Below the candidates: the first generator's order, squeezed into (-1000, -999).
+  const float* first = rows[0];
+  for (std::size_t i = 0; i < n; ++i)
+    out[i] = std::isfinite(first[i]) ? -kCandidateFloor + std::atan(first[i]) / 3.2f : -2.0f * kCandidateFloor;
+  CandidateRows candidates;
+  features_->build(rows, history, values, last, user_pop, candidates);
+  Scratch<float> margins(candidates.items.size());
+  ranker_.predict(candidates.x.data(), candidates.items.size(), margins.data());
+  for (std::size_t c = 0; c < candidates.items.size(); ++c)
+    out[static_cast<std::size_t>(candidates.items[c])] =
+        kCandidateFloor + std::clamp(margins[c], -0.9f * kCandidateFloor, 0.9f * kCandidateFloor);
+}
+
+void RerankModel::score_users(std::span<const std::int32_t> users, float* out) const {
+  const auto n = static_cast<std::size_t>(n_items());
+  const std::size_t G = generators_.size();
+  const std::size_t block = std::clamp<std::size_t>((std::size_t{16} << 20) / std::max<std::size_t>(1, G * n), 1, 64);
+  std::vector<float> rows;
+  std::vector<const float*> pointers(G);
+  for (std::size_t first = 0; first < users.size(); first += block) {
+    const std::size_t count = std::min(block, users.size() - first);
+    rows.resize(G * count * n);
+    const auto chunk = users.subspan(first, count);
+    for (std::size_t g = 0; g < G; ++g) generators_[g]->score_users(chunk, rows.data() + g * count * n);
+    for (std::size_t r = 0; r < count; ++r) {
+      const std::int32_t u = chunk[r];
+      for (std::size_t g = 0; g < G; ++g) pointers[g] = rows.data() + (g * count + r) * n;
+      score_rows(pointers, history().row_indices(u), history().row_values(u), side_.last.row_indices(u),
+                 side_.user_pop[static_cast<std::size_t>(u)], out + (first + r) * n);
+    }
+  }
+}
+
+void RerankModel::score_history(std::span<const std::int32_t> items, std::span<const float> weights,
+                                float* out) const {
+  const auto n = static_cast<std::size_t>(n_items());
+  const std::size_t G = generators_.size();
+  std::vector<float> rows(G * n);
+  std::vector<const float*> pointers(G);
+  for (std::size_t g = 0; g < G; ++g) {
+    generators_[g]->score_history(items, weights, rows.data() + g * n);
+    pointers[g] = rows.data() + g * n;
+  }
+  // Positives only, sorted, for the exclusion and the features; the last items
+  // in the order given.
+  std::vector<std::pair<std::int32_t, float>> positive;
+  for (std::size_t k = 0; k < items.size(); ++k)
+    if (weights.empty() || weights[k] > 0.0f) positive.emplace_back(items[k], weights.empty() ? 1.0f : weights[k]);
+  std::vector<std::int32_t> recent;
+  const int last_n = static_cast<int>(params().get_int("last"));
+  for (auto it = positive.rbegin(); it != positive.rend() && static_cast<int>(recent.size()) < last_n; ++it)
+    if (std::find(recent.begin(), recent.end(), it->first) == recent.end()) recent.push_back(it->first);
+  std::reverse(recent.begin(), recent.end());
+  std::sort(positive.begin(), positive.end());
+  std::vector<std::int32_t> history;
+  std::vector<float> values;
+  for (const auto& [item, value] : positive) {
+    if (!history.empty() && history.back() == item) {
+      values.back() += value;
+      continue;
+    }
+    history.push_back(item);
+    values.push_back(value);
+  }
+  score_rows(pointers, history, values, side_.has_order ? std::span<const std::int32_t>(recent) : std::span<const std::int32_t>(),
+             features_->history_pop(history), out);
+}
+
+void RerankModel::candidate_rows(std::int32_t user, CandidateRows& out) const {
+  check_user(user);
+  const auto n = static_cast<std::size_t>(n_items());
+  std::vector<float> rows(generators_.size() * n);
+  std::vector<const float*> pointers;
+  for (std::size_t g = 0; g < generators_.size(); ++g) {
+    generators_[g]->score_users(std::span<const std::int32_t>(&user, 1), rows.data() + g * n);
+    pointers.push_back(rows.data() + g * n);
+  }
+  features_->build(pointers, history().row_indices(user), history().row_values(user), side_.last.row_indices(user),
+                   side_.user_pop[static_cast<std::size_t>(user)], out);
+}
+
+Explanation RerankModel::explain(std::int32_t user, std::int32_t item) const {
+  check_user(user);
+  check_item(item);
+  CandidateRows candidates;
+  candidate_rows(user, candidates);
+  const auto it = std::find(candidates.items.begin(), candidates.items.end(), item);
+  // The generator that ranked it best says which history items led to it.
+  const std::size_t G = generators_.size();
+  const auto F = static_cast<std::size_t>(features_->n_features());
+  std::size_t best = 0;
+  float best_rank = 0.0f;
+  const float* x = nullptr;
+  if (it != candidates.items.end()) {
+    x = candidates.x.data() + static_cast<std::size_t>(it - candidates.items.begin()) * F;
+    for (std::size_t g = 0; g < G; ++g) {
+      const float rank = x[3 * g + 2];
+      if (!std::isnan(rank) && (best_rank == 0.0f || rank < best_rank)) {
+        best_rank = rank;
+        best = g;
+      }
+    }
+  }
+  Explanation out = generators_[best]->explain(user, item);
+  out.user = user;
+  out.item = item;
+  std::vector<float> row(static_cast<std::size_t>(n_items()));
+  score_users(std::span<const std::int32_t>(&user, 1), row.data());
+  out.score = row[static_cast<std::size_t>(item)];
+  if (x == nullptr) {
+    out.note = "rerank: not among the " + std::to_string(features_->per_generator()) +
+               " candidates of any generator; ranked below them by " + generators_[0]->name();
+    return out;
+  }
+  // The ranker's strongest features for this pair (SHAP values).
+  const std::vector<float> shap = ranker_.contributions(x);
+  std::vector<std::size_t> order(F);
+  for (std::size_t f = 0; f < F; ++f) order[f] = f;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::abs(shap[a]) != std::abs(shap[b]) ? std::abs(shap[a]) > std::abs(shap[b]) : a < b;
+  });
+  std::string note = "rerank: proposed by " + generators_[best]->name() + " (rank " +
+                     std::to_string(static_cast<int>(best_rank)) + "); strongest features:";
+  for (std::size_t k = 0; k < std::min<std::size_t>(3, F); ++k) {
+    const std::size_t f = order[k];
+    char buffer[96];
+    std::snprintf(buffer, sizeof(buffer), " %s=%.3g (%+.3f)", features_->names()[f].c_str(), x[f], shap[f]);
+    note += buffer;
+  }
+  out.note = note + (out.note.empty() ? "" : "; " + out.note);
+  return out;
+}
+
+void RerankModel::save_model(ModelWriter& out) const {
+  out.put_strings("rerank.generator_specs", generator_specs_);
+  for (std::size_t g = 0; g < generators_.size(); ++g)
+    save_nested_model(out, "rerank.generator." + std::to_string(g), *generators_[g]);
+  save_nested_model(out, "rerank.cooc", *cooc_);
+  side_.save(out, "rerank.side");
+  out.put_scalar<std::int32_t>("rerank.has_content", content_.empty() ? 0 : 1);
+  if (!content_.empty()) content_.save(out, "rerank.content");
+  out.put_string("rerank.ranker", ranker_.to_bytes());
+  out.put_scalar<std::int32_t>("rerank.n_features", features_->n_features());
+  out.put_scalar<double>("rerank.candidate_recall", candidate_recall_);
+}
+
+void RerankModel::load_model(const ModelReader& in) {
+  generator_specs_ = in.get_strings("rerank.generator_specs");
+  if (generator_specs_.empty()) in.fail("rerank.generator_specs", "no generators");
+  generators_.clear();
+  for (std::size_t g = 0; g < generator_specs_.size(); ++g) {
+    const std::string section = "rerank.generator." + std::to_string(g);
+    generators_.push_back(load_nested_model(in, section));
+    if (generators_.back()->n_users() != n_users() || generators_.back()->n_items() != n_items())
+      in.fail(section, "the generator's shape differs from the model's");
+  }
+  cooc_ = load_nested_model(in, "rerank.cooc");
+  if (cooc_->n_items() != n_items()) in.fail("rerank.cooc", "the co-occurrence model's shape differs");
+  side_ = RerankSide::load(in, "rerank.side", n_users(), n_items());
+  content_ = in.get_scalar<std::int32_t>("rerank.has_content") != 0 ? FeatureMatrix::load(in, "rerank.content")
+                                                                     : FeatureMatrix{};
+  if (!content_.empty() && content_.n_rows != n_items()) in.fail("rerank.content", "one row per item expected");
+  candidate_recall_ = in.get_scalar<double>("rerank.candidate_recall");
+  build_features();
+  const auto n_features = in.get_scalar<std::int32_t>("rerank.n_features");
+  if (n_features != features_->n_features()) in.fail("rerank.n_features", "does not match the generators and content");
+  try {
+    ranker_ = XgbRanker::from_bytes(in.view_string("rerank.ranker"), n_features);
+  } catch (const std::exception& error) {
+    in.fail("rerank.ranker", error.what());
+  }
+}
+
+}  // namespace segue
+
+SEGUE_REGISTER_MODEL(rerank, ::segue::rerank_info())

@@ -1,0 +1,89 @@
+// The second stage's view of a (listener, candidate) pair: the candidates are
+// the union of every generator's top-N (history excluded), and each gets one
+// row of features — every generator's score, standardised score and rank, the
+// item's popularity and recency, the listener's activity and taste for the
+// mainstream, co-occurrence with the listener's last items, and, with item
+// features, the similarity of the candidate to the listener's history per
+// feature group (artist, tag, genre, audio, ...). Everything is computed from
+// one training matrix, so the features of the ranker's training pairs come
+// from generators that never saw the pairs' labels (rerank.h).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "features/feature_matrix.h"
+#include "models/feedback.h"
+
+namespace segue {
+
+class Recommender;
+class ModelWriter;
+class ModelReader;
+struct Dataset;
+
+// Per-item and per-listener figures derived from the training data.
+struct RerankSide {
+  std::vector<float> item_pop;     // log(1 + listeners) per item
+  std::vector<float> item_recent;  // share of the item's events in the last tenth of the time span; empty = no times
+  std::vector<float> user_pop;     // mean item_pop of each listener's history (NaN for an empty one)
+  SparseRows last;                 // per listener: the last `last_n` items in event order, oldest first
+  bool has_order = false;          // `last` came from ordered events (false: rows are empty)
+
+  // From the training positives and, when given, the events they were summed
+  // from (dataset + event indices, null = all): their order gives `last`, their
+  // timestamps `item_recent`.
+  static RerankSide build(const FeedbackMatrix& train, const Dataset* dataset, const std::vector<std::int64_t>* events,
+                          int last_n);
+  void save(ModelWriter& out, const std::string& prefix) const;
+  static RerankSide load(const ModelReader& in, const std::string& prefix, std::int32_t n_users, std::int32_t n_items);
+};
+
+// One listener's candidates and their feature rows (row-major).
+struct CandidateRows {
+  std::vector<std::int32_t> items;
+  std::vector<float> x;
+  // Per candidate, how many generators put it in their top-N.
+  void clear() {
+    items.clear();
+    x.clear();
+  }
+};
+
+class RerankFeatures {
+ public:
+  // `generator_names` name the generators (feature names); `content` may be
+  // null (no content features); `cooc` scores a history by co-occurrence
+  // (an itemknn over the same training data).
+  RerankFeatures(std::vector<std::string> generator_names, std::int32_t per_generator, const RerankSide* side,
+                 const FeatureMatrix* content, const Recommender* cooc, std::int32_t n_items);
+
+  std::int32_t n_features() const { return static_cast<std::int32_t>(names_.size()); }
+  const std::vector<std::string>& names() const { return names_; }
+  std::int32_t per_generator() const { return per_generator_; }
+
+  // Candidates and features of one listener. `rows`: one full score row per
+  // generator (n_items floats, read-only); `history`/`values`: the listener's
+  // positives (excluded from the candidates); `last`: recent items, oldest
+  // first (may be empty); `user_pop`: side.user_pop of the listener (or of the
+  // history, for fold-in).
+  void build(std::span<const float* const> rows, std::span<const std::int32_t> history, std::span<const float> values,
+             std::span<const std::int32_t> last, float user_pop, CandidateRows& out) const;
+
+  // Mean item_pop over a history (NaN when empty).
+  float history_pop(std::span<const std::int32_t> history) const;
+
+ private:
+  std::vector<std::string> names_;
+  std::int32_t n_generators_ = 0;
+  std::int32_t per_generator_ = 0;
+  const RerankSide* side_ = nullptr;
+  const FeatureMatrix* content_ = nullptr;
+  const Recommender* cooc_ = nullptr;
+  std::int32_t n_items_ = 0;
+  std::int32_t n_groups_ = 0;
+};
+
+}  // namespace segue
