@@ -57,6 +57,8 @@ const std::map<std::string, FoldIn>& fold_in_promises() {
       {"blend", FoldIn::kSameRanking},
       // A known user is not their own neighbour; a folded-in copy of them is.
       {"userknn", FoldIn::kSameRanking},
+      // Its generators include ials and userknn; and a history row has no event order for "last items".
+      {"rerank", FoldIn::kSameRanking},
       {"random", FoldIn::kNone},  // a hash of (user, item): another user id is another list
   };
   return promises;

@@ -6,7 +6,6 @@
 #include <map>
 #include <random>
 #include <cstdio>
-#include <cstdlib>
 
 #include "data/error.h"
 #include "io/model_file.h"
@@ -34,9 +33,10 @@ std::vector<ParamDecl> rerank_params() {
           int_param("early_stop", 40, 0, 100000, "rounds without a better validation ndcg@10 before stopping (0 = off)"),
           float_param("eta", 0.05, 0.0, 1.0, "learning rate", true),
           int_param("depth", 6, 1, 16, "tree depth"),
-          float_param("min_child_weight", 1.0, 0.0, 1e6, "smallest hessian sum in a leaf"),
+          float_param("min_child_weight", 0.01, 0.0, 1e6, "smallest hessian sum in a leaf (LambdaMART hessians are small)"),
           float_param("subsample", 0.8, 0.0, 1.0, "rows sampled per tree", true),
           float_param("colsample", 0.8, 0.0, 1.0, "features sampled per tree", true),
+          int_param("carves", 1, 1, 20, "carves of the training data the ranker learns from (each fits the generators)"),
           int_param("seed", 42, 0, 2147483647, "the carve's and the ranker's seed")};
 }
 
@@ -57,16 +57,18 @@ std::vector<std::string> generator_labels(const std::vector<std::unique_ptr<Reco
   return labels;
 }
 
-// The carve: `fraction` of each listener's positives (at least one, never all)
-// become the ranker's labels; the rest train the generators.
-struct Carve {
-  FeedbackMatrix train;
-  SparseRows targets;
-  std::vector<std::int64_t> events;  // the dataset's events without the targets' pairs
-};
+void append_rows(RankingRows& to, const RankingRows& from) {
+  to.x.insert(to.x.end(), from.x.begin(), from.x.end());
+  to.labels.insert(to.labels.end(), from.labels.begin(), from.labels.end());
+  to.group_sizes.insert(to.group_sizes.end(), from.group_sizes.begin(), from.group_sizes.end());
+}
 
-Carve carve(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context) {
-  Carve out;
+std::unique_ptr<Recommender> make_cooc() { return make_recommender("itemknn"); }
+
+}  // namespace
+
+RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context) {
+  RerankCarve out;
   out.train.n_users = all.n_users;
   out.train.n_items = all.n_items;
   out.targets.n_rows = all.n_users;
@@ -128,10 +130,6 @@ Carve carve(const FeedbackMatrix& all, double fraction, std::uint64_t seed, cons
   return out;
 }
 
-std::unique_ptr<Recommender> make_cooc() { return make_recommender("itemknn"); }
-
-}  // namespace
-
 std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items) {
   std::vector<std::string> specs;
   if (text == "auto") {
@@ -189,77 +187,75 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   content_ = context.item_features != nullptr ? *context.item_features : FeatureMatrix{};
   ThreadPool& pool = context.pool != nullptr ? *context.pool : default_thread_pool();
 
-  // Stage one on the carve: generators that never saw the labels.
-  const Carve carved = carve(train, spec.get_float("fraction"), seed, context);
-  FitContext carve_context = context;
-  carve_context.events = context.dataset != nullptr ? &carved.events : nullptr;
-  carve_context.checkpoint_path.clear();
-  std::vector<std::unique_ptr<Recommender>> carve_generators;
-  for (const std::string& g : generator_specs_) {
-    carve_generators.push_back(make_recommender(g));
-    carve_generators.back()->fit(carved.train, carve_context);
-  }
-  std::unique_ptr<Recommender> carve_cooc = make_cooc();
-  carve_cooc->fit(carved.train, carve_context);
-  RerankSide carve_side = RerankSide::build(carved.train, context.dataset, carve_context.events, last_n);
-  const RerankFeatures carve_features(generator_labels(carve_generators), per_generator, &carve_side,
-                                      content_.empty() ? nullptr : &content_, carve_cooc.get(), train.n_items);
-
-  // The ranker's rows: every listener with carved items, candidates labelled
-  // by whether they were carved.
-  std::vector<std::int32_t> users;
-  for (std::int32_t u = 0; u < train.n_users; ++u)
-    if (carved.targets.count(u) > 0 && carved.train.count(u) > 0) users.push_back(u);
-  std::vector<CandidateRows> per_user(users.size());
-  const std::size_t n = static_cast<std::size_t>(train.n_items);
-  const std::size_t G = carve_generators.size();
-  const std::int64_t block = std::clamp<std::int64_t>(
-      static_cast<std::int64_t>((std::size_t{16} << 20) / std::max<std::size_t>(1, G * n)), 1, 64);
-  pool.parallel_for(0, static_cast<std::int64_t>(users.size()), block, [&](std::int64_t begin, std::int64_t end, int) {
-    const auto count = static_cast<std::size_t>(end - begin);
-    std::vector<float> rows(G * count * n);
-    const std::span<const std::int32_t> chunk(users.data() + begin, count);
-    for (std::size_t g = 0; g < G; ++g) carve_generators[g]->score_users(chunk, rows.data() + g * count * n);
-    std::vector<const float*> pointers(G);
-    for (std::size_t r = 0; r < count; ++r) {
-      const std::int32_t u = chunk[r];
-      for (std::size_t g = 0; g < G; ++g) pointers[g] = rows.data() + (g * count + r) * n;
-      carve_features.build(pointers, carved.train.items_of(u), carved.train.values_of(u),
-                           carve_side.last.row_indices(u), carve_side.user_pop[static_cast<std::size_t>(u)],
-                           per_user[static_cast<std::size_t>(begin) + r]);
-    }
-  });
-
+  // Stage one on each carve: generators that never saw the labels. More
+  // carves (other seeds) give the ranker more labelled listeners.
   RankingRows fit_rows, valid_rows;
-  fit_rows.n_features = valid_rows.n_features = carve_features.n_features();
-  const auto F = static_cast<std::size_t>(carve_features.n_features());
   std::int64_t targets = 0, found = 0;
-  std::mt19937_64 rng(seed);
-  for (std::size_t k = 0; k < users.size(); ++k) {
-    const CandidateRows& rows = per_user[k];
-    const auto t = carved.targets.row_indices(users[k]);
-    targets += static_cast<std::int64_t>(t.size());
-    std::vector<float> labels(rows.items.size());
-    int positives = 0;
-    for (std::size_t c = 0; c < rows.items.size(); ++c) {
-      labels[c] = std::binary_search(t.begin(), t.end(), rows.items[c]) ? 1.0f : 0.0f;
-      positives += labels[c] > 0.0f;
+  const int carves = static_cast<int>(spec.get_int("carves"));
+  for (int k = 0; k < carves; ++k) {
+    const RerankCarve carved =
+        carve_for_ranker(train, spec.get_float("fraction"), seed + 7919u * static_cast<std::uint64_t>(k), context);
+    FitContext carve_context = context;
+    carve_context.events = context.dataset != nullptr ? &carved.events : nullptr;
+    carve_context.checkpoint_path.clear();
+    std::vector<std::unique_ptr<Recommender>> carve_generators;
+    for (const std::string& g : generator_specs_) {
+      carve_generators.push_back(make_recommender(g));
+      carve_generators.back()->fit(carved.train, carve_context);
     }
-    found += positives;
-    if (positives == 0) continue;  // no pair to order: no gradient
-    RankingRows& to = std::uniform_real_distribution<double>(0.0, 1.0)(rng) < 0.2 ? valid_rows : fit_rows;
-    to.x.insert(to.x.end(), rows.x.begin(), rows.x.end());
-    to.labels.insert(to.labels.end(), labels.begin(), labels.end());
-    to.group_sizes.push_back(static_cast<unsigned>(rows.items.size()));
-    (void)F;
+    std::unique_ptr<Recommender> carve_cooc = make_cooc();
+    carve_cooc->fit(carved.train, carve_context);
+    const RerankSide carve_side = RerankSide::build(carved.train, context.dataset, carve_context.events, last_n);
+    const RerankFeatures carve_features(generator_labels(carve_generators), per_generator, &carve_side,
+                                        content_.empty() ? nullptr : &content_, carve_cooc.get(), train.n_items);
+    fit_rows.n_features = valid_rows.n_features = carve_features.n_features();
+
+    // The ranker's rows: every listener with carved items, candidates labelled
+    // by whether they were carved.
+    std::vector<std::int32_t> users;
+    for (std::int32_t u = 0; u < train.n_users; ++u)
+      if (carved.targets.count(u) > 0 && carved.train.count(u) > 0) users.push_back(u);
+    std::vector<CandidateRows> per_user(users.size());
+    const std::size_t n = static_cast<std::size_t>(train.n_items);
+    const std::size_t G = carve_generators.size();
+    const std::int64_t block = std::clamp<std::int64_t>(
+        static_cast<std::int64_t>((std::size_t{16} << 20) / std::max<std::size_t>(1, G * n)), 1, 64);
+    pool.parallel_for(0, static_cast<std::int64_t>(users.size()), block, [&](std::int64_t begin, std::int64_t end, int) {
+      const auto count = static_cast<std::size_t>(end - begin);
+      std::vector<float> rows(G * count * n);
+      const std::span<const std::int32_t> chunk(users.data() + begin, count);
+      for (std::size_t g = 0; g < G; ++g) carve_generators[g]->score_users(chunk, rows.data() + g * count * n);
+      std::vector<const float*> pointers(G);
+      for (std::size_t r = 0; r < count; ++r) {
+        const std::int32_t u = chunk[r];
+        for (std::size_t g = 0; g < G; ++g) pointers[g] = rows.data() + (g * count + r) * n;
+        carve_features.build(pointers, carved.train.items_of(u), carved.train.values_of(u),
+                             carve_side.last.row_indices(u), carve_side.user_pop[static_cast<std::size_t>(u)],
+                             per_user[static_cast<std::size_t>(begin) + r]);
+      }
+    });
+
+    for (std::size_t j = 0; j < users.size(); ++j) {
+      const CandidateRows& rows = per_user[j];
+      const auto t = carved.targets.row_indices(users[j]);
+      targets += static_cast<std::int64_t>(t.size());
+      std::vector<float> labels(rows.items.size());
+      int positives = 0;
+      for (std::size_t c = 0; c < rows.items.size(); ++c) {
+        labels[c] = std::binary_search(t.begin(), t.end(), rows.items[c]) ? 1.0f : 0.0f;
+        positives += labels[c] > 0.0f;
+      }
+      found += positives;
+      if (positives == 0) continue;  // no pair to order: no gradient
+      // A fifth of the listeners (the same in every carve) decide when boosting stops.
+      const std::uint64_t h = (static_cast<std::uint64_t>(users[j]) + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+      RankingRows& to = (h >> 33) % 5 == 0 ? valid_rows : fit_rows;
+      to.x.insert(to.x.end(), rows.x.begin(), rows.x.end());
+      to.labels.insert(to.labels.end(), labels.begin(), labels.end());
+      to.group_sizes.push_back(static_cast<unsigned>(rows.items.size()));
+    }
   }
-  if (std::getenv("SEGUE_RERANK_DEBUG")) std::fprintf(stderr, "users %zu targets %lld found %lld fit %zu valid %zu\n", users.size(), (long long)targets, (long long)found, fit_rows.rows(), valid_rows.rows());
   candidate_recall_ = targets > 0 ? static_cast<double>(found) / static_cast<double>(targets) : 0.0;
-  per_user.clear();
-  carve_generators.clear();
-  if (fit_rows.rows() == 0)
-    throw UsageError("rerank: no listener has a carved item among the candidates (too little data: " +
-                     std::to_string(train.nnz()) + " training pairs)");
 
   RankerParams ranker;
   ranker.objective = "rank:" + spec.get_string("objective");
@@ -272,13 +268,28 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   ranker.colsample = spec.get_float("colsample");
   ranker.threads = pool.size();
   ranker.seed = seed;
-  try {
-    ranker_ = XgbRanker::train(fit_rows, valid_rows, ranker);
-  } catch (const std::runtime_error& error) {
-    throw UsageError(std::string("rerank: training the ranker failed: ") + error.what());
+  ranker_ = XgbRanker();
+  // Too little data for a single labelled listener: the candidates are ordered
+  // by the generators' mean standardised score (see score_rows), and the fit says so.
+  if (fit_rows.rows() > 0) {
+    try {
+      ranker_ = XgbRanker::train(fit_rows, valid_rows, ranker);
+      // Early stopping chose the number of rounds; the final ranker learns
+      // from every labelled listener with that many.
+      if (valid_rows.rows() > 0) {
+        const double valid_ndcg = ranker_.best_valid_ndcg();
+        ranker.rounds = ranker_.rounds();
+        ranker.early_stop = 0;
+        append_rows(fit_rows, valid_rows);
+        ranker_ = XgbRanker::train(fit_rows, RankingRows{}, ranker);
+        ranker_.set_best_valid_ndcg(valid_ndcg);
+      }
+    } catch (const std::runtime_error& error) {
+      throw UsageError(std::string("rerank: training the ranker failed: ") + error.what());
+    }
   }
   set_fit_stat("candidate_recall", candidate_recall_);
-  set_fit_stat("ranker_rounds", ranker_.rounds());
+  set_fit_stat("ranker_rounds", ranker_.empty() ? 0 : ranker_.rounds());
   set_fit_stat("ranker_rows", static_cast<double>(fit_rows.rows()));
   if (!std::isnan(ranker_.best_valid_ndcg())) set_fit_stat("ranker_valid_ndcg", ranker_.best_valid_ndcg());
 
@@ -305,7 +316,19 @@ void RerankModel::score_rows(std::span<const float* const> rows, std::span<const
   CandidateRows candidates;
   features_->build(rows, history, values, last, user_pop, candidates);
   Scratch<float> margins(candidates.items.size());
-  ranker_.predict(candidates.x.data(), candidates.items.size(), margins.data());
+  if (!ranker_.empty()) {
+    ranker_.predict(candidates.x.data(), candidates.items.size(), margins.data());
+  } else {
+    const std::size_t G = rows.size(), F = static_cast<std::size_t>(features_->n_features());
+    for (std::size_t c = 0; c < candidates.items.size(); ++c) {
+      double sum = 0.0;
+      for (std::size_t g = 0; g < G; ++g) {
+        const float z = candidates.x[c * F + 3 * g + 1];
+        sum += std::isnan(z) ? 0.0 : z;
+      }
+      margins[c] = static_cast<float>(sum / static_cast<double>(G));
+    }
+  }
   for (std::size_t c = 0; c < candidates.items.size(); ++c)
     out[static_cast<std::size_t>(candidates.items[c])] =
         kCandidateFloor + std::clamp(margins[c], -0.9f * kCandidateFloor, 0.9f * kCandidateFloor);
@@ -412,6 +435,12 @@ Explanation RerankModel::explain(std::int32_t user, std::int32_t item) const {
                " candidates of any generator; ranked below them by " + generators_[0]->name();
     return out;
   }
+  if (ranker_.empty()) {
+    out.note = "rerank: proposed by " + generators_[best]->name() + " (rank " +
+               std::to_string(static_cast<int>(best_rank)) + "); no ranker (too little data): mean of the generators' z-scores" +
+               (out.note.empty() ? "" : "; " + out.note);
+    return out;
+  }
   // The ranker's strongest features for this pair (SHAP values).
   const std::vector<float> shap = ranker_.contributions(x);
   std::vector<std::size_t> order(F);
@@ -439,7 +468,7 @@ void RerankModel::save_model(ModelWriter& out) const {
   side_.save(out, "rerank.side");
   out.put_scalar<std::int32_t>("rerank.has_content", content_.empty() ? 0 : 1);
   if (!content_.empty()) content_.save(out, "rerank.content");
-  out.put_string("rerank.ranker", ranker_.to_bytes());
+  out.put_string("rerank.ranker", ranker_.empty() ? std::string() : ranker_.to_bytes());
   out.put_scalar<std::int32_t>("rerank.n_features", features_->n_features());
   out.put_scalar<double>("rerank.candidate_recall", candidate_recall_);
 }
@@ -464,7 +493,8 @@ void RerankModel::load_model(const ModelReader& in) {
   build_features();
   const auto n_features = in.get_scalar<std::int32_t>("rerank.n_features");
   if (n_features != features_->n_features()) in.fail("rerank.n_features", "does not match the generators and content");
-  try {
+  ranker_ = XgbRanker();
+  if (!in.view_string("rerank.ranker").empty()) try {
     ranker_ = XgbRanker::from_bytes(in.view_string("rerank.ranker"), n_features);
   } catch (const std::exception& error) {
     in.fail("rerank.ranker", error.what());

@@ -75,6 +75,17 @@ class RerankModel final : public Recommender {
   double candidate_recall_ = 0.0;
 };
 
+// The ranker's carve: `fraction` of each listener's positives (at least one,
+// never all; none of a listener with one) become labels, the rest trains the
+// generators; with a dataset in `context`, its training events minus those of
+// the labelled pairs (sequence models and the side figures read events).
+struct RerankCarve {
+  FeedbackMatrix train;
+  SparseRows targets;
+  std::vector<std::int64_t> events;
+};
+RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context);
+
 // The generators of `generators=` for a catalogue of n_items ('+' before a
 // model name separates two specs; ';' becomes ','). UsageError naming the key.
 std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items);

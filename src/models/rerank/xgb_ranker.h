@@ -58,6 +58,7 @@ class XgbRanker {
   std::int32_t n_features() const { return n_features_; }
   int rounds() const { return rounds_; }
   double best_valid_ndcg() const { return best_valid_; }
+  void set_best_valid_ndcg(double value) { best_valid_ = value; }
 
   // Margins for `rows` feature rows (row-major, n_features() each). Thread-safe
   // (xgboost's in-place prediction, one thread per call).
