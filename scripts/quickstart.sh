@@ -16,11 +16,14 @@ set -x
 $segue import --format lastfm --input data/lastfm-hetrec-2k --out $out/lastfm --kcore-users 5
 $segue stats $out/lastfm
 $segue split $out/lastfm --method random --seed 42 --out $out/split
+# The whole stack (generators, their parameters, the re-ranker) chosen on a validation carve of train.csv.
+$segue tune --auto --train $out/split/train.csv --budget 2m --out $out/best.spec
 $segue eval --train $out/split/train.csv --test $out/split/test.csv \
-  --model pop --model itemknn --model rp3beta --model ease --model ials --model bpr --report $out/report.html
-$segue train --train $out/split/train.csv --model itemknn --out $out/itemknn.model
-$segue recommend --model $out/itemknn.model --user 2 --n 10 --explain --data $out/lastfm
-$segue recommend --model $out/itemknn.model --history "Britney Spears,Christina Aguilera,Katy Perry" --n 5 --data $out/lastfm
+  --model pop --model itemknn --model rp3beta --model ease --model ials --model bpr --model "$(cat $out/best.spec)" \
+  --report $out/report.html
+$segue train --train $out/split/train.csv --model "$(cat $out/best.spec)" --out $out/best.model
+$segue recommend --model $out/best.model --user 2 --n 10 --explain --data $out/lastfm
+$segue recommend --model $out/best.model --history "Britney Spears,Christina Aguilera,Katy Perry" --n 5 --data $out/lastfm
 set +x
 [ "$serve" = 1 ] || exit 0
 # The service: the same model over HTTP, with a write token and an event database.
@@ -35,5 +38,5 @@ segue serve: http://127.0.0.1:$port/  (the web page; Ctrl-C stops the server)
        http://127.0.0.1:$port/v1/events
   write token: $token_file    API: docs/API.md
 INFO
-exec $segue serve --model $out/itemknn.model --data $out/lastfm --port "$port" --token-file "$token_file" \
+exec $segue serve --model $out/best.model --data $out/lastfm --port "$port" --token-file "$token_file" \
   --events $out/events.sqlite

@@ -96,6 +96,37 @@ TEST(RerankCarve, EventsOfLabelledPairsAreLeftOut) {
   EXPECT_EQ(kept + carved.targets.nnz(), 10);
 }
 
+TEST(RerankCarve, LastModeHoldsOutEachListenersLastItem) {
+  Dataset data;
+  Interactions& log = data.interactions;
+  log.n_users = 3;
+  log.n_items = 6;
+  log.indptr = std::vector<std::int64_t>{0, 5, 10, 11};
+  log.items = std::vector<std::int32_t>{0, 1, 2, 3, 4, 5, 4, 3, 2, 1, 2};
+  std::vector<FeedbackEntry> entries;
+  for (std::int32_t u = 0; u < 3; ++u)
+    for (std::int64_t e = log.indptr[u]; e < log.indptr[u + 1]; ++e) entries.push_back({u, log.items[e], 1.0f});
+  const FeedbackMatrix train = build_feedback(3, 6, entries);
+  FitContext context;
+  context.dataset = &data;
+  const RerankCarve carved = carve_for_ranker(train, 0.4, 1, context, "last");
+  ASSERT_EQ(carved.targets.count(0), 1);
+  EXPECT_EQ(carved.targets.row_indices(0)[0], 4);  // user 0 played 0..4 in order
+  ASSERT_EQ(carved.targets.count(1), 1);
+  EXPECT_EQ(carved.targets.row_indices(1)[0], 1);  // user 1 played 5, 4, 3, 2, 1
+  EXPECT_EQ(carved.targets.count(2), 0);           // one item: nothing to hold out
+  EXPECT_EQ(carved.train.count(0), 4);
+
+  // Seeds: every chosen listener keeps a prefix in event order (user 1: 5 then 4, ...), the rest are labels.
+  const RerankCarve seeded = carve_for_ranker(train, 1.0, 1, context, "seeds");
+  ASSERT_EQ(seeded.train.count(0), 1);  // the first seed size, 1
+  EXPECT_EQ(seeded.train.items_of(0)[0], 0);
+  EXPECT_EQ(seeded.targets.count(0), 4);
+  ASSERT_EQ(seeded.train.count(1), 1);  // 5 does not fit 5 items: the next size that fits is 1
+  EXPECT_EQ(seeded.train.items_of(1)[0], 5);
+  EXPECT_EQ(seeded.targets.count(2), 0);
+}
+
 TEST(XgbRanker, LearnsAnOrderingAndRoundTrips) {
   // Label = 1 when x0 + 0.5·x1 > 0.8 (x2 is noise): the ranker must put labelled rows first.
   std::mt19937 rng(11);
@@ -155,8 +186,8 @@ TEST(Rerank, CandidatesAreTheUnionOfTheGeneratorsTopN) {
   const auto model = fit_rerank("rerank:generators=itemknn+ials:factors=8,candidates=7", data);
   const auto& rerank = dynamic_cast<const RerankModel&>(*model);
   ASSERT_EQ(rerank.generators().size(), 2u);
-  // itemknn.score/z/rank, ials.score/z/rank, 7 common, one per content group (artist, tag).
-  ASSERT_EQ(rerank.feature_names().size(), 6u + 7u + 2u);
+  // itemknn.score/z/rank, ials.score/z/rank, 8 common, one per content group (artist, tag).
+  ASSERT_EQ(rerank.feature_names().size(), 6u + 8u + 2u);
   EXPECT_EQ(rerank.feature_names()[3], "ials.score");
   EXPECT_EQ(rerank.feature_names().back(), "content.tag");
   EXPECT_GT(rerank.candidate_recall(), 0.0);

@@ -1,6 +1,8 @@
 // segue tune --model NAME --train FILE --metric ndcg@10 --trials N: search a
 // model's hyper-parameters on a validation split carved from the training data.
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 
@@ -8,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/training_input.h"
+#include "eval/auto_tune.h"
 #include "eval/tuner.h"
 #include "models/registry.h"
 #include "util/thread_pool.h"
@@ -22,6 +25,21 @@ void write_file(const std::string& path, const std::string& text, const char* op
   if (!file) throw UsageError(std::string(option) + ": cannot write '" + path + "'");
 }
 
+// "90", "90s", "10m", "1h" -> seconds.
+double parse_budget(const std::string& text) {
+  double unit = 1.0;
+  std::string number = text;
+  if (!number.empty() && (number.back() == 's' || number.back() == 'm' || number.back() == 'h')) {
+    unit = number.back() == 'h' ? 3600.0 : number.back() == 'm' ? 60.0 : 1.0;
+    number.pop_back();
+  }
+  char* end = nullptr;
+  const double value = std::strtod(number.c_str(), &end);
+  if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(value) || value <= 0 || value > 1e7)
+    throw UsageError("--budget: '" + text + "' is not a duration such as 600, 90s, 10m or 1h");
+  return value * unit;
+}
+
 }  // namespace
 
 void add_tune_command(CLI::App& app) {
@@ -30,11 +48,17 @@ void add_tune_command(CLI::App& app) {
     TuneOptions tune;
     std::string out, json_path, items_csv, users_csv, on_error = "fail";
     int threads = 0, text_dim = 0;
+    bool automatic = false;
+    std::string budget = "30m";
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
       "tune", "Search a model's hyper-parameters on a validation split carved from the training data");
-  cmd->add_option("--model", args->tune.base_spec, "Model name or spec; searched keys override it")->required();
+  cmd->add_option("--model", args->tune.base_spec, "Model name or spec; searched keys override it (or --auto)");
+  cmd->add_flag("--auto", args->automatic,
+                "Choose the whole stack: generator families, their parameters and a re-ranker over them (rerank), "
+                "on validation within --budget");
+  cmd->add_option("--budget", args->budget, "--auto: wall-clock budget (600, 90s, 10m, 1h)")->capture_default_str();
   cmd->add_option("--train", args->input.train_csv, "Training CSV (the test set never goes here)");
   cmd->add_option("--data", args->input.data_dir, "Or: a store directory used whole as training data");
   cmd->add_option("--metric", args->tune.metric, "Metric to maximise on validation")->capture_default_str();
@@ -60,7 +84,10 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
   cmd->callback([args] {
     set_default_threads(args->threads);
-    parse_spec(args->tune.base_spec);  // a bad spec fails before any data is read
+    if (args->automatic && !args->tune.base_spec.empty()) throw UsageError("--auto and --model: give one of them");
+    if (!args->automatic && args->tune.base_spec.empty()) throw UsageError("--model is required (or --auto)");
+    const double budget = args->automatic ? parse_budget(args->budget) : 0.0;
+    if (!args->automatic) parse_spec(args->tune.base_spec);  // a bad spec fails before any data is read
     IssueLog issues(parse_on_error(args->on_error));
     Dataset data = load_training(args->input, issues);
     print_issues(issues);
@@ -74,6 +101,36 @@ void add_tune_command(CLI::App& app) {
     if (!args->users_csv.empty()) {
       user_features = load_user_features(args->users_csv, data);
       args->tune.user_features = &user_features;
+    }
+    if (args->automatic) {
+      AutoTuneOptions options;
+      options.tune = args->tune;
+      options.budget_seconds = budget;
+      std::printf("%-4s %-9s %10s %8s %8s  %s\n", "#", "stage", args->tune.metric.c_str(), "fit s", "eval s", "spec");
+      int index = 0;
+      const AutoTuneResult result = auto_tune(data, options, [&index](const Trial& t, const std::string& stage) {
+        std::printf("%-4d %-9s %10.4f %8.2f %8.2f  %s\n", ++index, stage.c_str(), t.value, t.fit_seconds,
+                    t.eval_seconds, t.spec.c_str());
+        std::fflush(stdout);
+      });
+      std::printf("best (%s on validation, %.0f s of %.0f): %s = %.4f\n", result.metric.c_str(), result.seconds, budget,
+                  result.best.spec.c_str(), result.best.value);
+      if (!args->out.empty()) write_file(args->out, result.best.spec + "\n", "--out");
+      if (!args->json_path.empty()) {
+        nlohmann::json out;
+        out["metric"] = result.metric;
+        out["budget_seconds"] = budget;
+        out["seconds"] = result.seconds;
+        out["best"] = {{"spec", result.best.spec}, {"value", result.best.value}};
+        out["trials"] = nlohmann::json::array();
+        for (const Trial& t : result.trials)
+          out["trials"].push_back({{"spec", t.spec},
+                                   {"value", std::isnan(t.value) ? nlohmann::json() : nlohmann::json(t.value)},
+                                   {"fit_seconds", t.fit_seconds},
+                                   {"eval_seconds", t.eval_seconds}});
+        write_file(args->json_path, out.dump(2) + "\n", "--json");
+      }
+      return;
     }
     std::printf("%-4s %-5s %10s %8s %8s  %s\n", "#", "rung", args->tune.metric.c_str(), "fit s", "eval s", "spec");
     int index = 0;

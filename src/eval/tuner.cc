@@ -126,6 +126,19 @@ std::string budget_key_of(const ModelSpec& spec) {
 
 }  // namespace
 
+Trial run_trial(const Dataset& data, const ValidationSplit& split, const ModelSpec& spec, const TuneOptions& options) {
+  TuneResult scratch;
+  const std::function<void(const Trial&)> none;
+  Runner runner{data, split, options, none, scratch};
+  return runner.run(spec, 0);
+}
+
+ModelSpec sample_spec(const ModelSpec& base, const std::vector<SearchDim>& space, std::mt19937_64& rng) {
+  ModelSpec spec = base;
+  for (const SearchDim& dim : space) spec.set(dim.key, sample(dim, rng));
+  return spec;
+}
+
 std::vector<SearchDim> parse_search_space(std::string_view text, const ModelSpec& declared) {
   std::vector<SearchDim> space;
   if (trim(text).empty()) return space;

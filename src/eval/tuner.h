@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,13 @@ struct ValidationSplit {
   std::vector<std::int64_t> train_events;  // indices into data.interactions (FitContext::events)
 };
 ValidationSplit carve_validation(const Dataset& data, double fraction, std::uint64_t seed);
+
+// One trial: fits `spec` on the carve's training part (its training events as
+// FitContext::events) and measures options.metric on its validation part. A
+// configuration that fails is a trial with NaN (the reason on stderr).
+Trial run_trial(const Dataset& data, const ValidationSplit& split, const ModelSpec& spec, const TuneOptions& options);
+// `base` with every dimension of `space` drawn at random.
+ModelSpec sample_spec(const ModelSpec& base, const std::vector<SearchDim>& space, std::mt19937_64& rng);
 
 // Runs the search. `on_trial` (optional) is called after each trial.
 TuneResult tune(const Dataset& data, const TuneOptions& options,

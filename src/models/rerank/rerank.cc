@@ -26,6 +26,10 @@ std::vector<ParamDecl> rerank_params() {
                        "'+'-separated generator specs (';' between their parameters); auto = ease (<= 20k items) + "
                        "ials + itemknn + rp3beta + userknn"),
           int_param("candidates", 100, 1, 100000, "each generator's top-N, history excluded"),
+          string_param("carve", "random",
+                       "what the ranker learns to find: random (a fraction of each listener's items) | last (each "
+                       "listener's last item in event order: next-track) | seeds (a fraction of the listeners keep their first "
+                       "1/5/10/25/100 items, the rest are labels: playlist continuation)"),
           float_param("fraction", 0.2, 0.0, 0.9, "share of each listener's items carved as the ranker's labels", true),
           int_param("last", 3, 0, 1000, "recent items for the co-occurrence feature (0 = none)"),
           string_param("objective", "ndcg", "the ranker's loss: ndcg | pairwise | map (xgboost rank:*)"),
@@ -67,8 +71,60 @@ std::unique_ptr<Recommender> make_cooc() { return make_recommender("itemknn"); }
 
 }  // namespace
 
-RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context) {
+// Each listener's positive items in event order, first play first (empty rows
+// without events).
+std::vector<std::vector<std::int32_t>> items_in_order(const FeedbackMatrix& all, const FitContext& context) {
+  std::vector<std::vector<std::int32_t>> order(static_cast<std::size_t>(all.n_users));
+  if (context.dataset == nullptr || context.dataset->interactions.n_users != all.n_users) return order;
+  const Interactions& log = context.dataset->interactions;
+  std::vector<std::uint8_t> in_train(static_cast<std::size_t>(log.size()), context.events == nullptr ? 1 : 0);
+  if (context.events != nullptr)
+    for (std::int64_t e : *context.events)
+      if (e >= 0 && e < log.size()) in_train[static_cast<std::size_t>(e)] = 1;
+  std::vector<std::uint8_t> seen;
+  for (std::int32_t u = 0; u < all.n_users; ++u) {
+    const auto positives = all.items_of(u);
+    seen.assign(positives.size(), 0);
+    for (std::int64_t e = log.begin(u); e < log.end(u); ++e) {
+      if (!in_train[static_cast<std::size_t>(e)]) continue;
+      const auto it = std::lower_bound(positives.begin(), positives.end(), log.items[e]);
+      if (it == positives.end() || *it != log.items[e] || seen[static_cast<std::size_t>(it - positives.begin())]) continue;
+      seen[static_cast<std::size_t>(it - positives.begin())] = 1;
+      order[static_cast<std::size_t>(u)].push_back(log.items[e]);
+    }
+  }
+  return order;
+}
+
+// Each listener's last positive item in event order (-1: none known).
+std::vector<std::int32_t> last_items(const FeedbackMatrix& all, const FitContext& context) {
+  std::vector<std::int32_t> last(static_cast<std::size_t>(all.n_users), -1);
+  if (context.dataset == nullptr || context.dataset->interactions.n_users != all.n_users) return last;
+  const Interactions& log = context.dataset->interactions;
+  std::vector<std::uint8_t> in_train(static_cast<std::size_t>(log.size()), context.events == nullptr ? 1 : 0);
+  if (context.events != nullptr)
+    for (std::int64_t e : *context.events)
+      if (e >= 0 && e < log.size()) in_train[static_cast<std::size_t>(e)] = 1;
+  for (std::int32_t u = 0; u < all.n_users; ++u) {
+    const auto positives = all.items_of(u);
+    for (std::int64_t e = log.end(u) - 1; e >= log.begin(u); --e)
+      if (in_train[static_cast<std::size_t>(e)] && std::binary_search(positives.begin(), positives.end(), log.items[e])) {
+        last[static_cast<std::size_t>(u)] = log.items[e];
+        break;
+      }
+  }
+  return last;
+}
+
+RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context,
+                             const std::string& mode) {
   RerankCarve out;
+  const bool last_item = mode == "last", seeds = mode == "seeds";
+  const std::vector<std::int32_t> last = last_item ? last_items(all, context) : std::vector<std::int32_t>();
+  const std::vector<std::vector<std::int32_t>> ordered =
+      seeds ? items_in_order(all, context) : std::vector<std::vector<std::int32_t>>();
+  static constexpr std::int64_t kSeedCounts[] = {1, 5, 10, 25, 100};  // the RecSys Challenge 2018 seed sizes
+  std::int64_t dealt = 0;
   out.train.n_users = all.n_users;
   out.train.n_items = all.n_items;
   out.targets.n_rows = all.n_users;
@@ -85,6 +141,30 @@ RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::ui
     h = std::min(h, c - 1);
     held.assign(static_cast<std::size_t>(c), 0);
     std::mt19937_64 rng(seed ^ (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(u) + 1)));
+    if (last_item && c >= 2 && last[static_cast<std::size_t>(u)] >= 0) {
+      h = 0;  // only the last item
+      held[static_cast<std::size_t>(std::lower_bound(items.begin(), items.end(), last[static_cast<std::size_t>(u)]) -
+                                    items.begin())] = 1;
+    }
+    if (seeds) {
+      // A `fraction` of the listeners become continuation tasks: their first k
+      // items in event order (k dealt round robin from the seed sizes below
+      // their length) stay, the rest are labels; the others stay whole.
+      h = 0;
+      const auto& in_order = ordered[static_cast<std::size_t>(u)];
+      const bool chosen = std::uniform_real_distribution<double>(0.0, 1.0)(rng) < fraction;
+      if (chosen && static_cast<std::int64_t>(in_order.size()) == c && c >= 2) {
+        std::int64_t k = -1;
+        for (int tries = 0; tries < 5 && k < 0; ++tries, ++dealt)
+          if (kSeedCounts[dealt % 5] < c) k = kSeedCounts[dealt % 5];
+        if (k > 0) {
+          held.assign(static_cast<std::size_t>(c), 1);
+          for (std::int64_t j = 0; j < k; ++j)
+            held[static_cast<std::size_t>(std::lower_bound(items.begin(), items.end(), in_order[static_cast<std::size_t>(j)]) -
+                                          items.begin())] = 0;
+        }
+      }
+    }
     std::vector<std::int64_t> order(static_cast<std::size_t>(c));
     for (std::int64_t k = 0; k < c; ++k) order[k] = k;
     for (std::int64_t k = 0; k < h; ++k) {
@@ -166,6 +246,9 @@ ModelInfo rerank_info() {
 }
 
 RerankModel::RerankModel(const ModelSpec& spec) : Recommender(spec) {
+  const std::string& carve = spec.get_string("carve");
+  if (carve != "random" && carve != "last" && carve != "seeds")
+    throw UsageError("model 'rerank': parameter 'carve': '" + carve + "' is not random, last or seeds");
   const std::string& objective = spec.get_string("objective");
   if (objective != "ndcg" && objective != "pairwise" && objective != "map")
     throw UsageError("model 'rerank': parameter 'objective': '" + objective + "' is not ndcg, pairwise or map");
@@ -175,7 +258,8 @@ RerankModel::RerankModel(const ModelSpec& spec) : Recommender(spec) {
 void RerankModel::build_features() {
   features_ = std::make_unique<RerankFeatures>(generator_labels(generators_),
                                                static_cast<std::int32_t>(params().get_int("candidates")), &side_,
-                                               content_.empty() ? nullptr : &content_, cooc_.get(), n_items());
+                                               content_.empty() ? nullptr : &content_, cooc_.get(), &history(),
+                                               n_items());
 }
 
 void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& context) {
@@ -187,6 +271,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   content_ = context.item_features != nullptr ? *context.item_features : FeatureMatrix{};
   ThreadPool& pool = context.pool != nullptr ? *context.pool : default_thread_pool();
 
+  const SparseRows friends = RerankSide::friends_of(context.user_features, context.dataset, train.n_users);
   // Stage one on each carve: generators that never saw the labels. More
   // carves (other seeds) give the ranker more labelled listeners.
   RankingRows fit_rows, valid_rows;
@@ -194,7 +279,8 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   const int carves = static_cast<int>(spec.get_int("carves"));
   for (int k = 0; k < carves; ++k) {
     const RerankCarve carved =
-        carve_for_ranker(train, spec.get_float("fraction"), seed + 7919u * static_cast<std::uint64_t>(k), context);
+        carve_for_ranker(train, spec.get_float("fraction"), seed + 7919u * static_cast<std::uint64_t>(k), context,
+                         spec.get_string("carve"));
     FitContext carve_context = context;
     carve_context.events = context.dataset != nullptr ? &carved.events : nullptr;
     carve_context.checkpoint_path.clear();
@@ -205,9 +291,12 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
     }
     std::unique_ptr<Recommender> carve_cooc = make_cooc();
     carve_cooc->fit(carved.train, carve_context);
-    const RerankSide carve_side = RerankSide::build(carved.train, context.dataset, carve_context.events, last_n);
+    RerankSide carve_side = RerankSide::build(carved.train, context.dataset, carve_context.events, last_n);
+    carve_side.friends = friends;
+    const SparseRows carve_positives = carved.train.positives();
     const RerankFeatures carve_features(generator_labels(carve_generators), per_generator, &carve_side,
-                                        content_.empty() ? nullptr : &content_, carve_cooc.get(), train.n_items);
+                                        content_.empty() ? nullptr : &content_, carve_cooc.get(), &carve_positives,
+                                        train.n_items);
     fit_rows.n_features = valid_rows.n_features = carve_features.n_features();
 
     // The ranker's rows: every listener with carved items, candidates labelled
@@ -231,7 +320,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
         for (std::size_t g = 0; g < G; ++g) pointers[g] = rows.data() + (g * count + r) * n;
         carve_features.build(pointers, carved.train.items_of(u), carved.train.values_of(u),
                              carve_side.last.row_indices(u), carve_side.user_pop[static_cast<std::size_t>(u)],
-                             per_user[static_cast<std::size_t>(begin) + r]);
+                             carve_side.friends.row_indices(u), per_user[static_cast<std::size_t>(begin) + r]);
       }
     });
 
@@ -302,19 +391,26 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   cooc_ = make_cooc();
   cooc_->fit(train, context);
   side_ = RerankSide::build(train, context.dataset, context.events, last_n);
+  side_.friends = friends;
   build_features();
 }
 
 void RerankModel::score_rows(std::span<const float* const> rows, std::span<const std::int32_t> history,
                              std::span<const float> values, std::span<const std::int32_t> last, float user_pop,
-                             float* out) const {
+                             std::span<const std::int32_t> friends, float* out) const {
   const auto n = static_cast<std::size_t>(n_items());
-  // Below the candidates: the first generator's order, squeezed into (-1000, -999).
-  const float* first = rows[0];
-  for (std::size_t i = 0; i < n; ++i)
-    out[i] = std::isfinite(first[i]) ? -kCandidateFloor + std::atan(first[i]) / 3.2f : -2.0f * kCandidateFloor;
   CandidateRows candidates;
-  features_->build(rows, history, values, last, user_pop, candidates);
+  features_->build(rows, history, values, last, user_pop, friends, candidates);
+  // Below the candidates (long lists: 500 for playlist continuation): the
+  // generators' mean standardised score, squeezed into (-1000.5, -999.5).
+  std::fill(out, out + n, 0.0f);
+  for (std::size_t g = 0; g < rows.size(); ++g) {
+    const float* row = rows[g];
+    const float mean = candidates.row_mean[g], inv_sd = candidates.row_inv_sd[g];
+    for (std::size_t i = 0; i < n; ++i) out[i] += std::isfinite(row[i]) ? (row[i] - mean) * inv_sd : -1e3f;
+  }
+  const float share = 1.0f / static_cast<float>(rows.size());
+  for (std::size_t i = 0; i < n; ++i) out[i] = -kCandidateFloor + std::atan(out[i] * share) / 3.2f;
   Scratch<float> margins(candidates.items.size());
   if (!ranker_.empty()) {
     ranker_.predict(candidates.x.data(), candidates.items.size(), margins.data());
@@ -349,7 +445,7 @@ void RerankModel::score_users(std::span<const std::int32_t> users, float* out) c
       const std::int32_t u = chunk[r];
       for (std::size_t g = 0; g < G; ++g) pointers[g] = rows.data() + (g * count + r) * n;
       score_rows(pointers, history().row_indices(u), history().row_values(u), side_.last.row_indices(u),
-                 side_.user_pop[static_cast<std::size_t>(u)], out + (first + r) * n);
+                 side_.user_pop[static_cast<std::size_t>(u)], side_.friends.row_indices(u), out + (first + r) * n);
     }
   }
 }
@@ -385,8 +481,9 @@ void RerankModel::score_history(std::span<const std::int32_t> items, std::span<c
     history.push_back(item);
     values.push_back(value);
   }
-  score_rows(pointers, history, values, side_.has_order ? std::span<const std::int32_t>(recent) : std::span<const std::int32_t>(),
-             features_->history_pop(history), out);
+  score_rows(pointers, history, values,
+             side_.has_order ? std::span<const std::int32_t>(recent) : std::span<const std::int32_t>(),
+             features_->history_pop(history), {}, out);
 }
 
 void RerankModel::candidate_rows(std::int32_t user, CandidateRows& out) const {
@@ -399,7 +496,7 @@ void RerankModel::candidate_rows(std::int32_t user, CandidateRows& out) const {
     pointers.push_back(rows.data() + g * n);
   }
   features_->build(pointers, history().row_indices(user), history().row_values(user), side_.last.row_indices(user),
-                   side_.user_pop[static_cast<std::size_t>(user)], out);
+                   side_.user_pop[static_cast<std::size_t>(user)], side_.friends.row_indices(user), out);
 }
 
 Explanation RerankModel::explain(std::int32_t user, std::int32_t item) const {

@@ -29,6 +29,9 @@ namespace segue {
 //                with ';' between its parameters; auto = ease (when the
 //                catalogue has at most 20,000 items) + ials + itemknn + rp3beta + userknn
 //   candidates   int, default 100: each generator's top-N (history excluded)
+//   carve        random | last | seeds, default random: the ranker's labels are a random share of each
+//                listener's items, each listener's last item in event order (next-track), or the rest of a
+//                fraction of the listeners' items after their first 1/5/10/25/100 (playlist continuation)
 //   fraction     float, default 0.2: the share of each listener's items carved as the ranker's labels
 //   last         int, default 3: recent items for the co-occurrence feature (0 = none)
 //   rounds, eta, depth, early_stop, min_child_weight, subsample, colsample: the ranker's boosting
@@ -63,7 +66,8 @@ class RerankModel final : public Recommender {
   void build_features();
   // Fills n_items() scores from the listener's candidates: re-ranked ones on top.
   void score_rows(std::span<const float* const> rows, std::span<const std::int32_t> history,
-                  std::span<const float> values, std::span<const std::int32_t> last, float user_pop, float* out) const;
+                  std::span<const float> values, std::span<const std::int32_t> last, float user_pop,
+                  std::span<const std::int32_t> friends, float* out) const;
 
   std::vector<std::string> generator_specs_;  // resolved (auto expanded) at fit
   std::vector<std::unique_ptr<Recommender>> generators_;
@@ -84,7 +88,13 @@ struct RerankCarve {
   SparseRows targets;
   std::vector<std::int64_t> events;
 };
-RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context);
+// Modes: "random" (above); "last": each listener's last positive item in
+// event order is the one label (next-track); "seeds": a `fraction` of the
+// listeners keep their first 1, 5, 10, 25 or 100 items in event order (dealt
+// round robin) and the rest of theirs are labels (playlist continuation). The
+// last two need the events in the context; without them they carve at random.
+RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context,
+                             const std::string& mode = "random");
 
 // The generators of `generators=` for a catalogue of n_items ('+' before a
 // model name separates two specs; ';' becomes ','). UsageError naming the key.

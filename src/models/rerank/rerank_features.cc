@@ -22,6 +22,38 @@ bool has_item(std::span<const std::int32_t> sorted, std::int32_t item) {
 
 }  // namespace
 
+SparseRows RerankSide::friends_of(const FeatureMatrix* user_features, const Dataset* dataset, std::int32_t n_users) {
+  SparseRows friends = SparseRows::empty(n_users, n_users);
+  if (user_features == nullptr || dataset == nullptr || user_features->n_rows != n_users) return friends;
+  std::vector<std::int32_t> user_of(static_cast<std::size_t>(user_features->n_features), -1);
+  bool any = false;
+  for (std::int32_t f = 0; f < user_features->n_features; ++f) {
+    const std::string& name = user_features->names[static_cast<std::size_t>(f)];
+    if (user_features->groups[static_cast<std::size_t>(user_features->group_of[f])] != "friend") continue;
+    const std::size_t eq = name.find('=');
+    const std::int32_t v = dataset->users.find(eq == std::string::npos ? name : name.substr(eq + 1));
+    if (v != IdMap::kMissing && v < n_users) {
+      user_of[static_cast<std::size_t>(f)] = v;
+      any = true;
+    }
+  }
+  if (!any) return friends;
+  friends.indptr.assign(1, 0);
+  std::vector<std::int32_t> row;
+  for (std::int32_t u = 0; u < n_users; ++u) {
+    row.clear();
+    for (std::int32_t f : user_features->row_indices(u))
+      if (user_of[static_cast<std::size_t>(f)] >= 0 && user_of[static_cast<std::size_t>(f)] != u)
+        row.push_back(user_of[static_cast<std::size_t>(f)]);
+    std::sort(row.begin(), row.end());
+    row.erase(std::unique(row.begin(), row.end()), row.end());
+    friends.indices.insert(friends.indices.end(), row.begin(), row.end());
+    friends.values.insert(friends.values.end(), row.size(), 1.0f);
+    friends.indptr.push_back(static_cast<std::int64_t>(friends.indices.size()));
+  }
+  return friends;
+}
+
 RerankSide RerankSide::build(const FeedbackMatrix& train, const Dataset* dataset,
                              const std::vector<std::int64_t>* events, int last_n) {
   RerankSide side;
@@ -99,6 +131,7 @@ void RerankSide::save(ModelWriter& out, const std::string& prefix) const {
   out.put_scalar<std::int32_t>(prefix + ".has_order", has_order ? 1 : 0);
   out.put(prefix + ".last.indptr", last.indptr);
   out.put(prefix + ".last.items", last.indices);
+  content_detail::save_rows(out, prefix + ".friends", friends);
 }
 
 RerankSide RerankSide::load(const ModelReader& in, const std::string& prefix, std::int32_t n_users,
@@ -124,24 +157,26 @@ RerankSide RerankSide::load(const ModelReader& in, const std::string& prefix, st
     if (item < 0 || item >= n_items) in.fail(prefix + ".last.items", "item id out of range");
   for (float v : side.item_pop)
     if (!std::isfinite(v)) in.fail(prefix + ".item_pop", "not finite");
+  side.friends = content_detail::load_rows(in, prefix + ".friends", n_users, n_users);
   return side;
 }
 
 RerankFeatures::RerankFeatures(std::vector<std::string> generator_names, std::int32_t per_generator,
                                const RerankSide* side, const FeatureMatrix* content, const Recommender* cooc,
-                               std::int32_t n_items)
+                               const SparseRows* positives, std::int32_t n_items)
     : n_generators_(static_cast<std::int32_t>(generator_names.size())),
       per_generator_(per_generator),
       side_(side),
       content_(content != nullptr && !content->empty() ? content : nullptr),
       cooc_(cooc),
+      positives_(positives),
       n_items_(n_items) {
   for (const std::string& g : generator_names) {
     names_.push_back(g + ".score");
     names_.push_back(g + ".z");
     names_.push_back(g + ".rank");
   }
-  for (const char* name : {"lists", "item_pop", "item_recent", "user_len", "user_pop", "pop_gap", "last_cooc"})
+  for (const char* name : {"lists", "item_pop", "item_recent", "user_len", "user_pop", "pop_gap", "last_cooc", "friends"})
     names_.emplace_back(name);
   if (content_ != nullptr) {
     n_groups_ = static_cast<std::int32_t>(content_->groups.size());
@@ -158,7 +193,7 @@ float RerankFeatures::history_pop(std::span<const std::int32_t> history) const {
 
 void RerankFeatures::build(std::span<const float* const> rows, std::span<const std::int32_t> history,
                            std::span<const float> values, std::span<const std::int32_t> last, float user_pop,
-                           CandidateRows& out) const {
+                           std::span<const std::int32_t> friends, CandidateRows& out) const {
   (void)values;
   out.clear();
   const auto n = static_cast<std::size_t>(n_items_);
@@ -197,6 +232,12 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
   }
   const std::size_t m = out.items.size();
   out.x.assign(m * F, kMissing);
+  out.row_mean.resize(G);
+  out.row_inv_sd.resize(G);
+  for (std::size_t g = 0; g < G; ++g) {
+    out.row_mean[g] = mean_sd[2 * g];
+    out.row_inv_sd[g] = mean_sd[2 * g + 1];
+  }
 
   // Co-occurrence with the last items.
   Scratch<float> cooc_row;
@@ -225,6 +266,17 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
     }
   }
 
+  // How many of the listener's friends have each item.
+  Scratch<std::int32_t> friend_count;
+  const bool has_friends = positives_ != nullptr && !friends.empty();
+  if (has_friends) {
+    friend_count->resize(n);
+    for (std::int32_t f : friends)
+      if (f >= 0 && f < positives_->n_rows)
+        for (std::int32_t i : positives_->row_indices(f)) ++friend_count[static_cast<std::size_t>(i)];
+  }
+  const float friend_share = has_friends ? 1.0f / static_cast<float>(friends.size()) : 0.0f;
+
   const float user_len = std::log1p(static_cast<float>(history.size()));
   Scratch<double> dots(static_cast<std::size_t>(n_groups_)), norms(static_cast<std::size_t>(n_groups_));
   for (std::size_t c = 0; c < m; ++c) {
@@ -247,6 +299,7 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
     common[4] = user_pop;
     common[5] = std::isnan(user_pop) ? kMissing : side_->item_pop[i] - user_pop;
     common[6] = has_last ? cooc_row[i] : kMissing;
+    common[7] = has_friends ? static_cast<float>(friend_count[i]) * friend_share : kMissing;
     if (content_ != nullptr && item < content_->n_rows) {
       std::fill(dots->begin(), dots->end(), 0.0);
       std::fill(norms->begin(), norms->end(), 0.0);
@@ -259,7 +312,7 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
       }
       for (std::size_t gr = 0; gr < static_cast<std::size_t>(n_groups_); ++gr)
         if (norms[gr] > 0.0 && profile_norm[gr] > 0.0)
-          common[7 + gr] = static_cast<float>(dots[gr] / std::sqrt(norms[gr] * profile_norm[gr]));
+          common[8 + gr] = static_cast<float>(dots[gr] / std::sqrt(norms[gr] * profile_norm[gr]));
     }
   }
 }

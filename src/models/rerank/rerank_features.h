@@ -31,12 +31,17 @@ struct RerankSide {
   std::vector<float> user_pop;     // mean item_pop of each listener's history (NaN for an empty one)
   SparseRows last;                 // per listener: the last `last_n` items in event order, oldest first
   bool has_order = false;          // `last` came from ordered events (false: rows are empty)
+  SparseRows friends;              // per listener: their friends' listener ids (from --users' friends column)
 
   // From the training positives and, when given, the events they were summed
   // from (dataset + event indices, null = all): their order gives `last`, their
   // timestamps `item_recent`.
   static RerankSide build(const FeedbackMatrix& train, const Dataset* dataset, const std::vector<std::int64_t>* events,
                           int last_n);
+  // The friends of each listener, from user features whose group is "friend"
+  // (features "friend=<user id>", docs/FEATURES.md) and the training data's
+  // user ids; empty rows when there are none.
+  static SparseRows friends_of(const FeatureMatrix* user_features, const Dataset* dataset, std::int32_t n_users);
   void save(ModelWriter& out, const std::string& prefix) const;
   static RerankSide load(const ModelReader& in, const std::string& prefix, std::int32_t n_users, std::int32_t n_items);
 };
@@ -45,7 +50,8 @@ struct RerankSide {
 struct CandidateRows {
   std::vector<std::int32_t> items;
   std::vector<float> x;
-  // Per candidate, how many generators put it in their top-N.
+  // Per generator: the mean and 1/sd of its row's finite scores (the z features).
+  std::vector<float> row_mean, row_inv_sd;
   void clear() {
     items.clear();
     x.clear();
@@ -56,9 +62,11 @@ class RerankFeatures {
  public:
   // `generator_names` name the generators (feature names); `content` may be
   // null (no content features); `cooc` scores a history by co-occurrence
-  // (an itemknn over the same training data).
+  // (an itemknn over the same training data); `positives` are the listeners'
+  // training items (the friends feature reads the friends' rows).
   RerankFeatures(std::vector<std::string> generator_names, std::int32_t per_generator, const RerankSide* side,
-                 const FeatureMatrix* content, const Recommender* cooc, std::int32_t n_items);
+                 const FeatureMatrix* content, const Recommender* cooc, const SparseRows* positives,
+                 std::int32_t n_items);
 
   std::int32_t n_features() const { return static_cast<std::int32_t>(names_.size()); }
   const std::vector<std::string>& names() const { return names_; }
@@ -68,9 +76,10 @@ class RerankFeatures {
   // generator (n_items floats, read-only); `history`/`values`: the listener's
   // positives (excluded from the candidates); `last`: recent items, oldest
   // first (may be empty); `user_pop`: side.user_pop of the listener (or of the
-  // history, for fold-in).
+  // history, for fold-in); `friends`: the listener's friends (may be empty).
   void build(std::span<const float* const> rows, std::span<const std::int32_t> history, std::span<const float> values,
-             std::span<const std::int32_t> last, float user_pop, CandidateRows& out) const;
+             std::span<const std::int32_t> last, float user_pop, std::span<const std::int32_t> friends,
+             CandidateRows& out) const;
 
   // Mean item_pop over a history (NaN when empty).
   float history_pop(std::span<const std::int32_t> history) const;
@@ -82,6 +91,7 @@ class RerankFeatures {
   const RerankSide* side_ = nullptr;
   const FeatureMatrix* content_ = nullptr;
   const Recommender* cooc_ = nullptr;
+  const SparseRows* positives_ = nullptr;
   std::int32_t n_items_ = 0;
   std::int32_t n_groups_ = 0;
 };

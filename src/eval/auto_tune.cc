@@ -1,0 +1,115 @@
+#include "eval/auto_tune.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "data/error.h"
+#include "models/registry.h"
+
+namespace segue {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::int32_t kEaseItems = 20000;  // as rerank's auto generators: ease's n² matrix stays small
+
+bool better(double a, double b) { return !std::isnan(a) && (std::isnan(b) || a > b); }
+
+// A generator inside a rerank spec: its short form with ';' between parameters.
+std::string nested(const std::string& spec) {
+  std::string text = parse_spec(spec).to_short_string();
+  std::replace(text.begin(), text.end(), ',', ';');
+  return text;
+}
+
+}  // namespace
+
+AutoTuneResult auto_tune(const Dataset& data, const AutoTuneOptions& options,
+                         const std::function<void(const Trial&, const std::string&)>& on_trial) {
+  if (!(options.budget_seconds > 0)) throw UsageError("budget: must be > 0 seconds");
+  if (options.generators < 1) throw UsageError("generators: must be >= 1");
+  const Clock::time_point start = Clock::now();
+  auto left = [&] { return options.budget_seconds - std::chrono::duration<double>(Clock::now() - start).count(); };
+  const ValidationSplit split = carve_validation(data, options.tune.validation_fraction, options.tune.seed);
+
+  AutoTuneResult result;
+  result.metric = options.tune.metric;
+  result.best.value = std::nan("");
+  auto record = [&](const Trial& trial, const std::string& stage) {
+    result.trials.push_back(trial);
+    if (better(trial.value, result.best.value)) result.best = trial;
+    if (on_trial) on_trial(trial, stage);
+  };
+
+  // Stage one: every family at its defaults.
+  std::vector<std::string> families;
+  if (data.interactions.n_items <= kEaseItems) families.emplace_back("ease");
+  for (const char* name : {"ials", "itemknn", "rp3beta", "userknn"}) families.emplace_back(name);
+  if (options.tune.item_features != nullptr) families.emplace_back("content");
+  struct Family {
+    std::string name;
+    Trial best;
+    double cost = 0;  // seconds of its default trial
+  };
+  std::vector<Family> measured;
+  for (const std::string& name : families) {
+    if (!measured.empty() && left() < 0.5 * options.budget_seconds * 0.5) break;
+    const Trial trial = run_trial(data, split, parse_spec(name), options.tune);
+    record(trial, "defaults");
+    measured.push_back({name, trial, trial.fit_seconds + trial.eval_seconds});
+  }
+  auto by_value = [](const Family& a, const Family& b) { return better(a.best.value, b.best.value); };
+  std::stable_sort(measured.begin(), measured.end(), by_value);
+  const std::size_t top = std::min<std::size_t>(measured.size(), static_cast<std::size_t>(options.generators));
+
+  // Stage one, searched: the top families' own spaces, round robin, while half
+  // the budget lasts and a trial of the family fits in what is left of that half.
+  std::mt19937_64 rng(options.tune.seed);
+  const double stage_one_end = 0.5 * options.budget_seconds;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (std::size_t f = 0; f < top; ++f) {
+      Family& family = measured[f];
+      const ModelInfo* info = find_model(family.name);
+      if (info == nullptr || info->search_space.empty()) continue;
+      const double used = options.budget_seconds - left();
+      if (used + 1.5 * family.cost > stage_one_end) continue;
+      const ModelSpec base = parse_spec(family.name);
+      const Trial trial = run_trial(data, split, sample_spec(base, parse_search_space(info->search_space, base), rng),
+                                    options.tune);
+      record(trial, "search");
+      if (better(trial.value, family.best.value)) family.best = trial;
+      progress = true;
+    }
+  }
+  std::stable_sort(measured.begin(), measured.end(), by_value);
+
+  // Stage two: the stack over the best configuration of each top family. Its
+  // fit costs about (carve + refit) x the generators' fits, plus the ranker.
+  std::string generators;
+  double cost = 0;
+  for (std::size_t f = 0; f < top; ++f) {
+    if (std::isnan(measured[f].best.value)) continue;
+    generators += (generators.empty() ? "" : "+") + nested(measured[f].best.spec);
+    cost += measured[f].best.fit_seconds;
+  }
+  if (!generators.empty() && left() > 3.0 * cost + 5.0) {
+    const Trial trial = run_trial(data, split, parse_spec("rerank:generators=" + generators), options.tune);
+    record(trial, "stack");
+  } else if (on_trial) {
+    Trial skipped;
+    skipped.spec = "rerank (skipped: " + std::to_string(static_cast<int>(left())) + " s left, about " +
+                   std::to_string(static_cast<int>(3.0 * cost + 5.0)) + " s needed; raise --budget)";
+    skipped.value = std::nan("");
+    on_trial(skipped, "stack");
+  }
+  if (std::isnan(result.best.value)) throw UsageError("tune --auto: every configuration failed (see the messages above)");
+  result.best.spec = parse_spec(result.best.spec).to_short_string();
+  result.seconds = options.budget_seconds - left();
+  return result;
+}
+
+}  // namespace segue
