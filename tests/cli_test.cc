@@ -78,6 +78,31 @@ TEST(Cli, ImportStatsSplitEvalTrainRecommendChain) {
   EXPECT_EQ(recs[0]["rank"], 1);
 }
 
+TEST(Cli, ReimportingASplitKeepsItsWeightsAndTimes) {
+  // A split's train.csv names its columns weight and timestamp: importing it again (to carve a validation split
+  // from it) must keep them without flags; it once dropped every play count silently.
+  TempDir dir;
+  const std::string log = dir.write("log.csv", listening_log());
+  ASSERT_EQ(run("import --format csv --input " + log + " --out " + dir.file("a") + " --weight-col weight --time-col timestamp").code, 0);
+  ASSERT_EQ(run("split " + dir.file("a") + " --method random --seed 3 --out " + dir.file("s1")).code, 0);
+  const CommandResult r = run("import --format csv --input " + dir.file("s1/train.csv") + " --out " + dir.file("b"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(run("split " + dir.file("b") + " --method random --seed 3 --out " + dir.file("s2")).code, 0);
+  const std::string first = testing::read_file(dir.file("s1/train.csv"));
+  const std::string second = testing::read_file(dir.file("s2/train.csv"));
+  // Every (user, item, weight, timestamp) line of the re-split came from the first split's train.csv.
+  std::size_t lines = 0;
+  for (std::size_t at = second.find('\n') + 1; at < second.size();) {
+    const std::size_t end = second.find('\n', at);
+    const std::string line = second.substr(at, end - at);
+    EXPECT_NE(first.find("\n" + line + "\n"), std::string::npos) << line;
+    ++lines;
+    at = end + 1;
+  }
+  EXPECT_GT(lines, 5u);
+  EXPECT_EQ(second.find(",1,\n"), std::string::npos) << "weights or times were lost:\n" << second;
+}
+
 TEST(Cli, BadInputGivesOneLineNamingFileAndLine) {
   TempDir dir;
   const std::string log = dir.write("bad.csv", "user_id,item_id,weight\nu1,i1,2\nu2,i2,oops\n");

@@ -1,4 +1,5 @@
 #include "eval/tuner.h"
+#include "eval/auto_tune.h"
 
 #include <gtest/gtest.h>
 
@@ -189,6 +190,48 @@ TEST(Tuner_Errors, RefusesWhatCannotBeSearched) {
   options.search = "halving";
   options.space = "iterations=1:5";
   EXPECT_THROW(tune(data, options), UsageError);  // the budget cannot also be searched
+}
+
+}  // namespace
+}  // namespace segue
+
+namespace segue {
+namespace {
+
+TEST(Tuner_Auto, MeasuresEveryFamilyThenAStackAndPicksTheBestOnValidation) {
+  const Dataset data = skewed_dataset();
+  AutoTuneOptions options;
+  options.budget_seconds = 6;  // enough for every stage on this data
+  std::vector<std::string> stages, specs;
+  const AutoTuneResult result = auto_tune(data, options, [&](const Trial& t, const std::string& stage) {
+    stages.push_back(stage);
+    specs.push_back(t.spec);
+  });
+  // Stage one: ease (40 items), ials, itemknn, rp3beta, userknn at their defaults, in that order.
+  ASSERT_GE(specs.size(), 6u);
+  for (int f = 0; f < 5; ++f) EXPECT_EQ(stages[static_cast<std::size_t>(f)], "defaults");
+  EXPECT_TRUE(specs[0].starts_with("ease:"));
+  EXPECT_TRUE(specs[4].starts_with("userknn:"));
+  EXPECT_NE(std::find(stages.begin(), stages.end(), "stack"), stages.end());
+  EXPECT_NE(std::find(stages.begin(), stages.end(), "search"), stages.end());
+  // The winner is the best validation value of all trials, and its spec makes a model.
+  double best = -1;
+  for (const Trial& t : result.trials)
+    if (!std::isnan(t.value)) best = std::max(best, t.value);
+  EXPECT_DOUBLE_EQ(result.best.value, best);
+  EXPECT_NO_THROW(make_recommender(result.best.spec));
+  EXPECT_LE(result.seconds, options.budget_seconds + 10);
+}
+
+TEST(Tuner_Auto, ATinyBudgetStillAnswersAndABadOneIsRefused) {
+  const Dataset data = skewed_dataset();
+  AutoTuneOptions options;
+  options.budget_seconds = 0.001;  // one family is always measured
+  const AutoTuneResult result = auto_tune(data, options);
+  EXPECT_GE(result.trials.size(), 1u);
+  EXPECT_NO_THROW(make_recommender(result.best.spec));
+  options.budget_seconds = 0;
+  EXPECT_THROW(auto_tune(data, options), UsageError);
 }
 
 }  // namespace

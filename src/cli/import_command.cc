@@ -34,6 +34,10 @@ void run_import(const ImportArgs& args) {
   ImportOptions options;
   options.signal = args.signal.empty() ? SignalTable::defaults() : SignalTable::parse(args.signal);
   options.columns = args.columns;
+  // Columns named weight, timestamp, event, session or position are read
+  // without their flags (as `segue split` writes them): re-importing a split's
+  // train.csv used to drop its play counts silently.
+  options.columns.detect_optional = true;
   options.threads = args.threads;
   if (args.delimiter == "tab" || args.delimiter == "\\t") {
     options.delimiter = '\t';
@@ -87,7 +91,7 @@ void add_import_command(CLI::App& app) {
   cmd->add_option("--user-col", args->columns.user, "csv: user id column")->capture_default_str();
   cmd->add_option("--item-col", args->columns.item, "csv: item id column")->capture_default_str();
   cmd->add_option("--time-col", args->columns.time, "csv: timestamp column (unix seconds or ISO-8601)");
-  cmd->add_option("--weight-col", args->columns.weight, "csv: weight column (play count, rating)");
+  cmd->add_option("--weight-col", args->columns.weight, "csv: weight column (play count, rating); default: a column named weight");
   cmd->add_option("--event-col", args->columns.event, "csv: event type column (play, skip, like, ...)");
   cmd->add_option("--session-col", args->columns.session, "csv: session id column");
   cmd->add_option("--position-col", args->columns.position, "csv: position-in-session/playlist column");

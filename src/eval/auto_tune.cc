@@ -87,24 +87,44 @@ AutoTuneResult auto_tune(const Dataset& data, const AutoTuneOptions& options,
   }
   std::stable_sort(measured.begin(), measured.end(), by_value);
 
-  // Stage two: the stack over the best configuration of each top family. Its
-  // fit costs about (carve + refit) x the generators' fits, plus the ranker.
-  std::string generators;
-  double cost = 0;
-  for (std::size_t f = 0; f < top; ++f) {
-    if (std::isnan(measured[f].best.value)) continue;
-    generators += (generators.empty() ? "" : "+") + nested(measured[f].best.spec);
-    cost += measured[f].best.fit_seconds;
+  // Stage two: stacks. (a) Over the best configuration of each top family;
+  // (b) over the default generators (rerank's auto) with the best family's
+  // tuned configuration in place of its default: a family tuned alone for the
+  // metric is not always the best feature for the ranker. Each fit costs about
+  // (carve + refit) x the generators' fits, plus the ranker.
+  std::vector<std::pair<std::string, double>> stacks;  // generators, estimated seconds
+  {
+    std::string tuned;
+    double cost = 0;
+    for (std::size_t f = 0; f < top; ++f) {
+      if (std::isnan(measured[f].best.value)) continue;
+      tuned += (tuned.empty() ? "" : "+") + nested(measured[f].best.spec);
+      cost += measured[f].best.fit_seconds;
+    }
+    if (!tuned.empty()) stacks.emplace_back(tuned, 3.0 * cost + 1.0);
+    if (!measured.empty() && !std::isnan(measured[0].best.value)) {
+      std::string mixed;
+      double mixed_cost = 0;
+      for (const std::string& name : families) {
+        if (name == "content") continue;  // rerank's auto generators
+        const auto it = std::find_if(measured.begin(), measured.end(), [&](const Family& m) { return m.name == name; });
+        const bool best_family = name == measured[0].name;
+        mixed += (mixed.empty() ? "" : "+") + (best_family ? nested(measured[0].best.spec) : name);
+        mixed_cost += it != measured.end() ? it->cost : 1.0;
+      }
+      if (mixed != tuned) stacks.emplace_back(mixed, 3.0 * mixed_cost + 1.0);
+    }
   }
-  if (!generators.empty() && left() > 3.0 * cost + 5.0) {
-    const Trial trial = run_trial(data, split, parse_spec("rerank:generators=" + generators), options.tune);
-    record(trial, "stack");
-  } else if (on_trial) {
-    Trial skipped;
-    skipped.spec = "rerank (skipped: " + std::to_string(static_cast<int>(left())) + " s left, about " +
-                   std::to_string(static_cast<int>(3.0 * cost + 5.0)) + " s needed; raise --budget)";
-    skipped.value = std::nan("");
-    on_trial(skipped, "stack");
+  for (const auto& [generators, estimate] : stacks) {
+    if (left() > estimate) {
+      record(run_trial(data, split, parse_spec("rerank:generators=" + generators), options.tune), "stack");
+    } else if (on_trial) {
+      Trial skipped;
+      skipped.spec = "rerank:generators=" + generators + " (skipped: " + std::to_string(static_cast<int>(left())) +
+                     " s left, about " + std::to_string(static_cast<int>(estimate)) + " s needed; raise --budget)";
+      skipped.value = std::nan("");
+      on_trial(skipped, "stack");
+    }
   }
   if (std::isnan(result.best.value)) throw UsageError("tune --auto: every configuration failed (see the messages above)");
   result.best.spec = parse_spec(result.best.spec).to_short_string();
