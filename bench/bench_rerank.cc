@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   std::vector<float> row(n), generator_row(n);
   std::mt19937 rng(1);
   std::uniform_int_distribution<std::int32_t> pick(0, model->n_users() - 1);
-  std::vector<double> total_ms, stage_one_ms, added_ms;
+  std::vector<double> total_ms, stage_one_ms, added_ms, features_ms, ranker_ms;
   double candidates = 0;
   for (int c = 0; c < calls + 20; ++c) {
     const std::int32_t user = pick(rng);
@@ -66,7 +66,14 @@ int main(int argc, char** argv) {
     total_ms.push_back(all_ms);
     added_ms.push_back(all_ms - one_ms);
     CandidateRows rows;
+    auto t3 = Clock::now();
     rerank->candidate_rows(user, rows);
+    auto t4 = Clock::now();
+    std::vector<float> margins(rows.items.size());
+    if (!rerank->ranker().empty()) rerank->ranker().predict(rows.x.data(), rows.items.size(), margins.data());
+    auto t5 = Clock::now();
+    features_ms.push_back(std::chrono::duration<double, std::milli>(t4 - t3).count() - one_ms);
+    ranker_ms.push_back(std::chrono::duration<double, std::milli>(t5 - t4).count());
     candidates += static_cast<double>(rows.items.size());
   }
   std::printf("cpu: %s\nmodel: %s (%d users x %d items, %zu generators, %zu features)\n", bench::cpu_model().c_str(),
@@ -79,5 +86,7 @@ int main(int argc, char** argv) {
   line("stage one: the generators' rows", stage_one_ms);
   line("whole rerank score row", total_ms);
   line("added by re-ranking", added_ms);
+  line("  of which candidates + features", features_ms);
+  line("  of which the ranker (xgboost)", ranker_ms);
   return 0;
 }

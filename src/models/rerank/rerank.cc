@@ -409,8 +409,12 @@ void RerankModel::score_rows(std::span<const float* const> rows, std::span<const
     const float mean = candidates.row_mean[g], inv_sd = candidates.row_inv_sd[g];
     for (std::size_t i = 0; i < n; ++i) out[i] += std::isfinite(row[i]) ? (row[i] - mean) * inv_sd : -1e3f;
   }
+  // x / (1 + |x|): monotone into (-1, 1), and far cheaper than atan over a 100k-item row.
   const float share = 1.0f / static_cast<float>(rows.size());
-  for (std::size_t i = 0; i < n; ++i) out[i] = -kCandidateFloor + std::atan(out[i] * share) / 3.2f;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float x = out[i] * share;
+    out[i] = -kCandidateFloor + 0.5f * x / (1.0f + std::abs(x));
+  }
   Scratch<float> margins(candidates.items.size());
   if (!ranker_.empty()) {
     ranker_.predict(candidates.x.data(), candidates.items.size(), margins.data());

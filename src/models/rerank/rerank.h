@@ -45,6 +45,8 @@ class RerankModel final : public Recommender {
   const std::vector<std::string>& feature_names() const { return features_->names(); }
   // Recall of the candidates on the fit's carve (the ceiling of the second stage).
   double candidate_recall() const { return candidate_recall_; }
+  // The second stage (empty when the fit had no labelled listener).
+  const XgbRanker& ranker() const { return ranker_; }
 
   void score_users(std::span<const std::int32_t> users, float* out) const override;
   void score_history(std::span<const std::int32_t> items, std::span<const float> weights, float* out) const override;
