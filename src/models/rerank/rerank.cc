@@ -77,10 +77,7 @@ std::vector<std::vector<std::int32_t>> items_in_order(const FeedbackMatrix& all,
   std::vector<std::vector<std::int32_t>> order(static_cast<std::size_t>(all.n_users));
   if (context.dataset == nullptr || context.dataset->interactions.n_users != all.n_users) return order;
   const Interactions& log = context.dataset->interactions;
-  std::vector<std::uint8_t> in_train(static_cast<std::size_t>(log.size()), context.events == nullptr ? 1 : 0);
-  if (context.events != nullptr)
-    for (std::int64_t e : *context.events)
-      if (e >= 0 && e < log.size()) in_train[static_cast<std::size_t>(e)] = 1;
+  const std::vector<std::uint8_t> in_train = training_event_mask(log, context.events);
   std::vector<std::uint8_t> seen;
   for (std::int32_t u = 0; u < all.n_users; ++u) {
     const auto positives = all.items_of(u);
@@ -101,10 +98,7 @@ std::vector<std::int32_t> last_items(const FeedbackMatrix& all, const FitContext
   std::vector<std::int32_t> last(static_cast<std::size_t>(all.n_users), -1);
   if (context.dataset == nullptr || context.dataset->interactions.n_users != all.n_users) return last;
   const Interactions& log = context.dataset->interactions;
-  std::vector<std::uint8_t> in_train(static_cast<std::size_t>(log.size()), context.events == nullptr ? 1 : 0);
-  if (context.events != nullptr)
-    for (std::int64_t e : *context.events)
-      if (e >= 0 && e < log.size()) in_train[static_cast<std::size_t>(e)] = 1;
+  const std::vector<std::uint8_t> in_train = training_event_mask(log, context.events);
   for (std::int32_t u = 0; u < all.n_users; ++u) {
     const auto positives = all.items_of(u);
     for (std::int64_t e = log.end(u) - 1; e >= log.begin(u); --e)

@@ -22,6 +22,14 @@ bool has_item(std::span<const std::int32_t> sorted, std::int32_t item) {
 
 }  // namespace
 
+std::vector<std::uint8_t> training_event_mask(const Interactions& log, const std::vector<std::int64_t>* events) {
+  std::vector<std::uint8_t> mask(static_cast<std::size_t>(log.size()), events == nullptr ? 1 : 0);
+  if (events != nullptr)
+    for (std::int64_t e : *events)
+      if (e >= 0 && e < log.size()) mask[static_cast<std::size_t>(e)] = 1;
+  return mask;
+}
+
 SparseRows RerankSide::friends_of(const FeatureMatrix* user_features, const Dataset* dataset, std::int32_t n_users) {
   SparseRows friends = SparseRows::empty(n_users, n_users);
   if (user_features == nullptr || dataset == nullptr || user_features->n_rows != n_users) return friends;
@@ -74,10 +82,7 @@ RerankSide RerankSide::build(const FeedbackMatrix& train, const Dataset* dataset
                       dataset->interactions.n_items == n_items && last_n > 0;
   if (!usable) return side;
   const Interactions& log = dataset->interactions;
-  std::vector<std::uint8_t> in_train(static_cast<std::size_t>(log.size()), events == nullptr ? 1 : 0);
-  if (events != nullptr)
-    for (std::int64_t e : *events)
-      if (e >= 0 && e < log.size()) in_train[static_cast<std::size_t>(e)] = 1;
+  const std::vector<std::uint8_t> in_train = training_event_mask(log, events);
 
   // The last items: walking each listener's events backwards (importers keep
   // each listener's events in time or position order), distinct positives only.

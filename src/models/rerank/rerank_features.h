@@ -23,6 +23,10 @@ class Recommender;
 class ModelWriter;
 class ModelReader;
 struct Dataset;
+struct Interactions;
+
+// 1 for each event of `log` that is a training event (all when `events` is null).
+std::vector<std::uint8_t> training_event_mask(const Interactions& log, const std::vector<std::int64_t>* events);
 
 // Per-item and per-listener figures derived from the training data.
 struct RerankSide {
