@@ -519,7 +519,20 @@ Explanation RerankModel::explain(std::int32_t user, std::int32_t item) const {
       }
     }
   }
-  Explanation out = generators_[best]->explain(user, item);
+  // History contributions from the best-ranking generator that can attribute
+  // its score (a factor model cannot; item-KNN or EASE next to it can).
+  std::vector<std::size_t> by_rank(G);
+  for (std::size_t g = 0; g < G; ++g) by_rank[g] = g;
+  if (x != nullptr)
+    std::stable_sort(by_rank.begin(), by_rank.end(), [&](std::size_t a, std::size_t b) {
+      const float ra = x[3 * a + 2], rb = x[3 * b + 2];
+      return !std::isnan(ra) && (std::isnan(rb) || ra < rb);
+    });
+  Explanation out = generators_[by_rank[0]]->explain(user, item);
+  for (std::size_t k = 1; k < G && out.contributions.empty(); ++k) {
+    Explanation next = generators_[by_rank[k]]->explain(user, item);
+    if (!next.contributions.empty()) out = std::move(next);
+  }
   out.user = user;
   out.item = item;
   std::vector<float> row(static_cast<std::size_t>(n_items()));
