@@ -17,7 +17,12 @@ namespace segue {
 namespace {
 
 constexpr std::int32_t kAutoEaseItems = 20000;  // ease's n² matrix: 1.6 GB and ~10 s at 20k items
-constexpr float kCandidateFloor = 1000.0f;      // re-ranked candidates score above every other item
+// Re-ranked candidates score kCandidateFloor + margin (margins clamped to
+// ±kMarginLimit), every other item below -kCandidateFloor + 0.5. Small enough
+// that a float still resolves 1e-5 there (at 1000 margins closer than 6e-5 tied).
+constexpr float kCandidateFloor = 100.0f;
+constexpr float kMarginLimit = 50.0f;
+constexpr float kTieBreak = 1e-4f;  // the generators' mean z breaks ties between equal margins (trees are piecewise constant)
 
 std::unique_ptr<Recommender> make_rerank(const ModelSpec& spec) { return std::make_unique<RerankModel>(spec); }
 
@@ -31,6 +36,9 @@ std::vector<ParamDecl> rerank_params() {
                        "listener's last item in event order: next-track) | seeds (a fraction of the listeners keep their first "
                        "1/5/10/25/100 items, the rest are labels: playlist continuation)"),
           float_param("fraction", 0.2, 0.0, 0.9, "share of each listener's items carved as the ranker's labels", true),
+          bool_param("raw_scores", true,
+                     "give the ranker each generator's raw score besides its z-score and rank (raw scales shift "
+                     "between the carve and the full data)"),
           int_param("last", 3, 0, 1000, "recent items for the co-occurrence feature (0 = none)"),
           string_param("objective", "ndcg", "the ranker's loss: ndcg | pairwise | map (xgboost rank:*)"),
           int_param("rounds", 400, 1, 100000, "most boosting rounds (early stopping on a fifth of the carve's listeners)"),
@@ -253,7 +261,7 @@ void RerankModel::build_features() {
   features_ = std::make_unique<RerankFeatures>(generator_labels(generators_),
                                                static_cast<std::int32_t>(params().get_int("candidates")), &side_,
                                                content_.empty() ? nullptr : &content_, cooc_.get(), &history(),
-                                               n_items());
+                                               n_items(), params().get_bool("raw_scores"));
 }
 
 void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& context) {
@@ -290,7 +298,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
     const SparseRows carve_positives = carved.train.positives();
     const RerankFeatures carve_features(generator_labels(carve_generators), per_generator, &carve_side,
                                         content_.empty() ? nullptr : &content_, carve_cooc.get(), &carve_positives,
-                                        train.n_items);
+                                        train.n_items, spec.get_bool("raw_scores"));
     fit_rows.n_features = valid_rows.n_features = carve_features.n_features();
 
     // The ranker's rows: every listener with carved items, candidates labelled
@@ -396,7 +404,7 @@ void RerankModel::score_rows(std::span<const float* const> rows, std::span<const
   CandidateRows candidates;
   features_->build(rows, history, values, last, user_pop, friends, candidates);
   // Below the candidates (long lists: 500 for playlist continuation): the
-  // generators' mean standardised score, squeezed into (-1000.5, -999.5).
+  // generators' mean standardised score, squeezed into (-100.5, -99.5).
   std::fill(out, out + n, 0.0f);
   for (std::size_t g = 0; g < rows.size(); ++g) {
     const float* row = rows[g];
@@ -423,9 +431,11 @@ void RerankModel::score_rows(std::span<const float* const> rows, std::span<const
       margins[c] = static_cast<float>(sum / static_cast<double>(G));
     }
   }
-  for (std::size_t c = 0; c < candidates.items.size(); ++c)
-    out[static_cast<std::size_t>(candidates.items[c])] =
-        kCandidateFloor + std::clamp(margins[c], -0.9f * kCandidateFloor, 0.9f * kCandidateFloor);
+  for (std::size_t c = 0; c < candidates.items.size(); ++c) {
+    float& score = out[static_cast<std::size_t>(candidates.items[c])];
+    const float mean_z = score + kCandidateFloor;  // in (-0.5, 0.5), from the fill above
+    score = kCandidateFloor + std::clamp(margins[c], -kMarginLimit, kMarginLimit) + kTieBreak * mean_z;
+  }
 }
 
 void RerankModel::score_users(std::span<const std::int32_t> users, float* out) const {

@@ -68,8 +68,20 @@ RerankSide RerankSide::build(const FeedbackMatrix& train, const Dataset* dataset
   const std::int32_t n_users = train.n_users, n_items = train.n_items;
   std::vector<std::int32_t> listeners(static_cast<std::size_t>(n_items), 0);
   for (std::int64_t k = 0; k < train.nnz(); ++k) ++listeners[static_cast<std::size_t>(train.indices[k])];
+  // Popularity as a percentile among the items (ties share the midpoint), and
+  // history length relative to the mean: the carve the ranker learns on has a
+  // fifth less data than the model it serves with, and raw counts would shift.
+  std::vector<std::int32_t> sorted = listeners;
+  std::sort(sorted.begin(), sorted.end());
   side.item_pop.resize(static_cast<std::size_t>(n_items));
-  for (std::int32_t i = 0; i < n_items; ++i) side.item_pop[i] = std::log1p(static_cast<float>(listeners[i]));
+  for (std::int32_t i = 0; i < n_items; ++i) {
+    const auto below = std::lower_bound(sorted.begin(), sorted.end(), listeners[i]) - sorted.begin();
+    const auto upto = std::upper_bound(sorted.begin(), sorted.end(), listeners[i]) - sorted.begin();
+    side.item_pop[i] = static_cast<float>(0.5 * static_cast<double>(below + upto) / std::max(1, n_items));
+  }
+  double log_len = 0.0;
+  for (std::int32_t u = 0; u < n_users; ++u) log_len += std::log1p(static_cast<double>(train.count(u)));
+  side.mean_log_len = n_users > 0 ? static_cast<float>(log_len / n_users) : 0.0f;
   side.user_pop.resize(static_cast<std::size_t>(n_users));
   for (std::int32_t u = 0; u < n_users; ++u) {
     double sum = 0.0;
@@ -133,6 +145,7 @@ void RerankSide::save(ModelWriter& out, const std::string& prefix) const {
   out.put(prefix + ".item_pop", item_pop);
   out.put(prefix + ".item_recent", item_recent);
   out.put(prefix + ".user_pop", user_pop);
+  out.put_scalar<float>(prefix + ".mean_log_len", mean_log_len);
   out.put_scalar<std::int32_t>(prefix + ".has_order", has_order ? 1 : 0);
   out.put(prefix + ".last.indptr", last.indptr);
   out.put(prefix + ".last.items", last.indices);
@@ -147,6 +160,8 @@ RerankSide RerankSide::load(const ModelReader& in, const std::string& prefix, st
   if (!side.item_recent.empty() && side.item_recent.size() != static_cast<std::size_t>(n_items))
     in.fail(prefix + ".item_recent", "expected one value per item");
   side.user_pop = in.get<float>(prefix + ".user_pop", static_cast<std::uint64_t>(n_users));
+  side.mean_log_len = in.get_scalar<float>(prefix + ".mean_log_len");
+  if (!std::isfinite(side.mean_log_len)) in.fail(prefix + ".mean_log_len", "not finite");
   side.has_order = in.get_scalar<std::int32_t>(prefix + ".has_order") != 0;
   side.last.n_rows = n_users;
   side.last.n_cols = n_items;
@@ -168,14 +183,15 @@ RerankSide RerankSide::load(const ModelReader& in, const std::string& prefix, st
 
 RerankFeatures::RerankFeatures(std::vector<std::string> generator_names, std::int32_t per_generator,
                                const RerankSide* side, const FeatureMatrix* content, const Recommender* cooc,
-                               const SparseRows* positives, std::int32_t n_items)
+                               const SparseRows* positives, std::int32_t n_items, bool raw_scores)
     : n_generators_(static_cast<std::int32_t>(generator_names.size())),
       per_generator_(per_generator),
       side_(side),
       content_(content != nullptr && !content->empty() ? content : nullptr),
       cooc_(cooc),
       positives_(positives),
-      n_items_(n_items) {
+      n_items_(n_items),
+      raw_scores_(raw_scores) {
   for (const std::string& g : generator_names) {
     names_.push_back(g + ".score");
     names_.push_back(g + ".z");
@@ -282,7 +298,7 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
   }
   const float friend_share = has_friends ? 1.0f / static_cast<float>(friends.size()) : 0.0f;
 
-  const float user_len = std::log1p(static_cast<float>(history.size()));
+  const float user_len = std::log1p(static_cast<float>(history.size())) - side_->mean_log_len;
   Scratch<double> dots(static_cast<std::size_t>(n_groups_)), norms(static_cast<std::size_t>(n_groups_));
   for (std::size_t c = 0; c < m; ++c) {
     const std::int32_t item = out.items[c];
@@ -291,7 +307,7 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
     int lists = 0;
     for (std::size_t g = 0; g < G; ++g) {
       const float score = rows[g][i];
-      x[3 * g] = std::isfinite(score) ? score : kMissing;
+      x[3 * g] = std::isfinite(score) && raw_scores_ ? score : kMissing;
       x[3 * g + 1] = std::isfinite(score) ? (score - mean_sd[2 * g]) * mean_sd[2 * g + 1] : kMissing;
       x[3 * g + 2] = (*ranks)[c * G + g];
       if (!std::isnan(x[3 * g + 2])) ++lists;

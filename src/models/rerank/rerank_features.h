@@ -30,9 +30,10 @@ std::vector<std::uint8_t> training_event_mask(const Interactions& log, const std
 
 // Per-item and per-listener figures derived from the training data.
 struct RerankSide {
-  std::vector<float> item_pop;     // log(1 + listeners) per item
+  std::vector<float> item_pop;     // per item: its listener count's percentile among the items, in (0, 1)
   std::vector<float> item_recent;  // share of the item's events in the last tenth of the time span; empty = no times
   std::vector<float> user_pop;     // mean item_pop of each listener's history (NaN for an empty one)
+  float mean_log_len = 0.0f;       // mean log(1 + history length) over the listeners
   SparseRows last;                 // per listener: the last `last_n` items in event order, oldest first
   bool has_order = false;          // `last` came from ordered events (false: rows are empty)
   SparseRows friends;              // per listener: their friends' listener ids (from --users' friends column)
@@ -70,7 +71,7 @@ class RerankFeatures {
   // training items (the friends feature reads the friends' rows).
   RerankFeatures(std::vector<std::string> generator_names, std::int32_t per_generator, const RerankSide* side,
                  const FeatureMatrix* content, const Recommender* cooc, const SparseRows* positives,
-                 std::int32_t n_items);
+                 std::int32_t n_items, bool raw_scores = true);
 
   std::int32_t n_features() const { return static_cast<std::int32_t>(names_.size()); }
   const std::vector<std::string>& names() const { return names_; }
@@ -97,6 +98,7 @@ class RerankFeatures {
   const Recommender* cooc_ = nullptr;
   const SparseRows* positives_ = nullptr;
   std::int32_t n_items_ = 0;
+  bool raw_scores_ = true;  // false: the `.score` features are missing (z and rank only)
   std::int32_t n_groups_ = 0;
 };
 
