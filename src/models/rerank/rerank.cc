@@ -39,6 +39,8 @@ std::vector<ParamDecl> rerank_params() {
           bool_param("raw_scores", true,
                      "give the ranker each generator's raw score besides its z-score and rank (raw scales shift "
                      "between the carve and the full data)"),
+          bool_param("monotone", true,
+                     "constrain the ranker to rise with every generator's score and z and fall with its rank"),
           int_param("last", 3, 0, 1000, "recent items for the co-occurrence feature (0 = none)"),
           string_param("objective", "ndcg", "the ranker's loss: ndcg | pairwise | map (xgboost rank:*)"),
           int_param("rounds", 400, 1, 100000, "most boosting rounds (early stopping on a fifth of the carve's listeners)"),
@@ -277,6 +279,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   // Stage one on each carve: generators that never saw the labels. More
   // carves (other seeds) give the ranker more labelled listeners.
   RankingRows fit_rows, valid_rows;
+  std::vector<std::string> ranker_features;
   std::int64_t targets = 0, found = 0;
   const int carves = static_cast<int>(spec.get_int("carves"));
   for (int k = 0; k < carves; ++k) {
@@ -300,6 +303,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
                                         content_.empty() ? nullptr : &content_, carve_cooc.get(), &carve_positives,
                                         train.n_items, spec.get_bool("raw_scores"));
     fit_rows.n_features = valid_rows.n_features = carve_features.n_features();
+    ranker_features = carve_features.names();
 
     // The ranker's rows: every listener with carved items, candidates labelled
     // by whether they were carved.
@@ -359,6 +363,13 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   ranker.colsample = spec.get_float("colsample");
   ranker.threads = pool.size();
   ranker.seed = seed;
+  if (spec.get_bool("monotone")) {
+    // A generator's opinion only ever helps: higher score or z, better; lower rank, better.
+    for (const std::string& name : ranker_features) {
+      const bool score = name.ends_with(".score") || name.ends_with(".z");
+      ranker.monotone.push_back(score ? 1 : name.ends_with(".rank") ? -1 : 0);
+    }
+  }
   ranker_ = XgbRanker();
   // Too little data for a single labelled listener: the candidates are ordered
   // by the generators' mean standardised score (see score_rows), and the fit says so.

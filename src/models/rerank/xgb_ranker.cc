@@ -120,6 +120,12 @@ XgbRanker XgbRanker::train(const RankingRows& train, const RankingRows& valid, c
   set(booster, "colsample_bytree", std::to_string(params.colsample));
   set(booster, "lambda", std::to_string(params.lambda));
   set(booster, "tree_method", "hist");
+  if (!params.monotone.empty()) {
+    std::string constraints = "(";
+    for (std::size_t f = 0; f < params.monotone.size(); ++f)
+      constraints += (f > 0 ? "," : "") + std::to_string(params.monotone[f]);
+    set(booster, "monotone_constraints", constraints + ")");
+  }
   set(booster, "nthread", std::to_string(training_threads(params.threads)));
   set(booster, "seed", std::to_string(params.seed % 2147483647u));
 

@@ -31,6 +31,9 @@ struct RankerParams {
   double colsample = 0.8;
   double lambda = 1.0;
   int eval_at = 10;
+  // Per feature: +1 the margin may only rise with it, -1 only fall, 0 free
+  // (xgboost's monotone_constraints); empty = all free.
+  std::vector<int> monotone;
   int threads = 1;
   std::uint64_t seed = 42;
 };
