@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -107,12 +108,25 @@ void add_tune_command(CLI::App& app) {
       options.tune = args->tune;
       options.budget_seconds = budget;
       std::printf("%-4s %-9s %10s %8s %8s  %s\n", "#", "stage", args->tune.metric.c_str(), "fit s", "eval s", "spec");
-      int index = 0;
-      const AutoTuneResult result = auto_tune(data, options, [&index](const Trial& t, const std::string& stage) {
-        std::printf("%-4d %-9s %10.4f %8.2f %8.2f  %s\n", ++index, stage.c_str(), t.value, t.fit_seconds,
-                    t.eval_seconds, t.spec.c_str());
+      // Every trial goes to --json; the terminal gets the defaults, the stacks and
+      // the search trials that beat their family's best so far.
+      int index = 0, quiet = 0;
+      std::map<std::string, double> family_best;
+      const AutoTuneResult result = auto_tune(data, options, [&](const Trial& t, const std::string& stage) {
+        ++index;
+        const std::string family = t.spec.substr(0, t.spec.find(':'));
+        const auto seen = family_best.find(family);
+        const bool improved = !std::isnan(t.value) && (seen == family_best.end() || t.value > seen->second);
+        if (improved) family_best[family] = t.value;
+        if (stage == "search" && !improved) {
+          ++quiet;
+          return;
+        }
+        std::printf("%-4d %-9s %10.4f %8.2f %8.2f  %s\n", index, stage.c_str(), t.value, t.fit_seconds, t.eval_seconds,
+                    t.spec.c_str());
         std::fflush(stdout);
       });
+      std::printf("(%d search trials that did not beat their family's best are in --json only)\n", quiet);
       std::printf("best (%s on validation, %.0f s of %.0f): %s = %.4f\n", result.metric.c_str(), result.seconds, budget,
                   result.best.spec.c_str(), result.best.value);
       if (!args->out.empty()) write_file(args->out, result.best.spec + "\n", "--out");
