@@ -163,6 +163,7 @@ XgbRanker XgbRanker::from_bytes(std::string_view bytes, std::int32_t n_features)
   quiet();
   XgbRanker out;
   check(XGBoosterCreate(nullptr, 0, &out.booster_), "booster");
+  set(out.booster_, "nthread", "1");  // loading must not start OpenMP threads either
   check(XGBoosterLoadModelFromBuffer(out.booster_, bytes.data(), bytes.size()), "load");
   bst_ulong features = 0;
   check(XGBoosterGetNumFeature(out.booster_, &features), "features");
