@@ -71,20 +71,32 @@ TEST(RerankCarve, LabelsNeverReachTheGenerators) {
             std::vector<std::int32_t>(carved.targets.indices.begin(), carved.targets.indices.end()));
 }
 
+// Listeners' events in order (users.size() + 1 offsets into items) and the feedback summed from them.
+struct OrderedLog {
+  Dataset data;
+  FeedbackMatrix train;
+};
+OrderedLog ordered_log(std::vector<std::int64_t> indptr, std::vector<std::int32_t> items, std::int32_t n_items) {
+  OrderedLog out;
+  Interactions& log = out.data.interactions;
+  log.n_users = static_cast<std::int32_t>(indptr.size()) - 1;
+  log.n_items = n_items;
+  log.indptr = std::move(indptr);
+  log.items = std::move(items);
+  std::vector<FeedbackEntry> entries;
+  for (std::int32_t u = 0; u < log.n_users; ++u)
+    for (std::int64_t e = log.indptr[u]; e < log.indptr[u + 1]; ++e) entries.push_back({u, log.items[e], 1.0f});
+  out.train = build_feedback(log.n_users, n_items, entries);
+  return out;
+}
+
 TEST(RerankCarve, EventsOfLabelledPairsAreLeftOut) {
   // Two users, events in order; the dataset's events of a carved pair must not reach sequence models.
-  Dataset data;
-  Interactions& log = data.interactions;
-  log.n_users = 2;
-  log.n_items = 6;
-  log.indptr = std::vector<std::int64_t>{0, 5, 10};
-  log.items = std::vector<std::int32_t>{0, 1, 2, 3, 4, 5, 4, 3, 2, 1};
-  std::vector<FeedbackEntry> entries;
-  for (std::int32_t u = 0; u < 2; ++u)
-    for (std::int64_t e = log.indptr[u]; e < log.indptr[u + 1]; ++e) entries.push_back({u, log.items[e], 1.0f});
-  const FeedbackMatrix train = build_feedback(2, 6, entries);
+  const OrderedLog fixture = ordered_log({0, 5, 10}, {0, 1, 2, 3, 4, 5, 4, 3, 2, 1}, 6);
+  const Interactions& log = fixture.data.interactions;
+  const FeedbackMatrix& train = fixture.train;
   FitContext context;
-  context.dataset = &data;
+  context.dataset = &fixture.data;
   const RerankCarve carved = carve_for_ranker(train, 0.4, 1, context);
   std::int64_t kept = 0;
   for (std::int64_t e : carved.events) {
@@ -97,18 +109,10 @@ TEST(RerankCarve, EventsOfLabelledPairsAreLeftOut) {
 }
 
 TEST(RerankCarve, LastModeHoldsOutEachListenersLastItem) {
-  Dataset data;
-  Interactions& log = data.interactions;
-  log.n_users = 3;
-  log.n_items = 6;
-  log.indptr = std::vector<std::int64_t>{0, 5, 10, 11};
-  log.items = std::vector<std::int32_t>{0, 1, 2, 3, 4, 5, 4, 3, 2, 1, 2};
-  std::vector<FeedbackEntry> entries;
-  for (std::int32_t u = 0; u < 3; ++u)
-    for (std::int64_t e = log.indptr[u]; e < log.indptr[u + 1]; ++e) entries.push_back({u, log.items[e], 1.0f});
-  const FeedbackMatrix train = build_feedback(3, 6, entries);
+  const OrderedLog fixture = ordered_log({0, 5, 10, 11}, {0, 1, 2, 3, 4, 5, 4, 3, 2, 1, 2}, 6);
+  const FeedbackMatrix& train = fixture.train;
   FitContext context;
-  context.dataset = &data;
+  context.dataset = &fixture.data;
   const RerankCarve carved = carve_for_ranker(train, 0.4, 1, context, "last");
   ASSERT_EQ(carved.targets.count(0), 1);
   EXPECT_EQ(carved.targets.row_indices(0)[0], 4);  // user 0 played 0..4 in order
