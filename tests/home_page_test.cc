@@ -56,6 +56,7 @@ TEST(HomeShelfConfig, DefaultsAndErrorsNameTheField) {
     return std::string("no error");
   };
   EXPECT_NE(error_of("{").find("shelves.json"), std::string::npos);
+  EXPECT_NE(error_of(R"({"max_shelves": 1e400})").find("not valid JSON"), std::string::npos);  // out_of_range, not a crash
   EXPECT_NE(error_of(R"({"shelves": []})").find("shelves"), std::string::npos);
   EXPECT_NE(error_of(R"({"shelves": [{"name": "a", "generator": "nope"}]})").find("shelves[0].generator"), std::string::npos);
   EXPECT_NE(error_of(R"({"shelves": [{"name": "a", "generator": "popular"}, {"name": "a", "generator": "popular"}]})")

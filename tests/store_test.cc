@@ -355,6 +355,15 @@ TEST_F(StoreCorruption, GarbageMetaJson) {
   EXPECT_NE(error.reason().find("not valid JSON"), std::string::npos) << error.what();
 }
 
+TEST_F(StoreCorruption, NumberTooLargeForADoubleInMetaJson) {
+  // json::parse throws out_of_range (not parse_error) for 1e400: it once escaped as std::terminate (fuzz_store, CI).
+  overwrite(file("meta.json"), "{\n  \"format\": \"segue-dataset\",\n  \"store_version\": 297544e355\n}");
+  const InputError error = load_error();
+  EXPECT_EQ(error.file(), file("meta.json"));
+  EXPECT_NE(error.reason().find("not valid JSON"), std::string::npos) << error.what();
+  EXPECT_NE(error.reason().find("number overflow"), std::string::npos) << error.what();
+}
+
 TEST_F(StoreCorruption, ForeignMetaJsonIsNotAStore) {
   overwrite(file("meta.json"), "{\"format\": \"parquet\"}");
   const InputError error = load_error();

@@ -292,6 +292,9 @@ json read_meta(const std::string& path) {
   } catch (const json::parse_error& error) {
     const std::size_t line = line_of_offset(source.text(), error.byte > 0 ? error.byte - 1 : 0);
     throw InputError(path, line, "", std::string("not valid JSON: ") + error.what());
+  } catch (const json::exception& error) {
+    // A number too large for a double (out_of_range.406, "1e400") has no byte offset.
+    throw InputError(path, 0, "", std::string("not valid JSON: ") + error.what());
   }
   const MetaReader m(path);
   if (!meta.is_object() || !meta.contains("format") || meta["format"] != kFormat)

@@ -68,7 +68,7 @@ ShelfConfig parse_shelf_config(std::string_view json_text, const std::string& so
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse errors, and numbers too large for a double
     throw fail("", std::string("not valid JSON: ") + error.what());
   }
   if (!root.is_object()) throw fail("", "expected a JSON object with \"shelves\"");
