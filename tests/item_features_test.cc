@@ -247,6 +247,12 @@ TEST(ItemFeatures, BadInputNamesFileLineAndColumn) {
     EXPECT_EQ(e.line(), 3u) << huge;
     EXPECT_EQ(e.field(), "year") << huge;
   }
+  // A repeated column name (found by fuzz_item_features): one item would get the same feature twice.
+  e = testing::expect_input_error(
+      [&] { build_item_features(dir.write("dup.csv", "item_id,artist,tags,artist\na,X,t,X\n"), items); });
+  EXPECT_EQ(e.line(), 1u);
+  EXPECT_EQ(e.field(), "artist");
+  EXPECT_NE(std::string(e.what()).find("column 2"), std::string::npos) << e.what();
   e = testing::expect_input_error(
       [&] { build_item_features(dir.write("width.csv", "item_id,energy\na,1,2\n"), items); });
   EXPECT_EQ(e.line(), 2u);

@@ -168,6 +168,12 @@ FeatureMatrix build_item_features(const std::string& path, IdMap& items, const I
     CsvReader csv(path);
     header = csv.header();
     item_col = csv.require_column("item_id", "the items file's id column");
+    // Roles go by name, so a repeated name would give an item the same feature twice.
+    for (std::size_t c = 1; c < header.size(); ++c)
+      for (std::size_t d = 0; d < c; ++d)
+        if (header[c] == header[d])
+          throw csv.error(static_cast<int>(c), "column name repeats column " + std::to_string(d + 1) +
+                                                   " of the header; rename or drop one");
     roles.resize(header.size());
     std::vector<std::uint8_t> unknown(header.size(), 0), numeric(header.size(), 1);
     for (std::size_t c = 0; c < header.size(); ++c) {
