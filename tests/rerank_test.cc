@@ -14,6 +14,7 @@
 #include "data/error.h"
 #include "models/registry.h"
 #include "models/rerank/rerank.h"
+#include "models/rerank/tree_forest.h"
 #include "models/rerank/xgb_ranker.h"
 #include "synthetic_fixture.h"
 #include "test_util.h"
@@ -173,6 +174,67 @@ TEST(XgbRanker, LearnsAnOrderingAndRoundTrips) {
   EXPECT_NEAR(shap[0] + shap[1] + shap[2] + shap[3], margins[0], 1e-3);
   EXPECT_THROW(XgbRanker::from_bytes(ranker.to_bytes(), 4), std::runtime_error);
   EXPECT_THROW(XgbRanker::from_bytes("not a model", 3), std::runtime_error);
+}
+
+TEST(XgbRanker, FlatTreesGiveXgboostsOwnMargins) {
+  // Missing values carry meaning here (x1 missing = relevant), so the trees learn default directions.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u01(0.0f, 1.0f);
+  RankingRows rows;
+  rows.n_features = 4;
+  for (int g = 0; g < 100; ++g) {
+    for (int r = 0; r < 16; ++r) {
+      const float a = u01(rng), b = u01(rng) < 0.3f ? NAN : u01(rng), c = u01(rng), d = u01(rng);
+      rows.x.insert(rows.x.end(), {a, b, c, d});
+      rows.labels.push_back(std::isnan(b) ? 2.0f : a + c > 1.0f ? 1.0f : 0.0f);
+    }
+    rows.group_sizes.push_back(16);
+  }
+  RankerParams params;
+  params.rounds = 40;
+  params.min_child_weight = 0.01;
+  const XgbRanker ranker = XgbRanker::train(rows, RankingRows{}, params);
+  std::vector<float> probe;
+  for (int r = 0; r < 500; ++r)
+    for (int f = 0; f < 4; ++f) probe.push_back(u01(rng) < 0.2f ? NAN : 2.0f * u01(rng) - 0.5f);
+  std::vector<float> flat(500), reference(500);
+  const XgbRanker loaded = XgbRanker::from_bytes(ranker.to_bytes(), 4);
+  for (const XgbRanker* m : {&ranker, &loaded}) {
+    m->predict(probe.data(), 500, flat.data());
+    m->predict_xgboost(probe.data(), 500, reference.data());
+    for (std::size_t k = 0; k < 500; ++k) ASSERT_NEAR(flat[k], reference[k], 1e-4) << k;
+  }
+  EXPECT_GT(*std::max_element(flat.begin(), flat.end()) - *std::min_element(flat.begin(), flat.end()), 0.1f);
+}
+
+TEST(TreeForest, WalksHandWrittenTreesAndRefusesBrokenOnes) {
+  // Tree 0: x0 < 0.5 -> -1, else 2; missing -> left. Tree 1: x1 < 0 -> 0.25, else -0.5; missing -> right.
+  const std::string json = R"({"learner": {"gradient_booster": {"model": {"trees": [
+      {"left_children": [1, -1, -1], "right_children": [2, -1, -1], "split_indices": [0, 0, 0],
+       "split_conditions": [0.5, -1.0, 2.0], "default_left": [1, 0, 0]},
+      {"left_children": [1, -1, -1], "right_children": [2, -1, -1], "split_indices": [1, 0, 0],
+       "split_conditions": [0.0, 0.25, -0.5], "default_left": [false, false, false]}]}}}})";
+  TreeForest forest = TreeForest::from_json(json, 2);
+  forest.set_bias(0.5f);
+  ASSERT_EQ(forest.trees(), 2u);
+  const std::vector<float> x{0.2f, -1.0f, 0.5f, 1.0f, NAN, NAN, 0.9f, 0.0f};
+  std::vector<float> out(4);
+  forest.predict(x.data(), 4, out.data());
+  EXPECT_FLOAT_EQ(out[0], 0.5f - 1.0f + 0.25f);
+  EXPECT_FLOAT_EQ(out[1], 0.5f + 2.0f - 0.5f);  // 0.5 is not < 0.5: right
+  EXPECT_FLOAT_EQ(out[2], 0.5f - 1.0f - 0.5f);  // missing: left, then right
+  EXPECT_FLOAT_EQ(out[3], 0.5f + 2.0f - 0.5f);
+  auto broken = [&](const std::string& from, const std::string& to) {
+    std::string damaged = json;
+    damaged.replace(damaged.find(from), from.size(), to);
+    return damaged;
+  };
+  EXPECT_THROW(TreeForest::from_json(json, 1), std::runtime_error);  // tree 1 splits on feature 1
+  EXPECT_THROW(TreeForest::from_json(broken("[1, -1, -1], \"right", "[0, -1, -1], \"right"), 2), std::runtime_error);
+  EXPECT_THROW(TreeForest::from_json(broken("[2, -1, -1]", "[2, -1]"), 2), std::runtime_error);
+  EXPECT_THROW(TreeForest::from_json(broken("-1.0, 2.0", "-1.0, 1e39"), 2), std::runtime_error);
+  EXPECT_THROW(TreeForest::from_json("{\"learner\": {}}", 2), std::runtime_error);
+  EXPECT_THROW(TreeForest::from_json("not json", 2), std::runtime_error);
 }
 
 std::unique_ptr<Recommender> fit_rerank(const std::string& spec, const segue::testing::SyntheticData& data) {

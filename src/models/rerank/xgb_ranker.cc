@@ -80,7 +80,9 @@ XgbRanker::~XgbRanker() {
 }
 
 XgbRanker::XgbRanker(XgbRanker&& other) noexcept
-    : booster_(other.booster_), n_features_(other.n_features_), rounds_(other.rounds_), best_valid_(other.best_valid_) {
+    : booster_(other.booster_),
+      forest_(std::move(other.forest_)),
+      n_features_(other.n_features_), rounds_(other.rounds_), best_valid_(other.best_valid_) {
   other.booster_ = nullptr;
 }
 
@@ -88,6 +90,7 @@ XgbRanker& XgbRanker::operator=(XgbRanker&& other) noexcept {
   if (this != &other) {
     if (booster_ != nullptr) XGBoosterFree(booster_);
     booster_ = other.booster_;
+    forest_ = std::move(other.forest_);
     n_features_ = other.n_features_;
     rounds_ = other.rounds_;
     best_valid_ = other.best_valid_;
@@ -156,6 +159,7 @@ XgbRanker XgbRanker::train(const RankingRows& train, const RankingRows& valid, c
   }
   out.rounds_ = best_round + 1;
   set(out.booster_, "nthread", "1");  // prediction runs on the callers' threads
+  out.build_forest();
   return out;
 }
 
@@ -175,11 +179,9 @@ XgbRanker XgbRanker::from_bytes(std::string_view bytes, std::int32_t n_features)
   out.rounds_ = rounds;
   out.n_features_ = n_features;
   set(out.booster_, "nthread", "1");
-  // One prediction now, so that the lazy configuration on first use never
-  // happens under concurrent callers.
-  std::vector<float> row(static_cast<std::size_t>(n_features), 0.0f);
-  float margin = 0.0f;
-  out.predict(row.data(), 1, &margin);
+  // Also makes one prediction now, so that xgboost's lazy configuration on
+  // first use never happens under concurrent callers.
+  out.build_forest();
   return out;
 }
 
@@ -190,7 +192,23 @@ std::string XgbRanker::to_bytes() const {
   return std::string(data, length);
 }
 
-void XgbRanker::predict(const float* x, std::size_t rows, float* out) const {
+void XgbRanker::build_forest() {
+  bst_ulong length = 0;
+  const char* data = nullptr;
+  check(XGBoosterSaveModelToBuffer(booster_, "{\"format\": \"json\"}", &length, &data), "save as JSON");
+  forest_ = TreeForest::from_json(std::string_view(data, length), n_features_);
+  // The base margin, whatever the objective makes of base_score: xgboost's
+  // margin of one row less the trees' sum.
+  const std::vector<float> row(static_cast<std::size_t>(n_features_), 0.0f);
+  float expected = 0.0f, trees = 0.0f;
+  predict_xgboost(row.data(), 1, &expected);
+  forest_.predict(row.data(), 1, &trees);
+  forest_.set_bias(expected - trees);
+}
+
+void XgbRanker::predict(const float* x, std::size_t rows, float* out) const { forest_.predict(x, rows, out); }
+
+void XgbRanker::predict_xgboost(const float* x, std::size_t rows, float* out) const {
   if (rows == 0) return;
   const std::string values = array_interface(x, rows, n_features_);
   const bst_ulong* shape = nullptr;

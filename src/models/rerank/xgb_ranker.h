@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "models/rerank/tree_forest.h"
+
 namespace segue {
 
 // Rows grouped by listener: group_sizes[g] consecutive rows of x (row-major,
@@ -63,15 +65,21 @@ class XgbRanker {
   double best_valid_ndcg() const { return best_valid_; }
   void set_best_valid_ndcg(double value) { best_valid_ = value; }
 
-  // Margins for `rows` feature rows (row-major, n_features() each). Thread-safe
-  // (xgboost's in-place prediction, one thread per call).
+  // Margins for `rows` feature rows (row-major, n_features() each), from the
+  // trees as flat arrays (tree_forest.h). Thread-safe.
   void predict(const float* x, std::size_t rows, float* out) const;
+  // The same margins from xgboost's in-place prediction (checks, benchmarks).
+  void predict_xgboost(const float* x, std::size_t rows, float* out) const;
   // Per-feature contributions to row's margin (SHAP, TreeSHAP): n_features()
   // values then the bias; they sum to predict()'s margin.
   std::vector<float> contributions(const float* row) const;
 
  private:
+  // The serving copy of the booster's trees, with xgboost's base margin.
+  void build_forest();
+
   void* booster_ = nullptr;
+  TreeForest forest_;
   std::int32_t n_features_ = 0;
   int rounds_ = 0;
   double best_valid_ = 0.0;
