@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset_builder.h"
 #include "data/error.h"
 #include "models/registry.h"
 #include "models/rerank/rerank.h"
@@ -33,6 +34,8 @@ TEST(RerankGenerators, SplitOnPlusBeforeAModelName) {
   EXPECT_EQ(specs[2], "itemknn");
   EXPECT_EQ(resolve_generators("auto", 100).front(), "ease");
   EXPECT_EQ(resolve_generators("auto", 50000).front(), "ials");  // no n² ease on a large catalogue
+  EXPECT_EQ(resolve_generators("auto", 100, true).back(), "title");
+  EXPECT_EQ(resolve_generators("auto", 100, false).back(), "userknn");
 }
 
 TEST(RerankGenerators, BadGeneratorsNameTheKey) {
@@ -340,6 +343,50 @@ TEST(Rerank, BeatsItsGeneratorsOnHeldOutItemsOfClusteredTastes) {
     return hit;
   };
   EXPECT_GE(hits(*rerank), hits(*itemknn) * 0.95) << "rerank " << hits(*rerank) << " itemknn " << hits(*itemknn);
+}
+
+// Playlists titled "rock mix N" or "jazz vibes N": 160 hold one of ten shared
+// hits plus 8 tracks of their genre; 40 hold only a shared hit, so their
+// genre is in the title alone.
+Dataset titled_playlists(bool with_titles) {
+  DatasetBuilder b;
+  std::mt19937 rng(3);
+  for (int p = 0; p < 200; ++p) {
+    const int genre = p % 2;
+    const std::int32_t u = b.user("p" + std::to_string(p));
+    b.add({u, b.item("hit" + std::to_string(p / 2 % 10))});  // each hit in both genres
+    std::set<int> picked;
+    while (p < 160 && picked.size() < 8) picked.insert(static_cast<int>(rng() % 30));
+    for (const int t : picked) b.add({u, b.item((genre == 0 ? "rock" : "jazz") + std::to_string(t))});
+    if (with_titles) b.set_user_string("name", u, (genre == 0 ? "rock mix " : "jazz vibes ") + std::to_string(p));
+  }
+  return b.finish("titled");
+}
+
+TEST(Rerank, TitlesJoinTheAutoGeneratorsAndCarryTheGenreOfAnUntoldPlaylist) {
+  auto genre_share = [](bool with_titles, std::vector<std::string>* generator_names) {
+    const Dataset data = titled_playlists(with_titles);
+    FitContext context;
+    context.dataset = &data;
+    auto model = make_recommender("rerank:candidates=20");
+    model->fit(build_feedback(data), context);
+    for (const auto& g : dynamic_cast<const RerankModel&>(*model).generators()) generator_names->push_back(g->name());
+    int right = 0, shown = 0;
+    for (int p = 160; p < 200; ++p) {
+      const std::string genre = p % 2 == 0 ? "rock" : "jazz";
+      for (const ScoredItem& s : model->recommend(data.users.find("p" + std::to_string(p)), 5)) {
+        ++shown;
+        right += data.items.name(s.item).starts_with(genre);
+      }
+    }
+    return static_cast<double>(right) / shown;
+  };
+  std::vector<std::string> titled, untitled;
+  const double with_titles = genre_share(true, &titled), without = genre_share(false, &untitled);
+  EXPECT_NE(std::find(titled.begin(), titled.end(), "title"), titled.end());
+  EXPECT_EQ(std::find(untitled.begin(), untitled.end(), "title"), untitled.end());
+  EXPECT_GE(with_titles, 0.8) << "without titles " << without;
+  EXPECT_GE(with_titles, without + 0.2);
 }
 
 TEST(Rerank, TooLittleDataFallsBackToTheGeneratorsMeanScore) {

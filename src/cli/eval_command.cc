@@ -38,7 +38,7 @@ struct EvalArgs {
   std::string protocol = "full", items_csv, users_csv, skips_csv, candidates_csv;
   int text_dim = 0;
   int bootstrap = 1000;
-  std::vector<std::string> models;
+  std::vector<std::string> models, user_names;
   std::vector<std::string> metrics{"ndcg@10", "recall@10", "recall@20", "precision@10", "map@10",
                                    "mrr@10",  "hit@10",    "coverage@10"};
   int threads = 0;
@@ -210,6 +210,8 @@ void run_eval(const EvalArgs& args) {
   Dataset train_data = has_train ? load_training(args.input, issues) : Dataset{};
   const Dataset& id_space = has_train ? train_data : test_data;
   print_issues(issues);
+  if (!args.user_names.empty() && !has_train) throw UsageError("--user-names needs --train or --data");
+  for (const std::string& file : args.user_names) print_user_names(load_user_names(file, train_data), file);
   // --items with --model: the feature pipeline, over the training items extended
   // by the catalogue (items without interactions become scorable).
   const std::int32_t training_items = train_data.n_items();
@@ -462,6 +464,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--text-dim", args->text_dim,
                   "With --items and --model: also fastText embeddings of the items' text, this many dimensions");
   cmd->add_option("--users", args->users_csv, "User features CSV for models that use them (docs/FEATURES.md)");
+  cmd->add_option("--user-names", args->user_names,
+                  "CSV user_id,name: playlist titles for title and rerank (e.g. playlists.csv and the split's "
+                  "test_playlists.csv); repeatable");
   cmd->add_option("--candidates", args->candidates_csv,
                   "Restrict ranking to these items (one item id per line), e.g. the cold items of a split");
   cmd->add_option("--skips", args->skips_csv,

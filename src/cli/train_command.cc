@@ -17,7 +17,8 @@ namespace segue::cli {
 void add_train_command(CLI::App& app) {
   struct Args {
     TrainingInput input;
-    std::string model, out, on_error = "fail", items_csv, user_names, users_csv;
+    std::string model, out, on_error = "fail", items_csv, users_csv;
+    std::vector<std::string> user_names;
     int threads = 0, text_dim = 0;
     std::uint64_t seed = 42;
     bool distributed = false, resume = false;
@@ -36,8 +37,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "Seed for models that draw random numbers")->capture_default_str();
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
   cmd->add_option("--user-names", args->user_names,
-                  "CSV user_id,name: playlist titles for the title model (e.g. a split's test_playlists.csv "
-                  "or an export of the store's playlists)");
+                  "CSV user_id,name: playlist titles for the title model and rerank (e.g. a split's "
+                  "test_playlists.csv or an export of the store's playlists); repeatable");
   cmd->add_option("--items", args->items_csv,
                   "Item features CSV (item_id + artist, name, album, genre, year, tags, text, numeric columns); "
                   "its items without interactions join the catalogue (docs/FEATURES.md)");
@@ -65,12 +66,7 @@ void add_train_command(CLI::App& app) {
     IssueLog issues(parse_on_error(args->on_error));
     Dataset data = load_training(args->input, issues);
     print_issues(issues);
-    if (!args->user_names.empty()) {
-      const UserNamesReport names = load_user_names(args->user_names, data);
-      std::printf("user names: %lld rows from %s; %lld training users named, %lld ids not in the training data\n",
-                  static_cast<long long>(names.rows), args->user_names.c_str(), static_cast<long long>(names.named),
-                  static_cast<long long>(names.unknown_ids));
-    }
+    for (const std::string& file : args->user_names) print_user_names(load_user_names(file, data), file);
     ItemFeatureInput item_features;
     if (!args->items_csv.empty()) {
       item_features = load_item_features(args->items_csv, data, item_feature_options(args->text_dim));  // extends data's items by the catalogue

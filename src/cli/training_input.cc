@@ -68,4 +68,10 @@ UserNamesReport load_user_names(const std::string& path, Dataset& data) {
   return report;
 }
 
+void print_user_names(const UserNamesReport& report, const std::string& path) {
+  std::printf("user names: %lld rows from %s; %lld training users named, %lld ids not in the training data\n",
+              static_cast<long long>(report.rows), path.c_str(), static_cast<long long>(report.named),
+              static_cast<long long>(report.unknown_ids));
+}
+
 }  // namespace segue::cli

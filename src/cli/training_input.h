@@ -46,5 +46,7 @@ struct UserNamesReport {
   std::int64_t rows = 0, named = 0, unknown_ids = 0;
 };
 UserNamesReport load_user_names(const std::string& path, Dataset& data);
+// One line on stdout: rows read, users named, ids not in the data.
+void print_user_names(const UserNamesReport& report, const std::string& path);
 
 }  // namespace segue::cli

@@ -8,6 +8,7 @@
 #include <random>
 #include <cstdio>
 
+#include "data/dataset.h"
 #include "data/error.h"
 #include "io/model_file.h"
 #include "models/rerank/nested_model.h"
@@ -30,7 +31,7 @@ std::unique_ptr<Recommender> make_rerank(const ModelSpec& spec) { return std::ma
 std::vector<ParamDecl> rerank_params() {
   return {string_param("generators", "auto",
                        "'+'-separated generator specs (';' between their parameters); auto = ease (<= 20k items) + "
-                       "ials + itemknn + rp3beta + userknn"),
+                       "ials + itemknn + rp3beta + userknn, + title when the listeners have titles (--user-names)"),
           int_param("candidates", 100, 1, 100000, "each generator's top-N, history excluded"),
           string_param("carve", "random",
                        "what the ranker learns to find: random (a fraction of each listener's items) | last (each "
@@ -53,6 +54,14 @@ std::vector<ParamDecl> rerank_params() {
           float_param("colsample", 0.8, 0.0, 1.0, "features sampled per tree", true),
           int_param("carves", 1, 1, 20, "carves of the training data the ranker learns from (each fits the generators)"),
           int_param("seed", 42, 0, 2147483647, "the carve's and the ranker's seed")};
+}
+
+// Some training listener has a title (the "name" attribute: playlists).
+bool has_titles(const Dataset* dataset) {
+  if (dataset == nullptr) return false;
+  for (std::int32_t u = 0; u < dataset->n_users(); ++u)
+    if (!dataset->user_attributes.string_value("name", u).empty()) return true;
+  return false;
 }
 
 bool is_rerank_name(const std::string& spec) {
@@ -215,11 +224,12 @@ RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::ui
   return out;
 }
 
-std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items) {
+std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items, bool titled) {
   std::vector<std::string> specs;
   if (text == "auto") {
     if (n_items <= kAutoEaseItems) specs.emplace_back("ease");
     for (const char* name : {"ials", "itemknn", "rp3beta", "userknn"}) specs.emplace_back(name);
+    if (titled) specs.emplace_back("title");
     return specs;
   }
   std::string piece;
@@ -257,7 +267,7 @@ RerankModel::RerankModel(const ModelSpec& spec) : Recommender(spec) {
   const std::string& objective = spec.get_string("objective");
   if (objective != "ndcg" && objective != "pairwise" && objective != "map")
     throw UsageError("model 'rerank': parameter 'objective': '" + objective + "' is not ndcg, pairwise or map");
-  resolve_generators(spec.get_string("generators"), 0);  // checks the specs now
+  resolve_generators(spec.get_string("generators"), 0, false);  // checks the specs now
 }
 
 void RerankModel::build_features() {
@@ -269,7 +279,7 @@ void RerankModel::build_features() {
 
 void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   const ModelSpec& spec = params();
-  generator_specs_ = resolve_generators(spec.get_string("generators"), train.n_items);
+  generator_specs_ = resolve_generators(spec.get_string("generators"), train.n_items, has_titles(context.dataset));
   const auto seed = static_cast<std::uint64_t>(spec.get_int("seed"));
   const auto per_generator = static_cast<std::int32_t>(spec.get_int("candidates"));
   const int last_n = static_cast<int>(spec.get_int("last"));

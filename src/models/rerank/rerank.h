@@ -99,8 +99,9 @@ RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::ui
                              const std::string& mode = "random");
 
 // The generators of `generators=` for a catalogue of n_items ('+' before a
-// model name separates two specs; ';' becomes ','). UsageError naming the key.
-std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items);
+// model name separates two specs; ';' becomes ','); `titled`: the listeners
+// have titles, so auto adds the title model. UsageError naming the key.
+std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items, bool titled = false);
 
 ModelInfo rerank_info();
 
