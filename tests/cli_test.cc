@@ -242,6 +242,18 @@ TEST(Cli, RecommendAllWritesARecsFileThatEvalReadsLikeTheModel) {
   r = run("train --train " + train + " --model title:min_df=1 --user-names " + names + " --out " + dir.file("t.model"));
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("1 ids not in the training data"), std::string::npos) << r.out;
+  // eval and tune take the same titles, repeatable; without them a title model says what it needs.
+  const std::string more = dir.write("more.csv", "user_id,name\nu3,Rock\n");
+  r = run("eval --train " + train + " --test " + test + " --model title:min_df=1 --user-names " + names +
+          " --user-names " + more + " --bootstrap 0");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("user names: 1 rows from " + more), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ndcg@10"), std::string::npos) << r.out;
+  r = run("eval --train " + train + " --test " + test + " --model title:min_df=1 --bootstrap 0");
+  EXPECT_NE(r.out.find("--user-names"), std::string::npos) << r.out;
+  r = run("eval --test " + test + " --recs " + dir.file("all.csv") + " --user-names " + names);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--user-names needs --train"), std::string::npos) << r.out;
   r = run("recommend --model " + dir.file("t.model") + " --title 'rock' --n 2 --json");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out).size(), 2u) << r.out;

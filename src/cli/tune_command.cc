@@ -48,6 +48,7 @@ void add_tune_command(CLI::App& app) {
     TrainingInput input;
     TuneOptions tune;
     std::string out, json_path, items_csv, users_csv, on_error = "fail";
+    std::vector<std::string> user_names;
     int threads = 0, text_dim = 0;
     bool automatic = false;
     std::string budget = "30m";
@@ -80,6 +81,8 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--text-dim", args->text_dim,
                   "With --items: also fastText embeddings of the items' text, this many dimensions (0 = off)");
   cmd->add_option("--users", args->users_csv, "User features CSV (docs/FEATURES.md)");
+  cmd->add_option("--user-names", args->user_names,
+                  "CSV user_id,name: playlist titles for title and rerank (e.g. playlists.csv); repeatable");
   cmd->add_option("--signal", args->input.signal, "Event type -> signal for CSV event names (as in import)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--on-error", args->on_error, "fail or skip bad lines of the training CSV");
@@ -92,6 +95,7 @@ void add_tune_command(CLI::App& app) {
     IssueLog issues(parse_on_error(args->on_error));
     Dataset data = load_training(args->input, issues);
     print_issues(issues);
+    for (const std::string& file : args->user_names) print_user_names(load_user_names(file, data), file);
     ItemFeatureInput features;
     if (!args->items_csv.empty()) {
       features = load_item_features(args->items_csv, data, item_feature_options(args->text_dim));
