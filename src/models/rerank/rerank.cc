@@ -64,6 +64,11 @@ bool has_titles(const Dataset* dataset) {
   return false;
 }
 
+// The listener's time-of-day block, -1 when unknown.
+std::int32_t hour_of(const RerankSide& side, std::int32_t user) {
+  return side.user_hour.empty() ? -1 : side.user_hour[static_cast<std::size_t>(user)];
+}
+
 bool is_rerank_name(const std::string& spec) {
   const std::string name = spec.substr(0, spec.find(':'));
   return name == "rerank";
@@ -291,6 +296,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   // carves (other seeds) give the ranker more labelled listeners.
   RankingRows fit_rows, valid_rows;
   std::vector<std::string> ranker_features;
+  bool carve_timed = false;
   std::int64_t targets = 0, found = 0;
   const int carves = static_cast<int>(spec.get_int("carves"));
   for (int k = 0; k < carves; ++k) {
@@ -309,6 +315,11 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
     carve_cooc->fit(carved.train, carve_context);
     RerankSide carve_side = RerankSide::build(carved.train, context.dataset, carve_context.events, last_n);
     carve_side.friends = friends;
+    if (k > 0 && carve_timed != !carve_side.item_hour.empty()) {  // every carve gives the same features
+      carve_side.item_hour.clear();
+      carve_side.user_hour.clear();
+    }
+    if (k == 0) carve_timed = !carve_side.item_hour.empty();
     const SparseRows carve_positives = carved.train.positives();
     const RerankFeatures carve_features(generator_labels(carve_generators), per_generator, &carve_side,
                                         content_.empty() ? nullptr : &content_, carve_cooc.get(), &carve_positives,
@@ -337,7 +348,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
         for (std::size_t g = 0; g < G; ++g) pointers[g] = rows.data() + (g * count + r) * n;
         carve_features.build(pointers, carved.train.items_of(u), carved.train.values_of(u),
                              carve_side.last.row_indices(u), carve_side.user_pop[static_cast<std::size_t>(u)],
-                             carve_side.friends.row_indices(u), per_user[static_cast<std::size_t>(begin) + r]);
+                             carve_side.friends.row_indices(u), hour_of(carve_side, u), per_user[static_cast<std::size_t>(begin) + r]);
       }
     });
 
@@ -416,15 +427,21 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   cooc_->fit(train, context);
   side_ = RerankSide::build(train, context.dataset, context.events, last_n);
   side_.friends = friends;
+  if (!carve_timed) {  // the ranker learnt without the time of day: serve its features
+    side_.item_hour.clear();
+    side_.user_hour.clear();
+  }
   build_features();
+  if (!ranker_.empty() && ranker_.n_features() != features_->n_features())
+    throw std::logic_error("rerank: the ranker's features differ from the serving features");
 }
 
 void RerankModel::score_rows(std::span<const float* const> rows, std::span<const std::int32_t> history,
                              std::span<const float> values, std::span<const std::int32_t> last, float user_pop,
-                             std::span<const std::int32_t> friends, float* out) const {
+                             std::span<const std::int32_t> friends, std::int32_t hour_block, float* out) const {
   const auto n = static_cast<std::size_t>(n_items());
   CandidateRows candidates;
-  features_->build(rows, history, values, last, user_pop, friends, candidates);
+  features_->build(rows, history, values, last, user_pop, friends, hour_block, candidates);
   // Below the candidates (long lists: 500 for playlist continuation): the
   // generators' mean standardised score, squeezed into (-100.5, -99.5).
   // One branch-free pass per generator (vectorised), the squash fused into the last.
@@ -489,7 +506,8 @@ void RerankModel::score_users(std::span<const std::int32_t> users, float* out) c
       const std::int32_t u = chunk[r];
       for (std::size_t g = 0; g < G; ++g) pointers[g] = rows.data() + (g * count + r) * n;
       score_rows(pointers, history().row_indices(u), history().row_values(u), side_.last.row_indices(u),
-                 side_.user_pop[static_cast<std::size_t>(u)], side_.friends.row_indices(u), out + (first + r) * n);
+                 side_.user_pop[static_cast<std::size_t>(u)], side_.friends.row_indices(u), hour_of(side_, u),
+                 out + (first + r) * n);
     }
   }
 }
@@ -527,7 +545,7 @@ void RerankModel::score_history(std::span<const std::int32_t> items, std::span<c
   }
   score_rows(pointers, history, values,
              side_.has_order ? std::span<const std::int32_t>(recent) : std::span<const std::int32_t>(),
-             features_->history_pop(history), {}, out);
+             features_->history_pop(history), {}, /*hour_block=*/-1, out);  // a bare history has no time
 }
 
 void RerankModel::candidate_rows(std::int32_t user, CandidateRows& out) const {
@@ -540,7 +558,8 @@ void RerankModel::candidate_rows(std::int32_t user, CandidateRows& out) const {
     pointers.push_back(rows.data() + g * n);
   }
   features_->build(pointers, history().row_indices(user), history().row_values(user), side_.last.row_indices(user),
-                   side_.user_pop[static_cast<std::size_t>(user)], side_.friends.row_indices(user), out);
+                   side_.user_pop[static_cast<std::size_t>(user)], side_.friends.row_indices(user), hour_of(side_, user),
+                   out);
 }
 
 Explanation RerankModel::explain(std::int32_t user, std::int32_t item) const {

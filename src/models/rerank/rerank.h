@@ -69,7 +69,7 @@ class RerankModel final : public Recommender {
   // Fills n_items() scores from the listener's candidates: re-ranked ones on top.
   void score_rows(std::span<const float* const> rows, std::span<const std::int32_t> history,
                   std::span<const float> values, std::span<const std::int32_t> last, float user_pop,
-                  std::span<const std::int32_t> friends, float* out) const;
+                  std::span<const std::int32_t> friends, std::int32_t hour_block, float* out) const;
 
   std::vector<std::string> generator_specs_;  // resolved (auto expanded) at fit
   std::vector<std::unique_ptr<Recommender>> generators_;

@@ -139,6 +139,36 @@ RerankSide RerankSide::build(const FeedbackMatrix& train, const Dataset* dataset
   side.item_recent.resize(static_cast<std::size_t>(n_items));
   for (std::int32_t i = 0; i < n_items; ++i)
     side.item_recent[i] = all[i] > 0 ? static_cast<float>(late[i]) / static_cast<float>(all[i]) : kMissing;
+
+  // Time of day: each item's plays per block of the UTC day, relative to an
+  // even spread (one pseudo-play per block keeps rare items near 1), and each
+  // listener's block at their last timed event — the time they are served at
+  // in a session, as near as the training data tells.
+  constexpr int B = kHourBlocks;
+  auto block_of = [](std::int64_t t) {
+    const std::int64_t second = ((t % 86400) + 86400) % 86400;
+    return static_cast<std::int32_t>(second / (86400 / B));
+  };
+  std::vector<std::int32_t> per_block(static_cast<std::size_t>(n_items) * B, 0);
+  side.user_hour.assign(static_cast<std::size_t>(n_users), -1);
+  std::vector<std::int64_t> user_latest(static_cast<std::size_t>(n_users), std::numeric_limits<std::int64_t>::min());
+  for (std::int32_t u = 0; u < n_users; ++u)
+    for (std::int64_t e = log.begin(u); e < log.end(u); ++e) {
+      if (!in_train[static_cast<std::size_t>(e)] || log.timestamps[e] == kNoTime) continue;
+      const std::int32_t block = block_of(log.timestamps[e]);
+      ++per_block[static_cast<std::size_t>(log.items[e]) * B + static_cast<std::size_t>(block)];
+      if (log.timestamps[e] >= user_latest[static_cast<std::size_t>(u)]) {
+        user_latest[static_cast<std::size_t>(u)] = log.timestamps[e];
+        side.user_hour[static_cast<std::size_t>(u)] = block;
+      }
+    }
+  side.item_hour.resize(per_block.size());
+  for (std::int32_t i = 0; i < n_items; ++i) {
+    const std::size_t at = static_cast<std::size_t>(i) * B;
+    const double total = all[static_cast<std::size_t>(i)] + B;
+    for (int b = 0; b < B; ++b)
+      side.item_hour[at + static_cast<std::size_t>(b)] = static_cast<float>((per_block[at + static_cast<std::size_t>(b)] + 1) * B / total);
+  }
   return side;
 }
 
@@ -151,6 +181,8 @@ void RerankSide::save(ModelWriter& out, const std::string& prefix) const {
   out.put(prefix + ".last.indptr", last.indptr);
   out.put(prefix + ".last.items", last.indices);
   content_detail::save_rows(out, prefix + ".friends", friends);
+  out.put(prefix + ".item_hour", item_hour);
+  out.put(prefix + ".user_hour", user_hour);
 }
 
 RerankSide RerankSide::load(const ModelReader& in, const std::string& prefix, std::int32_t n_users,
@@ -179,6 +211,20 @@ RerankSide RerankSide::load(const ModelReader& in, const std::string& prefix, st
   for (float v : side.item_pop)
     if (!std::isfinite(v)) in.fail(prefix + ".item_pop", "not finite");
   side.friends = content_detail::load_rows(in, prefix + ".friends", n_users, n_users);
+  // Files from before the time-of-day feature have neither (the ranker then has one feature fewer).
+  if (in.has(prefix + ".item_hour")) {
+    side.item_hour = in.get<float>(prefix + ".item_hour");
+    side.user_hour = in.get<std::int32_t>(prefix + ".user_hour");
+    const bool timed = !side.item_hour.empty();
+    if (timed && side.item_hour.size() != static_cast<std::size_t>(n_items) * kHourBlocks)
+      in.fail(prefix + ".item_hour", "expected " + std::to_string(kHourBlocks) + " values per item");
+    if (timed != !side.user_hour.empty() || (timed && side.user_hour.size() != static_cast<std::size_t>(n_users)))
+      in.fail(prefix + ".user_hour", "expected one block per listener");
+    for (const float v : side.item_hour)
+      if (!std::isfinite(v) || v < 0.0f) in.fail(prefix + ".item_hour", "not a finite ratio");
+    for (const std::int32_t b : side.user_hour)
+      if (b < -1 || b >= kHourBlocks) in.fail(prefix + ".user_hour", "block out of range");
+  }
   return side;
 }
 
@@ -200,6 +246,8 @@ RerankFeatures::RerankFeatures(std::vector<std::string> generator_names, std::in
   }
   for (const char* name : {"lists", "item_pop", "item_recent", "user_len", "user_pop", "pop_gap", "last_cooc", "friends"})
     names_.emplace_back(name);
+  // Only with timestamps, so that models without them keep their feature count.
+  if (!side_->item_hour.empty()) names_.emplace_back("hour_affinity");
   if (content_ != nullptr) {
     n_groups_ = static_cast<std::int32_t>(content_->groups.size());
     for (const std::string& group : content_->groups) names_.push_back("content." + group);
@@ -215,7 +263,7 @@ float RerankFeatures::history_pop(std::span<const std::int32_t> history) const {
 
 void RerankFeatures::build(std::span<const float* const> rows, std::span<const std::int32_t> history,
                            std::span<const float> values, std::span<const std::int32_t> last, float user_pop,
-                           std::span<const std::int32_t> friends, CandidateRows& out) const {
+                           std::span<const std::int32_t> friends, std::int32_t hour_block, CandidateRows& out) const {
   (void)values;
   out.clear();
   const auto n = static_cast<std::size_t>(n_items_);
@@ -304,6 +352,7 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
   const float friend_share = has_friends ? 1.0f / static_cast<float>(friends.size()) : 0.0f;
 
   const float user_len = std::log1p(static_cast<float>(history.size())) - side_->mean_log_len;
+  const bool timed = !side_->item_hour.empty();
   Scratch<double> dots(static_cast<std::size_t>(n_groups_)), norms(static_cast<std::size_t>(n_groups_));
   for (std::size_t c = 0; c < m; ++c) {
     const std::int32_t item = out.items[c];
@@ -326,6 +375,11 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
     common[5] = std::isnan(user_pop) ? kMissing : side_->item_pop[i] - user_pop;
     common[6] = has_last ? cooc_row[i] : kMissing;
     common[7] = has_friends ? static_cast<float>(friend_count[i]) * friend_share : kMissing;
+    if (timed)
+      common[8] = hour_block >= 0 && hour_block < RerankSide::kHourBlocks
+                      ? side_->item_hour[i * RerankSide::kHourBlocks + static_cast<std::size_t>(hour_block)]
+                      : kMissing;
+    float* groups = common + (timed ? 9 : 8);
     if (content_ != nullptr && item < content_->n_rows) {
       std::fill(dots->begin(), dots->end(), 0.0);
       std::fill(norms->begin(), norms->end(), 0.0);
@@ -338,7 +392,7 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
       }
       for (std::size_t gr = 0; gr < static_cast<std::size_t>(n_groups_); ++gr)
         if (norms[gr] > 0.0 && profile_norm[gr] > 0.0)
-          common[8 + gr] = static_cast<float>(dots[gr] / std::sqrt(norms[gr] * profile_norm[gr]));
+          groups[gr] = static_cast<float>(dots[gr] / std::sqrt(norms[gr] * profile_norm[gr]));
     }
   }
 }

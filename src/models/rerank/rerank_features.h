@@ -37,6 +37,12 @@ struct RerankSide {
   SparseRows last;                 // per listener: the last `last_n` items in event order, oldest first
   bool has_order = false;          // `last` came from ordered events (false: rows are empty)
   SparseRows friends;              // per listener: their friends' listener ids (from --users' friends column)
+  // Time of day in kHourBlocks blocks of the UTC hour (empty without timestamps):
+  // per item, its plays per block relative to uniform, smoothed (item-major,
+  // kHourBlocks each); per listener, the block of their last timed event (-1: none).
+  static constexpr int kHourBlocks = 6;
+  std::vector<float> item_hour;
+  std::vector<std::int32_t> user_hour;
 
   // From the training positives and, when given, the events they were summed
   // from (dataset + event indices, null = all): their order gives `last`, their
@@ -82,9 +88,10 @@ class RerankFeatures {
   // positives (excluded from the candidates); `last`: recent items, oldest
   // first (may be empty); `user_pop`: side.user_pop of the listener (or of the
   // history, for fold-in); `friends`: the listener's friends (may be empty).
+  // `hour_block`: the listener's time of day (RerankSide::user_hour; -1 = unknown).
   void build(std::span<const float* const> rows, std::span<const std::int32_t> history, std::span<const float> values,
              std::span<const std::int32_t> last, float user_pop, std::span<const std::int32_t> friends,
-             CandidateRows& out) const;
+             std::int32_t hour_block, CandidateRows& out) const;
 
   // Mean item_pop over a history (NaN when empty).
   float history_pop(std::span<const std::int32_t> history) const;
