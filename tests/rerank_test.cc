@@ -135,6 +135,33 @@ TEST(RerankCarve, LastModeHoldsOutEachListenersLastItem) {
   EXPECT_EQ(seeded.targets.count(2), 0);
 }
 
+TEST(RerankCarve, CutModeKeepsAPrefixLabelsTheNextItemAndDropsTheRest) {
+  // User 0 plays 0..9 in order, user 1 plays 9..0, user 2 two items (too short to cut: a random carve).
+  const OrderedLog fixture = ordered_log({0, 10, 20, 22}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 3, 4}, 10);
+  FitContext context;
+  context.dataset = &fixture.data;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const RerankCarve carved = carve_for_ranker(fixture.train, 0.2, seed, context, "cut");
+    const std::int64_t j = carved.train.count(0);
+    ASSERT_GE(j, 5);
+    ASSERT_LE(j, 9);
+    for (std::int64_t p = 0; p < j; ++p) EXPECT_EQ(carved.train.items_of(0)[p], p);  // the first j items
+    ASSERT_EQ(carved.targets.count(0), 1);
+    EXPECT_EQ(carved.targets.row_indices(0)[0], j);  // the next one
+    const std::int64_t k = carved.train.count(1);
+    ASSERT_EQ(carved.targets.count(1), 1);
+    EXPECT_EQ(carved.targets.row_indices(1)[0], 9 - k);
+    // Events: only those of kept items (the label and the later items take theirs with them).
+    std::int64_t events_of_user0 = 0;
+    for (const std::int64_t e : carved.events)
+      if (e < 10) {
+        ++events_of_user0;
+        EXPECT_LT(fixture.data.interactions.items[e], j) << e;
+      }
+    EXPECT_EQ(events_of_user0, j);
+  }
+}
+
 TEST(XgbRanker, LearnsAnOrderingAndRoundTrips) {
   // Label = 1 when x0 + 0.5·x1 > 0.8 (x2 is noise): the ranker must put labelled rows first.
   std::mt19937 rng(11);

@@ -138,10 +138,10 @@ std::vector<std::int32_t> last_items(const FeedbackMatrix& all, const FitContext
 RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context,
                              const std::string& mode) {
   RerankCarve out;
-  const bool last_item = mode == "last", seeds = mode == "seeds";
+  const bool last_item = mode == "last", seeds = mode == "seeds", cut = mode == "cut";
   const std::vector<std::int32_t> last = last_item ? last_items(all, context) : std::vector<std::int32_t>();
   const std::vector<std::vector<std::int32_t>> ordered =
-      seeds ? items_in_order(all, context) : std::vector<std::vector<std::int32_t>>();
+      seeds || cut ? items_in_order(all, context) : std::vector<std::vector<std::int32_t>>();
   static constexpr std::int64_t kSeedCounts[] = {1, 5, 10, 25, 100};  // the RecSys Challenge 2018 seed sizes
   std::int64_t dealt = 0;
   out.train.n_users = all.n_users;
@@ -164,6 +164,18 @@ RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::ui
       h = 0;  // only the last item
       held[static_cast<std::size_t>(std::lower_bound(items.begin(), items.end(), last[static_cast<std::size_t>(u)]) -
                                     items.begin())] = 1;
+    }
+    if (cut && c >= 3 && static_cast<std::int64_t>(ordered[static_cast<std::size_t>(u)].size()) == c) {
+      // The listener as it stood earlier: the first j items in event order stay
+      // (j drawn from the second half), item j + 1 is the one label, the later
+      // ones are left out of this carve altogether (kKept / kLabel / kDropped).
+      h = 0;
+      const auto& in_order = ordered[static_cast<std::size_t>(u)];
+      const std::int64_t j = std::uniform_int_distribution<std::int64_t>((c + 1) / 2, c - 1)(rng);
+      held.assign(static_cast<std::size_t>(c), 2);
+      for (std::int64_t p = 0; p <= j; ++p)
+        held[static_cast<std::size_t>(std::lower_bound(items.begin(), items.end(), in_order[static_cast<std::size_t>(p)]) -
+                                      items.begin())] = p < j ? 0 : 1;
     }
     if (seeds) {
       // A `fraction` of the listeners become continuation tasks: their first k
@@ -192,10 +204,10 @@ RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::ui
       held[static_cast<std::size_t>(order[k])] = 1;
     }
     for (std::int64_t k = 0; k < c; ++k) {
-      if (held[static_cast<std::size_t>(k)]) {
+      if (held[static_cast<std::size_t>(k)] == 1) {
         out.targets.indices.push_back(items[k]);
         out.targets.values.push_back(vals[k]);
-      } else {
+      } else if (held[static_cast<std::size_t>(k)] == 0) {
         indices.push_back(items[k]);
         values.push_back(vals[k]);
       }
@@ -210,9 +222,11 @@ RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::ui
 
   if (context.dataset != nullptr && context.dataset->interactions.n_users == all.n_users) {
     const Interactions& log = context.dataset->interactions;
+    // An event stays when its item stayed in the listener's row (labels and
+    // dropped items take their events with them).
     auto keep = [&](std::int32_t u, std::int64_t e) {
-      const auto t = out.targets.row_indices(u);
-      return !std::binary_search(t.begin(), t.end(), log.items[e]);
+      const auto kept = out.train.items_of(u);
+      return std::binary_search(kept.begin(), kept.end(), log.items[e]);
     };
     if (context.events == nullptr) {
       for (std::int32_t u = 0; u < log.n_users; ++u)
@@ -300,9 +314,11 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   std::int64_t targets = 0, found = 0;
   const int carves = static_cast<int>(spec.get_int("carves"));
   for (int k = 0; k < carves; ++k) {
+    // Next-track: the first carve holds out each listener's last item, the
+    // others cut them at earlier points, for more (and other) labels.
+    const std::string mode = spec.get_string("carve") == "last" && k > 0 ? "cut" : spec.get_string("carve");
     const RerankCarve carved =
-        carve_for_ranker(train, spec.get_float("fraction"), seed + 7919u * static_cast<std::uint64_t>(k), context,
-                         spec.get_string("carve"));
+        carve_for_ranker(train, spec.get_float("fraction"), seed + 7919u * static_cast<std::uint64_t>(k), context, mode);
     FitContext carve_context = context;
     carve_context.events = context.dataset != nullptr ? &carved.events : nullptr;
     carve_context.checkpoint_path.clear();

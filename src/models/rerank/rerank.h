@@ -93,8 +93,11 @@ struct RerankCarve {
 // Modes: "random" (above); "last": each listener's last positive item in
 // event order is the one label (next-track); "seeds": a `fraction` of the
 // listeners keep their first 1, 5, 10, 25 or 100 items in event order (dealt
-// round robin) and the rest of theirs are labels (playlist continuation). The
-// last two need the events in the context; without them they carve at random.
+// round robin) and the rest of theirs are labels (playlist continuation);
+// "cut": each listener as it stood earlier — their first j items in event
+// order (j from the second half) stay, item j + 1 is the label and the later
+// ones are left out (the extra carves of carve=last). The last three need the
+// events in the context; without them they carve at random.
 RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::uint64_t seed, const FitContext& context,
                              const std::string& mode = "random");
 
