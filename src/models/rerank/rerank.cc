@@ -52,7 +52,9 @@ std::vector<ParamDecl> rerank_params() {
           float_param("min_child_weight", 0.01, 0.0, 1e6, "smallest hessian sum in a leaf (LambdaMART hessians are small)"),
           float_param("subsample", 0.8, 0.0, 1.0, "rows sampled per tree", true),
           float_param("colsample", 0.8, 0.0, 1.0, "features sampled per tree", true),
-          int_param("carves", 1, 1, 20, "carves of the training data the ranker learns from (each fits the generators)"),
+          int_param("carves", 1, 1, 20,
+                    "carves of the training data the ranker learns from (each fits the generators); with carve=last "
+                    "the later ones cut each listener at an earlier point (next item = label)"),
           int_param("seed", 42, 0, 2147483647, "the carve's and the ranker's seed")};
 }
 
