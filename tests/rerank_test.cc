@@ -162,20 +162,30 @@ TEST(RerankCarve, CutModeKeepsAPrefixLabelsTheNextItemAndDropsTheRest) {
   }
 }
 
+// `groups` groups of `per_group` rows; make(row) fills one row's features and returns its label.
+template <class Make>
+RankingRows ranking_rows(int groups, int per_group, std::int32_t n_features, Make make) {
+  RankingRows rows;
+  rows.n_features = n_features;
+  std::vector<float> row(static_cast<std::size_t>(n_features));
+  for (int g = 0; g < groups; ++g) {
+    for (int r = 0; r < per_group; ++r) {
+      rows.labels.push_back(make(row));
+      rows.x.insert(rows.x.end(), row.begin(), row.end());
+    }
+    rows.group_sizes.push_back(static_cast<unsigned>(per_group));
+  }
+  return rows;
+}
+
 TEST(XgbRanker, LearnsAnOrderingAndRoundTrips) {
   // Label = 1 when x0 + 0.5·x1 > 0.8 (x2 is noise): the ranker must put labelled rows first.
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> u01(0.0f, 1.0f);
-  RankingRows rows;
-  rows.n_features = 3;
-  for (int g = 0; g < 200; ++g) {
-    for (int r = 0; r < 20; ++r) {
-      const float a = u01(rng), b = u01(rng), c = u01(rng);
-      rows.x.insert(rows.x.end(), {a, b, c});
-      rows.labels.push_back(a + 0.5f * b > 0.8f ? 1.0f : 0.0f);
-    }
-    rows.group_sizes.push_back(20);
-  }
+  const RankingRows rows = ranking_rows(200, 20, 3, [&](std::vector<float>& x) {
+    x = {u01(rng), u01(rng), u01(rng)};
+    return x[0] + 0.5f * x[1] > 0.8f ? 1.0f : 0.0f;
+  });
   RankerParams params;
   params.rounds = 60;
   params.min_child_weight = 0.01;
@@ -210,16 +220,11 @@ TEST(XgbRanker, FlatTreesGiveXgboostsOwnMargins) {
   // Missing values carry meaning here (x1 missing = relevant), so the trees learn default directions.
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> u01(0.0f, 1.0f);
-  RankingRows rows;
-  rows.n_features = 4;
-  for (int g = 0; g < 100; ++g) {
-    for (int r = 0; r < 16; ++r) {
-      const float a = u01(rng), b = u01(rng) < 0.3f ? NAN : u01(rng), c = u01(rng), d = u01(rng);
-      rows.x.insert(rows.x.end(), {a, b, c, d});
-      rows.labels.push_back(std::isnan(b) ? 2.0f : a + c > 1.0f ? 1.0f : 0.0f);
-    }
-    rows.group_sizes.push_back(16);
-  }
+  const RankingRows rows = ranking_rows(100, 16, 4, [&](std::vector<float>& x) {
+    const float a = u01(rng), b = u01(rng) < 0.3f ? NAN : u01(rng), c = u01(rng), d = u01(rng);
+    x = {a, b, c, d};
+    return std::isnan(b) ? 2.0f : a + c > 1.0f ? 1.0f : 0.0f;
+  });
   RankerParams params;
   params.rounds = 40;
   params.min_child_weight = 0.01;
