@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -472,6 +473,17 @@ TEST(Rerank, TheTimeOfDayFindsTheNextTrackWhenNothingElseCan) {
   const double timed = right_kind(true), untimed = right_kind(false);
   EXPECT_GE(timed, 0.75) << "untimed " << untimed;
   EXPECT_GE(timed, untimed + 0.2) << "untimed " << untimed;
+}
+
+TEST(Rerank, ScoresDoNotDependOnWhatTheOutputRowHeld) {
+  const auto data = synthetic_data(60, 40, 4);
+  const auto model = fit_rerank("rerank:generators=itemknn+ials:factors=8,candidates=10", data);
+  const auto n = static_cast<std::size_t>(model->n_items());
+  const std::int32_t users[] = {3, 17};
+  std::vector<float> clean(2 * n, 0.0f), dirty(2 * n, std::numeric_limits<float>::quiet_NaN());
+  model->score_users(users, clean.data());
+  model->score_users(users, dirty.data());
+  for (std::size_t k = 0; k < clean.size(); ++k) ASSERT_EQ(clean[k], dirty[k]) << k;
 }
 
 TEST(Rerank, TooLittleDataFallsBackToTheGeneratorsMeanScore) {

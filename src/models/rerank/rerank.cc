@@ -312,7 +312,6 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   // carves (other seeds) give the ranker more labelled listeners.
   RankingRows fit_rows, valid_rows;
   std::vector<std::string> ranker_features;
-  bool carve_timed = false;
   std::int64_t targets = 0, found = 0;
   const int carves = static_cast<int>(spec.get_int("carves"));
   for (int k = 0; k < carves; ++k) {
@@ -333,11 +332,6 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
     carve_cooc->fit(carved.train, carve_context);
     RerankSide carve_side = RerankSide::build(carved.train, context.dataset, carve_context.events, last_n);
     carve_side.friends = friends;
-    if (k > 0 && carve_timed != !carve_side.item_hour.empty()) {  // every carve gives the same features
-      carve_side.item_hour.clear();
-      carve_side.user_hour.clear();
-    }
-    if (k == 0) carve_timed = !carve_side.item_hour.empty();
     const SparseRows carve_positives = carved.train.positives();
     const RerankFeatures carve_features(generator_labels(carve_generators), per_generator, &carve_side,
                                         content_.empty() ? nullptr : &content_, carve_cooc.get(), &carve_positives,
@@ -445,10 +439,6 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   cooc_->fit(train, context);
   side_ = RerankSide::build(train, context.dataset, context.events, last_n);
   side_.friends = friends;
-  if (!carve_timed) {  // the ranker learnt without the time of day: serve its features
-    side_.item_hour.clear();
-    side_.user_hour.clear();
-  }
   build_features();
   if (!ranker_.empty() && ranker_.n_features() != features_->n_features())
     throw std::logic_error("rerank: the ranker's features differ from the serving features");
@@ -462,13 +452,11 @@ void RerankModel::score_rows(std::span<const float* const> rows, std::span<const
   features_->build(rows, history, values, last, user_pop, friends, hour_block, candidates);
   // Below the candidates (long lists: 500 for playlist continuation): the
   // generators' mean standardised score, squeezed into (-100.5, -99.5).
-  // One branch-free pass per generator (vectorised), the squash fused into the last.
+  // One branch-free pass per generator (vectorised), then the squash.
   const std::size_t G = rows.size();
-  const float share = 1.0f / static_cast<float>(G);
   for (std::size_t g = 0; g < G; ++g) {
     const float* row = rows[g];
     const float mean = candidates.row_mean[g], inv_sd = candidates.row_inv_sd[g];
-    const float keep = g == 0 ? 0.0f : 1.0f;
     // z for every item, then a select by bit mask on the exponent: no branch,
     // so the compiler vectorises it (a NaN or inf score gives z = -1000).
     constexpr std::uint32_t kFloorBits = std::bit_cast<std::uint32_t>(-1e3f);
@@ -478,15 +466,17 @@ void RerankModel::score_rows(std::span<const float* const> rows, std::span<const
       const std::uint32_t finite = 0u - static_cast<std::uint32_t>((std::bit_cast<std::uint32_t>(v) & 0x7f800000u) != 0x7f800000u);
       return std::bit_cast<float>((z & finite) | (kFloorBits & ~finite));
     };
-    if (g + 1 < G) {
-      for (std::size_t i = 0; i < n; ++i) out[i] = keep * out[i] + z_of(i);
-      continue;
+    if (g == 0) {
+      for (std::size_t i = 0; i < n; ++i) out[i] = z_of(i);  // `out` may hold anything before
+    } else {
+      for (std::size_t i = 0; i < n; ++i) out[i] += z_of(i);
     }
-    // x / (1 + |x|): monotone into (-1, 1), and far cheaper than atan over a 100k-item row.
-    for (std::size_t i = 0; i < n; ++i) {
-      const float x = (keep * out[i] + z_of(i)) * share;
-      out[i] = -kCandidateFloor + 0.5f * x / (1.0f + std::abs(x));
-    }
+  }
+  // x / (1 + |x|): monotone into (-1, 1), and far cheaper than atan over a 100k-item row.
+  const float share = 1.0f / static_cast<float>(G);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float x = out[i] * share;
+    out[i] = -kCandidateFloor + 0.5f * x / (1.0f + std::abs(x));
   }
   Scratch<float> margins(candidates.items.size());
   if (!ranker_.empty()) {

@@ -119,56 +119,57 @@ RerankSide RerankSide::build(const FeedbackMatrix& train, const Dataset* dataset
     side.last.indptr.push_back(static_cast<std::int64_t>(side.last.indices.size()));
   }
 
-  // Recency: the share of an item's events in the last tenth of the time span.
   if (log.timestamps.empty()) return side;
-  std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
-  for (std::int64_t e = 0; e < log.size(); ++e)
-    if (in_train[static_cast<std::size_t>(e)] && log.timestamps[e] != kNoTime) {
-      first = std::min(first, log.timestamps[e]);
-      last = std::max(last, log.timestamps[e]);
-    }
-  if (last <= first) return side;
-  const std::int64_t cutoff = last - (last - first) / 10;
-  std::vector<std::int32_t> all(static_cast<std::size_t>(n_items), 0), late(static_cast<std::size_t>(n_items), 0);
-  for (std::int64_t e = 0; e < log.size(); ++e) {
-    if (!in_train[static_cast<std::size_t>(e)] || log.timestamps[e] == kNoTime) continue;
-    const auto item = static_cast<std::size_t>(log.items[e]);
-    ++all[item];
-    if (log.timestamps[e] >= cutoff) ++late[item];
-  }
-  side.item_recent.resize(static_cast<std::size_t>(n_items));
-  for (std::int32_t i = 0; i < n_items; ++i)
-    side.item_recent[i] = all[i] > 0 ? static_cast<float>(late[i]) / static_cast<float>(all[i]) : kMissing;
-
-  // Time of day: each item's plays per block of the UTC day, relative to an
-  // even spread (one pseudo-play per block keeps rare items near 1), and each
-  // listener's block at their last timed event — the time they are served at
-  // in a session, as near as the training data tells.
+  // One pass over the timed training events: the time span, each item's plays
+  // per block of the UTC day, each listener's block at their last event. The
+  // time-of-day figures exist whenever the data has a time column, so a carve
+  // and the whole data always give the ranker the same features.
   constexpr int B = kHourBlocks;
   auto block_of = [](std::int64_t t) {
     const std::int64_t second = ((t % 86400) + 86400) % 86400;
     return static_cast<std::int32_t>(second / (86400 / B));
   };
+  std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
+  std::vector<std::int32_t> all(static_cast<std::size_t>(n_items), 0);
   std::vector<std::int32_t> per_block(static_cast<std::size_t>(n_items) * B, 0);
   side.user_hour.assign(static_cast<std::size_t>(n_users), -1);
-  std::vector<std::int64_t> user_latest(static_cast<std::size_t>(n_users), std::numeric_limits<std::int64_t>::min());
-  for (std::int32_t u = 0; u < n_users; ++u)
+  for (std::int32_t u = 0; u < n_users; ++u) {
+    std::int64_t latest = std::numeric_limits<std::int64_t>::min();
     for (std::int64_t e = log.begin(u); e < log.end(u); ++e) {
-      if (!in_train[static_cast<std::size_t>(e)] || log.timestamps[e] == kNoTime) continue;
-      const std::int32_t block = block_of(log.timestamps[e]);
-      ++per_block[static_cast<std::size_t>(log.items[e]) * B + static_cast<std::size_t>(block)];
-      if (log.timestamps[e] >= user_latest[static_cast<std::size_t>(u)]) {
-        user_latest[static_cast<std::size_t>(u)] = log.timestamps[e];
+      const std::int64_t t = log.timestamps[e];
+      if (!in_train[static_cast<std::size_t>(e)] || t == kNoTime) continue;
+      first = std::min(first, t);
+      last = std::max(last, t);
+      const auto item = static_cast<std::size_t>(log.items[e]);
+      ++all[item];
+      const std::int32_t block = block_of(t);
+      ++per_block[item * B + static_cast<std::size_t>(block)];
+      if (t >= latest) {
+        latest = t;
         side.user_hour[static_cast<std::size_t>(u)] = block;
       }
     }
-  side.item_hour.resize(per_block.size());
-  for (std::int32_t i = 0; i < n_items; ++i) {
-    const std::size_t at = static_cast<std::size_t>(i) * B;
-    const double total = all[static_cast<std::size_t>(i)] + B;
-    for (int b = 0; b < B; ++b)
-      side.item_hour[at + static_cast<std::size_t>(b)] = static_cast<float>((per_block[at + static_cast<std::size_t>(b)] + 1) * B / total);
   }
+  // Time of day relative to an even spread; one pseudo-play per block keeps
+  // rare items near 1. The listener's last block stands for the time they are
+  // served at: in a session, the next track follows in the same hour.
+  side.item_hour.resize(per_block.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const double total = all[i] + B;
+    for (std::size_t b = 0; b < static_cast<std::size_t>(B); ++b)
+      side.item_hour[i * B + b] = static_cast<float>((per_block[i * B + b] + 1) * B / total);
+  }
+
+  // Recency: the share of an item's events in the last tenth of the time span.
+  if (last <= first) return side;
+  const std::int64_t cutoff = last - (last - first) / 10;
+  std::vector<std::int32_t> late(static_cast<std::size_t>(n_items), 0);
+  for (std::int64_t e = 0; e < log.size(); ++e)
+    if (in_train[static_cast<std::size_t>(e)] && log.timestamps[e] != kNoTime && log.timestamps[e] >= cutoff)
+      ++late[static_cast<std::size_t>(log.items[e])];
+  side.item_recent.resize(static_cast<std::size_t>(n_items));
+  for (std::int32_t i = 0; i < n_items; ++i)
+    side.item_recent[i] = all[i] > 0 ? static_cast<float>(late[i]) / static_cast<float>(all[i]) : kMissing;
   return side;
 }
 
@@ -274,12 +275,12 @@ void RerankFeatures::build(std::span<const float* const> rows, std::span<const s
   Scratch<std::int32_t> slot(n);  // candidate index + 1, 0 = not a candidate
   Scratch<ScoredItem> top(static_cast<std::size_t>(per_generator_));
   Scratch<float> ranks, mean_sd(2 * G);
+  // A row's mean and sd over every item up to kMomentItems, else over every
+  // k-th: the z features need the row's scale, not its fourth digit, and a
+  // 100k-item pass per generator would cost more than ranking the candidates.
+  const std::size_t stride = (n + kMomentItems - 1) / kMomentItems;
   for (std::size_t g = 0; g < G; ++g) {
     const float* row = rows[g];
-    // Over every item up to kMomentItems, else over every k-th: the z features
-    // need the row's scale, not its fourth digit, and a 100k-item pass per
-    // generator would cost more than ranking the candidates.
-    const std::size_t stride = (n + kMomentItems - 1) / kMomentItems;
     double sum = 0.0, sum_sq = 0.0;
     std::size_t finite = 0;
     for (std::size_t i = 0; i < n; i += stride)
