@@ -221,6 +221,42 @@ TEST(TopK_Chunked, MatchesAFullSortOnLongRowsWithSpecialValues) {
   }
 }
 
+// Catalogue-sized rows take the sampled-threshold path (n >= 16384, k <= n/64):
+// its list must equal the full sort's too, including rows where the threshold
+// lets too few through (the top items excluded, mostly NaN, many +inf, ties
+// at the threshold) and the exact path takes over.
+TEST(TopK_Sampled, MatchesAFullSortOnCatalogueSizedRows) {
+  std::mt19937 rng(23);
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<ScoredItem> got;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int n = 16384 + static_cast<int>(rng() % 60000);
+    std::vector<float> scores(static_cast<std::size_t>(n));
+    // 0: ties, 1: continuous, 2: mostly NaN/-inf, 3: rising, 4: many +inf, 5: top items excluded
+    const int mode = trial % 6;
+    for (int i = 0; i < n; ++i) {
+      const unsigned r = rng() % 1000;
+      float s = mode == 0 ? static_cast<float>(r % 5) : mode == 3 || mode == 5 ? static_cast<float>(i) : static_cast<float>(r) / 7.0f;
+      if (mode == 2 ? r < 990 : r == 0) s = r % 2 ? nan : -inf;
+      if (mode == 4 ? r < 30 : r == 999 && mode != 3 && mode != 5) s = inf;
+      scores[static_cast<std::size_t>(i)] = s;
+    }
+    std::vector<std::int32_t> exclude{-1};
+    for (int i = 0; i < n; ++i)
+      if (rng() % 9 == 0 || (mode == 5 && i >= n - 3000)) exclude.push_back(i);
+    exclude.push_back(n);
+    const int k = 1 + static_cast<int>(rng() % (n / 64));
+    std::vector<ScoredItem> all;
+    for (int i = 0; i < n; ++i)
+      if (!std::binary_search(exclude.begin(), exclude.end(), i)) all.push_back({i, scores[static_cast<std::size_t>(i)]});
+    std::sort(all.begin(), all.end(), ranks_before);
+    all.resize(std::min<std::size_t>(all.size(), static_cast<std::size_t>(k)));
+    top_k(scores, exclude, k, got);
+    ASSERT_EQ(ids(got), ids(all)) << "trial " << trial << " mode " << mode << " n " << n << " k " << k;
+  }
+}
+
 // A row offered in slices of any width gives top_k's list of the whole row.
 TEST(TopK_Selector, SlicedRowEqualsTheWholeRow) {
   std::mt19937 rng(5);

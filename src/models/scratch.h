@@ -80,4 +80,18 @@ class Scratch {
   std::vector<T> vec_;
 };
 
+// An element whose default construction leaves it unset: a Scratch<Uninit<float>>
+// of n elements costs no memset, for a buffer the caller overwrites in full
+// (a generator's score row). data_of() gives the plain T*.
+template <class T>
+struct Uninit {
+  T value;
+  Uninit() {}  // user-provided and empty: value-initialisation leaves `value` alone
+};
+
+template <class T>
+T* data_of(Scratch<Uninit<T>>& buffer) {
+  return reinterpret_cast<T*>(buffer.data());  // standard layout, one member: same address
+}
+
 }  // namespace segue

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
+#include "models/scratch.h"
 #include "util/thread_pool.h"
 
 namespace segue {
@@ -108,8 +110,66 @@ std::int32_t TopKSelector::finish() {
   return count;
 }
 
+namespace {
+
+// A long row (a 100k-item catalogue, a rerank generator's top-500): the heap
+// path pays O(log k) for each of the ~k ln(n/k) items that enter while its
+// threshold climbs. Instead, a threshold t from every 64th score that about
+// 2(k + excluded) items beat; one vectorised pass collects the items above t,
+// and when at least k of them are eligible the top-k is theirs (every other
+// item scores <= t, is NaN or excluded) — the same list, ties by id included.
+// Returns -1 when t lets too few through (the caller takes the exact path).
+constexpr std::size_t kSampleStride = 64;
+
+std::int32_t top_k_above_sampled_threshold(std::span<const float> scores, std::span<const std::int32_t> exclude,
+                                           std::int32_t k, ScoredItem* out) {
+  const std::size_t n = scores.size();
+  const std::size_t need = static_cast<std::size_t>(k) + exclude.size();
+  const std::size_t rank = 2 * need / kSampleStride + 16;  // in the sample
+  Scratch<float> sample;
+  sample->reserve(n / kSampleStride + 1);
+  for (std::size_t i = 0; i < n; i += kSampleStride)
+    if (scores[i] > -std::numeric_limits<float>::infinity()) sample->push_back(scores[i]);  // no NaN, no -inf
+  if (sample.size() < rank) return -1;
+  std::nth_element(sample->begin(), sample->begin() + static_cast<std::ptrdiff_t>(rank - 1), sample->end(),
+                   std::greater<float>());
+  const float threshold = sample[rank - 1];
+  if (!(threshold < std::numeric_limits<float>::infinity())) return -1;
+
+  Scratch<ScoredItem> hits;
+  hits->reserve(4 * need + 64);
+  const float* s = scores.data();
+  const std::size_t whole = n - n % kChunk;
+  auto take = [&](std::size_t i) {
+    if (s[i] > threshold) hits->push_back({static_cast<std::int32_t>(i), s[i]});
+  };
+  for (std::size_t i = 0; i < whole; i += kChunk)
+    if (any_above(s + i, threshold))
+      for (std::size_t j = i; j < i + kChunk; ++j) take(j);
+  for (std::size_t i = whole; i < n; ++i) take(i);
+  // Hits are in id order, exclusions sorted: one merge drops the excluded.
+  std::size_t kept = 0, e = 0;
+  for (const ScoredItem& hit : *hits) {
+    while (e < exclude.size() && exclude[e] < hit.item) ++e;
+    if (e < exclude.size() && exclude[e] == hit.item) continue;
+    hits[kept++] = hit;
+  }
+  if (kept < static_cast<std::size_t>(k)) return -1;
+  const auto first = hits->begin(), last = hits->begin() + static_cast<std::ptrdiff_t>(kept);
+  std::nth_element(first, first + (k - 1), last, ranks_before);
+  std::sort(first, first + k, ranks_before);
+  std::copy(first, first + k, out);
+  return k;
+}
+
+}  // namespace
+
 std::int32_t top_k(std::span<const float> scores, std::span<const std::int32_t> exclude, std::int32_t k,
                    ScoredItem* out) {
+  if (k > 0 && scores.size() >= 16384 && static_cast<std::size_t>(k) * 64 <= scores.size()) {
+    const std::int32_t found = top_k_above_sampled_threshold(scores, exclude, k, out);
+    if (found >= 0) return found;
+  }
   TopKSelector selector(out, k);
   selector.offer(0, scores, exclude);
   return selector.finish();
