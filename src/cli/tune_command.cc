@@ -74,6 +74,10 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--validation", args->tune.validation_fraction,
                   "Share of each user's training events held out for validation")
       ->capture_default_str();
+  cmd->add_option("--carve", args->tune.carve,
+                  "How validation is carved: random (--validation of each listener's events) or leave-last (each "
+                  "listener's last event: next-track choices; --auto's stacks then learn next tracks, carve=last)")
+      ->capture_default_str();
   cmd->add_option("--seed", args->tune.seed, "Seed of the carve, the sampling and the models")->capture_default_str();
   cmd->add_option("--out", args->out, "Write the best spec to this file");
   cmd->add_option("--json", args->json_path, "Write every trial as JSON to this path");
@@ -92,6 +96,8 @@ void add_tune_command(CLI::App& app) {
     if (!args->automatic && args->tune.base_spec.empty()) throw UsageError("--model is required (or --auto)");
     const double budget = args->automatic ? parse_budget(args->budget) : 0.0;
     if (!args->automatic) parse_spec(args->tune.base_spec);  // a bad spec fails before any data is read
+    if (args->tune.carve != "random" && args->tune.carve != "leave-last")
+      throw UsageError("--carve: '" + args->tune.carve + "' is not random or leave-last");
     IssueLog issues(parse_on_error(args->on_error));
     Dataset data = load_training(args->input, issues);
     print_issues(issues);
@@ -166,7 +172,8 @@ void add_tune_command(CLI::App& app) {
       out["metric"] = result.metric;
       out["search"] = result.search;
       if (!result.budget_key.empty()) out["budget_key"] = result.budget_key;
-      out["validation"] = {{"fraction", args->tune.validation_fraction},
+      out["validation"] = {{"carve", args->tune.carve},
+                           {"fraction", args->tune.validation_fraction},
                            {"seed", args->tune.seed},
                            {"train_pairs", result.train_pairs},
                            {"validation_pairs", result.validation_pairs},

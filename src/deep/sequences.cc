@@ -219,6 +219,11 @@ void SequenceModel::begin_fit(const FeedbackMatrix& train, const FitContext& con
   if (data.skips > 0) set_fit_stat("sequence_skips", static_cast<double>(data.skips));
 }
 
+torch::Tensor SequenceModel::gather_item_vectors(const torch::Tensor& index) const {
+  namespace F = torch::nn::functional;
+  return F::embedding(index, item_vectors(), F::EmbeddingFuncOptions().sparse(true));
+}
+
 std::vector<torch::Tensor> SequenceModel::lazy_tables() {
   std::vector<torch::Tensor> tables{item_vectors()};
   if (const torch::Tensor bias = item_bias(); bias.defined()) tables.push_back(bias);
@@ -313,9 +318,10 @@ void SequenceModel::skipped_items(std::span<const std::int32_t> rows, std::vecto
 torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector<std::int64_t>& targets, Rng& rng,
                                   std::span<const std::int32_t> extra_negatives) {
   namespace F = torch::nn::functional;
-  const torch::Tensor vectors = item_vectors();
   const torch::Tensor bias = item_bias();
   const auto n_positions = static_cast<std::int64_t>(targets.size());
+  // The whole table for ce and bce; the sampled losses gather their rows.
+  const torch::Tensor vectors = loss_ == "ce" || loss_ == "bce" ? item_vectors() : torch::Tensor();
   if (loss_ == "ce") {
     auto logits = torch::matmul(hidden, vectors.narrow(0, 1, n_items()).t());
     if (bias.defined()) logits = logits + bias.narrow(0, 1, n_items());
@@ -358,7 +364,7 @@ torch::Tensor SequenceModel::loss(const torch::Tensor& hidden, const std::vector
   for (auto& item : candidates) ++item;  // padding row 0
   auto index = long_tensor(candidates, device_);
   // A sparse gradient: the optimiser then touches only the candidates' rows.
-  auto logits = torch::matmul(hidden, F::embedding(index, vectors, F::EmbeddingFuncOptions().sparse(true)).t());
+  auto logits = torch::matmul(hidden, gather_item_vectors(index).t());
   if (bias.defined()) logits = logits + bias.index_select(0, index);
   if (logq_ && loss_ == "sampled") {
     // Expected count of item j among the candidates: n_positions targets drawn

@@ -141,6 +141,10 @@ class SequenceModel : public TorchModel {
   // [n_items + 1, d] output item vectors (row 0: padding) and an optional
   // [n_items + 1] bias (undefined tensor = none).
   virtual torch::Tensor item_vectors() const = 0;
+  // The rows `index` [C] of item_vectors() as [C, d] with a sparse gradient
+  // (the sampled losses: the optimiser then touches only those rows). A model
+  // whose item vectors are sums of tables gathers each table sparsely.
+  virtual torch::Tensor gather_item_vectors(const torch::Tensor& index) const;
   virtual torch::Tensor item_bias() const { return {}; }
 
   void begin_fit(const FeedbackMatrix& train, const FitContext& context) override;

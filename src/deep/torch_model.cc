@@ -320,6 +320,7 @@ void TorchModel::load_model(const ModelReader& in) {
   model_items_ = dims[1];
   epochs_run_ = in.get_scalar<std::int32_t>("deep.epochs_run");
   best_epoch_ = in.get_scalar<std::int32_t>("deep.best_epoch");
+  load_shape(in);
   build(model_users_, model_items_);
   torch::NoGradGuard no_grad;
   for (auto& [name, tensor] : named_state(module())) {

@@ -82,6 +82,9 @@ class TorchModel : public Recommender {
   // Called after training (best parameters restored): e.g. switch from the
   // truncated validation sequences to the full ones, or cache item vectors.
   virtual void finish(const FeedbackMatrix& train, const FitContext& context);
+  // Called on load before build(): a model whose module's shape depends on
+  // more than its dimensions (sasrec's shared group table) reads it here.
+  virtual void load_shape(const ModelReader&) {}
   // Extra model-file sections beyond the module's tensors.
   virtual void save_extra(ModelWriter& out) const;
   virtual void load_extra(const ModelReader& in);

@@ -33,7 +33,13 @@ AutoTuneResult auto_tune(const Dataset& data, const AutoTuneOptions& options,
   if (options.generators < 1) throw UsageError("generators: must be >= 1");
   const Clock::time_point start = Clock::now();
   auto left = [&] { return options.budget_seconds - std::chrono::duration<double>(Clock::now() - start).count(); };
-  const ValidationSplit split = carve_validation(data, options.tune.validation_fraction, options.tune.seed);
+  const ValidationSplit split =
+      carve_validation(data, options.tune.validation_fraction, options.tune.seed, options.tune.carve);
+  // Next-track validation (leave-last): the stacks learn the same task, each
+  // listener's next item, from three cuts of the carve (rerank carve=last).
+  const bool next_track = options.tune.carve == "leave-last";
+  const std::string stack_suffix = next_track ? ",carve=last,carves=3" : "";
+  const double stack_fits = next_track ? 5.0 : 3.0;  // (carves + refit) x the generators' fits
 
   AutoTuneResult result;
   result.metric = options.tune.metric;
@@ -101,7 +107,7 @@ AutoTuneResult auto_tune(const Dataset& data, const AutoTuneOptions& options,
       tuned += (tuned.empty() ? "" : "+") + nested(measured[f].best.spec);
       cost += measured[f].best.fit_seconds;
     }
-    if (!tuned.empty()) stacks.emplace_back(tuned, 3.0 * cost + 1.0);
+    if (!tuned.empty()) stacks.emplace_back(tuned, stack_fits * cost + 1.0);
     if (!measured.empty() && !std::isnan(measured[0].best.value)) {
       std::string mixed;
       double mixed_cost = 0;
@@ -112,15 +118,16 @@ AutoTuneResult auto_tune(const Dataset& data, const AutoTuneOptions& options,
         mixed += (mixed.empty() ? "" : "+") + (best_family ? nested(measured[0].best.spec) : name);
         mixed_cost += it != measured.end() ? it->cost : 1.0;
       }
-      if (mixed != tuned) stacks.emplace_back(mixed, 3.0 * mixed_cost + 1.0);
+      if (mixed != tuned) stacks.emplace_back(mixed, stack_fits * mixed_cost + 1.0);
     }
   }
   for (const auto& [generators, estimate] : stacks) {
     if (left() > estimate) {
-      record(run_trial(data, split, parse_spec("rerank:generators=" + generators), options.tune), "stack");
+      record(run_trial(data, split, parse_spec("rerank:generators=" + generators + stack_suffix), options.tune),
+             "stack");
     } else if (on_trial) {
       Trial skipped;
-      skipped.spec = "rerank:generators=" + generators + " (skipped: " + std::to_string(static_cast<int>(left())) +
+      skipped.spec = "rerank:generators=" + generators + stack_suffix + " (skipped: " + std::to_string(static_cast<int>(left())) +
                      " s left, about " + std::to_string(static_cast<int>(estimate)) + " s needed; raise --budget)";
       skipped.value = std::nan("");
       on_trial(skipped, "stack");

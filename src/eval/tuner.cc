@@ -180,9 +180,11 @@ std::vector<SearchDim> parse_search_space(std::string_view text, const ModelSpec
   return space;
 }
 
-ValidationSplit carve_validation(const Dataset& data, double fraction, std::uint64_t seed) {
+ValidationSplit carve_validation(const Dataset& data, double fraction, std::uint64_t seed, const std::string& carve) {
+  if (carve != "random" && carve != "leave-last")
+    throw UsageError("carve: '" + carve + "' is not random or leave-last");
   SplitOptions options;
-  options.method = "random";
+  options.method = carve;
   options.test_fraction = fraction;
   options.seed = seed;
   validate(options);
@@ -207,7 +209,7 @@ TuneResult tune(const Dataset& data, const TuneOptions& options, const std::func
 
   // The carve: the same per-user random split the split command makes, so
   // validation users resemble test users; test data never reaches here.
-  const ValidationSplit carved = carve_validation(data, options.validation_fraction, options.seed);
+  const ValidationSplit carved = carve_validation(data, options.validation_fraction, options.seed, options.carve);
 
   TuneResult result;
   result.metric = options.metric;

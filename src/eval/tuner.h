@@ -44,6 +44,10 @@ struct TuneOptions {
   std::string search = "random";  // random | halving
   int halving_eta = 3;            // halving: keep the best 1/eta per rung
   double validation_fraction = 0.2;
+  // How validation is carved from the training data: random (validation_fraction
+  // of each user's events, as `segue split --method random`) or leave-last (each
+  // user's last event, as `segue split --method leave-last`: next-track choices).
+  std::string carve = "random";
   std::uint64_t seed = 42;
   ThreadPool* pool = nullptr;
   // Item features for content-aware models (rows = data's item id space).
@@ -76,7 +80,8 @@ struct ValidationSplit {
   FeedbackMatrix train, validation;
   std::vector<std::int64_t> train_events;  // indices into data.interactions (FitContext::events)
 };
-ValidationSplit carve_validation(const Dataset& data, double fraction, std::uint64_t seed);
+ValidationSplit carve_validation(const Dataset& data, double fraction, std::uint64_t seed,
+                                 const std::string& carve = "random");
 
 // One trial: fits `spec` on the carve's training part (its training events as
 // FitContext::events) and measures options.metric on its validation part. A

@@ -6,6 +6,8 @@
 #include "deep/gru4rec.h"
 #include "deep/sasrec.h"
 #include "deep/sequences.h"
+#include "features/feature_matrix.h"
+#include "util/rng.h"
 #include "deep_test_util.h"
 
 namespace segue {
@@ -374,6 +376,63 @@ TEST(DeepSasRec, LogQCorrectedSampledSoftmaxChangesTrainingAndStillMemorises) {
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].item, (a + 2) % 10) << "after " << a;
   }
+}
+
+// 20 tracks by 4 artists (track i by artist i % 4); in every training
+// playlist a track by artist a is followed by a random track by artist
+// (a + 1) % 4, drawn from tracks 0..15: tracks 16..19 are never played. With
+// share=artist a never-played track's artist carries what its plays would have
+// taught: after track 16 + k comes a track by artist (k + 1) % 4. Without it,
+// the unplayed track's own vector is its random start.
+TEST(DeepSasRec, ShareArtistCarriesAnUnplayedTracksArtistToTheNextTrack) {
+  std::vector<Event> events;
+  Rng rng(5);  // util/rng.h
+  for (std::int32_t u = 0; u < 60; ++u) {
+    std::int32_t artist = static_cast<std::int32_t>(rng.next() % 4);
+    for (std::int32_t j = 0; j < 8; ++j) {
+      events.push_back({u, artist + 4 * static_cast<std::int32_t>(rng.next() % 4), j, 0});
+      artist = (artist + 1) % 4;
+    }
+  }
+  const Dataset data = make_dataset(60, 20, events, true, false);
+  FeatureMatrix artists;
+  artists.n_rows = 20;
+  artists.n_features = 4;
+  for (std::int32_t i = 0; i < 20; ++i) {
+    artists.indices.push_back(i % 4);
+    artists.values.push_back(1.0f);
+    artists.indptr.push_back(static_cast<std::int64_t>(artists.indices.size()));
+  }
+  artists.names = {"artist=a0", "artist=a1", "artist=a2", "artist=a3"};
+  artists.group_of = {0, 0, 0, 0};
+  artists.groups = {"artist"};
+  artists.described.assign(20, 1);
+  FitContext context;
+  context.dataset = &data;
+  context.item_features = &artists;
+  auto next_artist_right = [&](const Recommender& model) {
+    int right = 0;
+    for (std::int32_t k = 0; k < 4; ++k) {
+      const auto list = model.recommend_from_history(std::vector<std::int32_t>{16 + k}, {}, 1);
+      right += list.size() == 1 && list[0].item % 4 == (k + 1) % 4;
+    }
+    return right;
+  };
+  const std::string spec = with(kSasRec, "epochs=30");
+  const auto shared = fit_toy(with(spec, "share=artist"), feedback_of(data), context);
+  const auto plain = fit_toy(spec, feedback_of(data), context);
+  EXPECT_EQ(next_artist_right(*shared), 4);
+  EXPECT_LT(next_artist_right(*plain), 4);
+  // The groups travel with the model file.
+  segue::testing::TempDir dir;
+  const std::string path = (dir.path() / "shared.segue").string();
+  shared->save(path);
+  EXPECT_EQ(history_scores(*shared, {17, 2}), history_scores(*Recommender::load(path), {17, 2}));
+  // Without item features, or without the group, a clear error.
+  FitContext bare;
+  bare.dataset = &data;
+  EXPECT_THROW(fit_toy(with(spec, "share=artist"), feedback_of(data), bare), UsageError);
+  EXPECT_THROW(fit_toy(with(spec, "share=album"), feedback_of(data), context), UsageError);
 }
 
 }  // namespace
