@@ -10,6 +10,7 @@
 
 #include "data/dataset_builder.h"
 #include "data/error.h"
+#include "features/feature_matrix.h"
 #include "io/model_file.h"
 #include "models/recommender.h"
 #include "models/registry.h"
@@ -265,10 +266,27 @@ TEST(Tuner_Auto, LeaveLastCarveTunesForTheNextTrackAndStacksLearnIt) {
   options.budget_seconds = 8;
   options.tune.carve = "leave-last";
   options.tune.metric = "hit@10";
-  std::vector<std::string> stacks;
+  // Item features (an artist per track): content and featureknn join the families.
+  FeatureMatrix artists;
+  artists.n_rows = data.interactions.n_items;
+  artists.n_features = 5;
+  for (std::int32_t i = 0; i < artists.n_rows; ++i) {
+    artists.indices.push_back(i % 5);
+    artists.values.push_back(1.0f);
+    artists.indptr.push_back(static_cast<std::int64_t>(artists.indices.size()));
+  }
+  artists.names = {"artist=a", "artist=b", "artist=c", "artist=d", "artist=e"};
+  artists.group_of.assign(5, 0);
+  artists.groups = {"artist"};
+  artists.described.assign(static_cast<std::size_t>(artists.n_rows), 1);
+  options.tune.item_features = &artists;
+  std::vector<std::string> stacks, defaults;
   const AutoTuneResult result = auto_tune(data, options, [&](const Trial& t, const std::string& stage) {
     if (stage == "stack") stacks.push_back(t.spec);
+    if (stage == "defaults") defaults.push_back(parse_spec(t.spec).name());
   });
+  EXPECT_NE(std::find(defaults.begin(), defaults.end(), "content"), defaults.end());
+  EXPECT_NE(std::find(defaults.begin(), defaults.end(), "featureknn"), defaults.end());
   ASSERT_FALSE(stacks.empty());
   for (const std::string& spec : stacks) {
     const ModelSpec stack = parse_spec(spec.substr(0, spec.find(" (skipped")));

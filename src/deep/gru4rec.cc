@@ -34,20 +34,30 @@ namespace segue {
 namespace {
 
 struct Gru4RecNetImpl : torch::nn::Module {
-  Gru4RecNetImpl(std::int64_t n_items, std::int64_t d, std::int64_t layers, double dropout) : dropout(dropout) {
+  Gru4RecNetImpl(std::int64_t n_items, std::int64_t d, std::int64_t layers, double dropout,
+                 const std::vector<std::int32_t>& item_group, std::int32_t n_groups)
+      : dropout(dropout) {
     item = register_parameter("item", torch::empty({n_items + 1, d}));
     bias = register_parameter("bias", torch::zeros({n_items + 1}));
     gru = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(d, d).num_layers(layers).batch_first(true)));
+    groups.init(*this, n_items, d, item_group, n_groups);
     torch::NoGradGuard no_grad;
     item.normal_(0.0, 0.02);
     item[0].zero_();
+  }
+
+  // Rows `index` of the item table (its own vector plus its group's), each table gathered sparsely.
+  torch::Tensor gather(const torch::Tensor& index) const {
+    namespace F = torch::nn::functional;
+    auto rows = F::embedding(index, item, F::EmbeddingFuncOptions().sparse(true));
+    return groups.on() ? rows + groups.of(index, /*sparse=*/true) : rows;
   }
 
   // One session-parallel step: items [B] (ids + 1), state [layers, B, d] ->
   // outputs [B, d]; *next gets the new state.
   torch::Tensor step(const torch::Tensor& items, const torch::Tensor& state, torch::Tensor* next) {
     namespace F = torch::nn::functional;
-    auto x = F::embedding(items, item, F::EmbeddingFuncOptions().sparse(true));
+    auto x = gather(items);
     x = F::dropout(x, F::DropoutFuncOptions().p(dropout).training(is_training()));
     auto [out, h] = gru->forward(x.unsqueeze(1), state);
     *next = h;
@@ -57,6 +67,7 @@ struct Gru4RecNetImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input) {
     namespace F = torch::nn::functional;
     auto x = F::embedding(input, item, F::EmbeddingFuncOptions().padding_idx(0));
+    if (groups.on()) x = x + groups.of(input, /*sparse=*/false);
     x = F::dropout(x, F::DropoutFuncOptions().p(dropout).training(is_training()));
     auto out = std::get<0>(gru->forward(x));
     return F::dropout(out, F::DropoutFuncOptions().p(dropout).training(is_training()));
@@ -65,6 +76,7 @@ struct Gru4RecNetImpl : torch::nn::Module {
   double dropout;
   torch::Tensor item, bias;
   torch::nn::GRU gru{nullptr};
+  SharedGroups groups;  // share=GROUP
 };
 TORCH_MODULE(Gru4RecNet);
 
@@ -87,14 +99,22 @@ Gru4Rec::Gru4Rec(const ModelSpec& spec)
 Gru4Rec::~Gru4Rec() = default;
 
 void Gru4Rec::build(std::int32_t, std::int32_t n_items) {
-  net_->module = Gru4RecNet(n_items, embedding_, layers_, dropout_);
+  net_->module = Gru4RecNet(n_items, embedding_, layers_, dropout_, item_group_, n_groups_);
 }
 
 torch::nn::Module& Gru4Rec::module() { return *net_->module; }
 
 torch::Tensor Gru4Rec::encode(const torch::Tensor& input) const { return net_->module->forward(input); }
 
-torch::Tensor Gru4Rec::item_vectors() const { return net_->module->item; }
+torch::Tensor Gru4Rec::item_vectors() const { return net_->module->groups.add_to(net_->module->item); }
+
+torch::Tensor Gru4Rec::gather_item_vectors(const torch::Tensor& index) const { return net_->module->gather(index); }
+
+std::vector<torch::Tensor> Gru4Rec::lazy_tables() {
+  std::vector<torch::Tensor> tables{net_->module->item, net_->module->bias};
+  if (net_->module->groups.on()) tables.push_back(net_->module->groups.table);
+  return tables;
+}
 
 torch::Tensor Gru4Rec::item_bias() const { return net_->module->bias; }
 

@@ -19,6 +19,8 @@ class Gru4Rec final : public SequenceModel {
   torch::Tensor encode(const torch::Tensor& input) const override;
   torch::Tensor item_vectors() const override;
   torch::Tensor item_bias() const override;
+  torch::Tensor gather_item_vectors(const torch::Tensor& index) const override;
+  std::vector<torch::Tensor> lazy_tables() override;
   double train_epoch(std::int32_t epoch, torch::optim::Optimizer& optimizer) override;
 
  private:

@@ -25,8 +25,6 @@
 #include <cmath>
 
 #include "data/error.h"
-#include "features/feature_matrix.h"
-#include "io/model_file.h"
 
 namespace segue {
 
@@ -74,13 +72,6 @@ struct SasRecNetImpl : torch::nn::Module {
                 double dropout, const std::vector<std::int32_t>& item_group, std::int32_t n_groups)
       : max_len(max_len), dropout(dropout) {
     item = register_parameter("item", torch::empty({n_items + 1, d}));
-    if (n_groups > 0) {
-      group = register_parameter("group", torch::empty({n_groups + 1, d}));
-      // Row i + 1 (item i) -> its group's row; row 0 (padding) and group-less items -> 0, a zero row.
-      std::vector<std::int64_t> of(static_cast<std::size_t>(n_items) + 1, 0);
-      for (std::size_t i = 0; i < item_group.size(); ++i) of[i + 1] = item_group[i];
-      item_group_rows = torch::tensor(of, torch::kLong);
-    }
     position = register_parameter("position", torch::empty({max_len, d}));
     for (std::int64_t i = 0; i < n_blocks; ++i)
       blocks.push_back(register_module("block" + std::to_string(i), Block(d, heads, dropout)));
@@ -93,21 +84,16 @@ struct SasRecNetImpl : torch::nn::Module {
       else p.value().normal_(0.0, 0.02);
     }
     item[0].zero_();
-    if (group.defined()) group[0].zero_();
+    groups.init(*this, n_items, d, item_group, n_groups);  // after the loop: its own N(0, 0.02), row 0 zero
   }
 
   // Every item's vector, input and output: its own plus its group's.
-  torch::Tensor item_table() const {
-    if (!group.defined()) return item;
-    return item + group.index_select(0, item_group_rows.to(item.device()));
-  }
+  torch::Tensor item_table() const { return groups.add_to(item); }
   // Rows `index` of item_table(), each table gathered with a sparse gradient.
   torch::Tensor gather(const torch::Tensor& index) const {
     namespace F = torch::nn::functional;
     auto rows = F::embedding(index, item, F::EmbeddingFuncOptions().sparse(true));
-    if (!group.defined()) return rows;
-    const auto groups = item_group_rows.to(index.device()).index_select(0, index);
-    return rows + F::embedding(groups, group, F::EmbeddingFuncOptions().sparse(true));
+    return groups.on() ? rows + groups.of(index, /*sparse=*/true) : rows;
   }
 
   torch::Tensor forward(const torch::Tensor& input) {
@@ -117,10 +103,7 @@ struct SasRecNetImpl : torch::nn::Module {
     auto keep = valid.unsqueeze(-1).to(torch::kFloat);
     auto x = F::embedding(input, item, F::EmbeddingFuncOptions().padding_idx(0)) +
              position.narrow(0, max_len - l, l).unsqueeze(0);
-    if (group.defined()) {
-      const auto groups = item_group_rows.to(input.device()).index_select(0, input.reshape({-1})).view_as(input);
-      x = x + F::embedding(groups, group, F::EmbeddingFuncOptions().padding_idx(0));
-    }
+    if (groups.on()) x = x + groups.of(input, /*sparse=*/false);
     x = F::dropout(x, F::DropoutFuncOptions().p(dropout).training(is_training())) * keep;
     // Position i attends to the valid keys j <= i, and always to itself (no empty rows).
     auto causal = torch::ones({l, l}, torch::TensorOptions().dtype(torch::kBool).device(input.device())).tril();
@@ -135,8 +118,7 @@ struct SasRecNetImpl : torch::nn::Module {
   std::int64_t max_len;
   double dropout;
   torch::Tensor item, position;
-  torch::Tensor group;            // [n_groups + 1, d], defined with share=GROUP
-  torch::Tensor item_group_rows;  // [n_items + 1] long: each item row's group row
+  SharedGroups groups;  // share=GROUP
   std::vector<Block> blocks;
   torch::nn::LayerNorm final_norm{nullptr};
 };
@@ -152,7 +134,6 @@ SasRec::SasRec(const ModelSpec& spec)
     : SequenceModel(spec, /*left_padded=*/true),
       blocks_(static_cast<std::int32_t>(spec.get_int("blocks"))),
       heads_(static_cast<std::int32_t>(spec.get_int("heads"))),
-      share_(spec.get_string("share")),
       net_(std::make_unique<Net>()) {
   if (embedding_ % heads_ != 0)
     throw UsageError("heads: " + std::to_string(heads_) + " does not divide embedding=" + std::to_string(embedding_));
@@ -174,60 +155,9 @@ torch::Tensor SasRec::gather_item_vectors(const torch::Tensor& index) const { re
 
 std::vector<torch::Tensor> SasRec::lazy_tables() {
   std::vector<torch::Tensor> tables{net_->module->item};
-  if (net_->module->group.defined()) tables.push_back(net_->module->group);
+  if (net_->module->groups.on()) tables.push_back(net_->module->groups.table);
   return tables;
 }
-
-void SasRec::begin_fit(const FeedbackMatrix& train, const FitContext& context) {
-  SequenceModel::begin_fit(train, context);
-  item_group_.clear();
-  n_groups_ = 0;
-  if (share_ == "none") return;
-  const FeatureMatrix* features = context.item_features;
-  if (features == nullptr)
-    throw UsageError("sasrec: share=" + share_ + " needs item features (--items ITEMS.csv with a '" + share_ +
-                     "' column)");
-  const auto at = std::find(features->groups.begin(), features->groups.end(), share_);
-  if (at == features->groups.end()) {
-    std::string known;
-    for (const auto& g : features->groups) known += (known.empty() ? "" : ", ") + g;
-    throw UsageError("sasrec: share=" + share_ + ": the item features have no '" + share_ + "' group (they have: " +
-                     (known.empty() ? "none" : known) + ")");
-  }
-  const auto group = static_cast<std::int16_t>(at - features->groups.begin());
-  // An item's first feature of the group (an artist column gives one) -> a dense 1-based id.
-  std::vector<std::int32_t> id_of(static_cast<std::size_t>(features->n_features), 0);
-  item_group_.assign(static_cast<std::size_t>(train.n_items), 0);
-  for (std::int32_t i = 0; i < train.n_items && i < features->n_rows; ++i)
-    for (const std::int32_t f : features->row_indices(i))
-      if (features->group_of[static_cast<std::size_t>(f)] == group) {
-        std::int32_t& id = id_of[static_cast<std::size_t>(f)];
-        if (id == 0) id = ++n_groups_;
-        item_group_[static_cast<std::size_t>(i)] = id;
-        break;
-      }
-  set_fit_stat("share_groups", n_groups_);
-}
-
-void SasRec::save_extra(ModelWriter& out) const {
-  SequenceModel::save_extra(out);
-  if (n_groups_ == 0) return;
-  out.put_scalar<std::int32_t>("sasrec.share.groups", n_groups_);
-  out.put("sasrec.share.item_group", item_group_);
-}
-
-void SasRec::load_shape(const ModelReader& in) {
-  item_group_.clear();
-  n_groups_ = 0;
-  if (!in.has("sasrec.share.groups")) return;
-  n_groups_ = in.get_scalar<std::int32_t>("sasrec.share.groups");
-  if (n_groups_ < 1 || n_groups_ > (1 << 30)) in.fail("sasrec.share.groups", "not a group count");
-  item_group_ = in.get<std::int32_t>("sasrec.share.item_group", static_cast<std::uint64_t>(n_items()));
-  for (const std::int32_t g : item_group_)
-    if (g < 0 || g > n_groups_) in.fail("sasrec.share.item_group", "a group id is out of range");
-}
-
-void SasRec::load_extra(const ModelReader& in) { SequenceModel::load_extra(in); }
 
 ModelInfo sasrec_info() {
   SequenceDefaults defaults;
@@ -243,9 +173,6 @@ ModelInfo sasrec_info() {
   std::vector<ParamDecl> params = sequence_params(defaults);
   params.push_back(int_param("blocks", 2, 1, 64, "self-attention blocks"));
   params.push_back(int_param("heads", 1, 1, 64, "attention heads (must divide embedding)"));
-  params.push_back(string_param("share", "none",
-                                "an --items feature group (artist, album, ...) whose embedding each item adds to its "
-                                "own, in and out: a rare track learns from its artist's plays; none = items alone"));
   return {"sasrec", "SASRec: causal self-attention over the recent item sequence (Kang & McAuley 2018)",
           std::move(params),
           [](const ModelSpec& spec) -> std::unique_ptr<Recommender> { return std::make_unique<SasRec>(spec); },

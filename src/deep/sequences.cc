@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "data/error.h"
+#include "features/feature_matrix.h"
 #include "io/model_file.h"
 
 namespace segue {
@@ -193,7 +194,36 @@ std::vector<ParamDecl> sequence_params(const SequenceDefaults& d) {
                               "sampled/bpr-max: the skipped items of a batch's users join its candidates as negatives"));
   params.push_back(bool_param("logq", d.logq,
                               "sampled: subtract from each logit the log of the candidate's expected count among the candidates"));
+  params.push_back(string_param("share", "auto",
+                                "an --items feature group (artist, album, ...) whose embedding each item adds to its "
+                                "own, in and out: a rare track learns from its artist's plays; none = items alone; "
+                                "auto = artist when the item features have it, else none"));
   return params;
+}
+
+void SharedGroups::init(torch::nn::Module& module, std::int64_t n_items, std::int64_t d,
+                        const std::vector<std::int32_t>& item_group, std::int32_t n_groups) {
+  table = torch::Tensor();
+  rows = torch::Tensor();
+  if (n_groups <= 0) return;
+  table = module.register_parameter("group", torch::empty({n_groups + 1, d}));
+  std::vector<std::int64_t> of(static_cast<std::size_t>(n_items) + 1, 0);
+  for (std::size_t i = 0; i < item_group.size() && i < static_cast<std::size_t>(n_items); ++i) of[i + 1] = item_group[i];
+  rows = torch::tensor(of, torch::kLong);
+  torch::NoGradGuard no_grad;
+  table.normal_(0.0, 0.02);
+  table[0].zero_();
+}
+
+torch::Tensor SharedGroups::add_to(const torch::Tensor& items) const {
+  if (!on()) return items;
+  return items + table.index_select(0, rows.to(items.device()));
+}
+
+torch::Tensor SharedGroups::of(const torch::Tensor& ids, bool sparse) const {
+  namespace F = torch::nn::functional;
+  const auto groups = rows.to(ids.device()).index_select(0, ids.reshape({-1})).view_as(ids);
+  return F::embedding(groups, table, F::EmbeddingFuncOptions().padding_idx(0).sparse(sparse));
 }
 
 SequenceModel::SequenceModel(const ModelSpec& spec, bool left_padded)
@@ -207,6 +237,7 @@ SequenceModel::SequenceModel(const ModelSpec& spec, bool left_padded)
       logq_(spec.get_bool("logq")),
       skip_negatives_(spec.get_bool("skip_negatives")),
       left_padded_(left_padded) {
+  share_ = spec.get_string("share");
   if (loss_ != "ce" && loss_ != "sampled" && loss_ != "bce" && loss_ != "bpr-max")
     throw UsageError("loss: expected ce, sampled, bce or bpr-max, got '" + loss_ + "'");
 }
@@ -217,6 +248,53 @@ void SequenceModel::begin_fit(const FeedbackMatrix& train, const FitContext& con
   skipped_ = std::move(data.skipped);
   if (data.order == SequenceOrder::kItemId) set_fit_stat("sequence_item_id_order", 1);
   if (data.skips > 0) set_fit_stat("sequence_skips", static_cast<double>(data.skips));
+
+  item_group_.clear();
+  n_groups_ = 0;
+  const FeatureMatrix* features = context.item_features;
+  std::string share = share_;
+  if (share == "auto") {
+    // The artist when the item features name one (chosen on validation: docs/BENCHMARKS.md), else items alone.
+    const bool artists = features != nullptr &&
+                         std::find(features->groups.begin(), features->groups.end(), "artist") != features->groups.end();
+    share = artists ? "artist" : "none";
+  }
+  if (share == "none") return;
+  if (features == nullptr)
+    throw UsageError(name() + ": share=" + share + " needs item features (--items ITEMS.csv with a '" + share +
+                     "' column)");
+  const auto at = std::find(features->groups.begin(), features->groups.end(), share);
+  if (at == features->groups.end()) {
+    std::string known;
+    for (const auto& g : features->groups) known += (known.empty() ? "" : ", ") + g;
+    throw UsageError(name() + ": share=" + share + ": the item features have no '" + share + "' group (they have: " +
+                     (known.empty() ? "none" : known) + ")");
+  }
+  const auto group = static_cast<std::int16_t>(at - features->groups.begin());
+  // An item's first feature of the group (an artist column gives one) -> a dense 1-based id.
+  std::vector<std::int32_t> id_of(static_cast<std::size_t>(features->n_features), 0);
+  item_group_.assign(static_cast<std::size_t>(train.n_items), 0);
+  for (std::int32_t i = 0; i < train.n_items && i < features->n_rows; ++i)
+    for (const std::int32_t f : features->row_indices(i))
+      if (features->group_of[static_cast<std::size_t>(f)] == group) {
+        std::int32_t& id = id_of[static_cast<std::size_t>(f)];
+        if (id == 0) id = ++n_groups_;
+        item_group_[static_cast<std::size_t>(i)] = id;
+        break;
+      }
+  set_fit_stat("share_groups", n_groups_);
+}
+
+void SequenceModel::load_shape(const ModelReader& in) {
+  item_group_.clear();
+  n_groups_ = 0;
+  const std::string groups = name() + ".share.groups", items = name() + ".share.item_group";
+  if (!in.has(groups)) return;
+  n_groups_ = in.get_scalar<std::int32_t>(groups);
+  if (n_groups_ < 1 || n_groups_ > (1 << 30)) in.fail(groups, "not a group count");
+  item_group_ = in.get<std::int32_t>(items, static_cast<std::uint64_t>(n_items()));
+  for (const std::int32_t g : item_group_)
+    if (g < 0 || g > n_groups_) in.fail(items, "a group id is out of range");
 }
 
 torch::Tensor SequenceModel::gather_item_vectors(const torch::Tensor& index) const {
@@ -267,6 +345,10 @@ void SequenceModel::compute_popularity() {
 void SequenceModel::save_extra(ModelWriter& out) const {
   out.put(name() + ".sequence.indptr", input_.indptr);
   out.put(name() + ".sequence.items", input_.items);
+  if (n_groups_ > 0) {
+    out.put_scalar<std::int32_t>(name() + ".share.groups", n_groups_);
+    out.put(name() + ".share.item_group", item_group_);
+  }
 }
 
 void SequenceModel::load_extra(const ModelReader& in) {

@@ -82,6 +82,24 @@ Sequences restrict_to(const Sequences& sequences, const FeedbackMatrix& train);
 Holdout leave_last_holdout(const Sequences& sequences, const FeedbackMatrix& train, double share,
                            std::int32_t max_users, std::uint64_t seed);
 
+// share=GROUP inside a network (sasrec, gru4rec): a [n_groups + 1, d] table
+// (row 0 zero: padding and items without a group) whose row each item adds to
+// its own vector, at the input and at the output. Undefined `table` = no sharing.
+struct SharedGroups {
+  torch::Tensor table;  // registered as the module's "group" parameter
+  torch::Tensor rows;   // [n_items + 1] long: item row -> group row
+
+  // Registers the table on `module` when n_groups > 0 (N(0, 0.02), row 0 zero);
+  // item_group[i] is item i's group, 1-based, 0 = none.
+  void init(torch::nn::Module& module, std::int64_t n_items, std::int64_t d,
+            const std::vector<std::int32_t>& item_group, std::int32_t n_groups);
+  bool on() const { return table.defined(); }
+  // The whole item table with every row's group added ([n_items + 1, d]).
+  torch::Tensor add_to(const torch::Tensor& items) const;
+  // The group vectors of item rows `ids` (any shape) -> ids.shape + [d].
+  torch::Tensor of(const torch::Tensor& ids, bool sparse) const;
+};
+
 // The parameters both sequence models declare, besides deep_common_params.
 struct SequenceDefaults {
   DeepDefaults deep;
@@ -164,6 +182,13 @@ class SequenceModel : public TorchModel {
                      std::span<const std::int32_t> extra_negatives = {});
   // The most recent skipped items (at most 2 max_len per row) of these rows, appended to *out.
   void skipped_items(std::span<const std::int32_t> rows, std::vector<std::int32_t>* out) const;
+
+  // share=GROUP (sequence_params): each item's group (1-based; 0 = none) in that
+  // --items feature group, set by begin_fit or read by load_shape before build.
+  std::string share_;
+  std::vector<std::int32_t> item_group_;
+  std::int32_t n_groups_ = 0;
+  void load_shape(const ModelReader& in) override;
 
   std::int32_t max_len_;
   std::string loss_;

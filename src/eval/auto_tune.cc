@@ -54,7 +54,12 @@ AutoTuneResult auto_tune(const Dataset& data, const AutoTuneOptions& options,
   std::vector<std::string> families;
   if (data.interactions.n_items <= kEaseItems) families.emplace_back("ease");
   for (const char* name : {"ials", "itemknn", "rp3beta", "userknn"}) families.emplace_back(name);
-  if (options.tune.item_features != nullptr) families.emplace_back("content");
+  if (options.tune.item_features != nullptr) {
+    // With item features: content (the listener's feature profile) and featureknn (collaborative similarity of
+    // the features, e.g. artists: a playlist's next track is often by an artist it already holds).
+    families.emplace_back("content");
+    families.emplace_back("featureknn");
+  }
   struct Family {
     std::string name;
     Trial best;
@@ -112,7 +117,7 @@ AutoTuneResult auto_tune(const Dataset& data, const AutoTuneOptions& options,
       std::string mixed;
       double mixed_cost = 0;
       for (const std::string& name : families) {
-        if (name == "content") continue;  // rerank's auto generators
+        if (name == "content" || name == "featureknn") continue;  // rerank's auto generators
         const auto it = std::find_if(measured.begin(), measured.end(), [&](const Family& m) { return m.name == name; });
         const bool best_family = name == measured[0].name;
         mixed += (mixed.empty() ? "" : "+") + (best_family ? nested(measured[0].best.spec) : name);

@@ -1,7 +1,7 @@
 // segue tune --auto: the whole stack chosen on validation within a time budget.
 // Stage one measures every candidate generator family (ease when the catalogue
-// is small enough, ials, itemknn, rp3beta, userknn; content with item
-// features) at its defaults and then searches the best families' own spaces;
+// is small enough, ials, itemknn, rp3beta, userknn; content and featureknn with
+// item features) at its defaults and then searches the best families' own spaces;
 // stage two builds `rerank` over the best configuration of each of the top
 // families and measures it on the same validation carve (its ranker learns on a
 // carve of the carve's training part, so validation stays unseen). The winner,
