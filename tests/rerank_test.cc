@@ -37,6 +37,22 @@ TEST(RerankGenerators, SplitOnPlusBeforeAModelName) {
   EXPECT_EQ(resolve_generators("auto", 50000).front(), "ials");  // no n² ease on a large catalogue
   EXPECT_EQ(resolve_generators("auto", 100, true).back(), "title");
   EXPECT_EQ(resolve_generators("auto", 100, false).back(), "userknn");
+  EXPECT_EQ(resolve_generators("auto", 100, false, true).back(), "featureknn");
+  // featureknn only when some artist/album/genre/tag links two items: not when every item is its own artist.
+  FeatureMatrix own;
+  own.n_rows = 3;
+  own.n_features = 3;
+  own.indptr = {0, 1, 2, 3};
+  own.indices = {0, 1, 2};
+  own.values = {1, 1, 1};
+  own.names = {"artist=a", "artist=b", "artist=c"};
+  own.group_of = {0, 0, 0};
+  own.groups = {"artist"};
+  own.described = {1, 1, 1};
+  EXPECT_FALSE(has_linkable_features(&own));
+  EXPECT_FALSE(has_linkable_features(nullptr));
+  own.indices = {0, 1, 0};  // items 0 and 2 by the same artist
+  EXPECT_TRUE(has_linkable_features(&own));
 }
 
 TEST(RerankGenerators, BadGeneratorsNameTheKey) {

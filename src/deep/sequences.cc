@@ -282,6 +282,13 @@ void SequenceModel::begin_fit(const FeedbackMatrix& train, const FitContext& con
         item_group_[static_cast<std::size_t>(i)] = id;
         break;
       }
+  const auto grouped = std::count_if(item_group_.begin(), item_group_.end(), [](std::int32_t g) { return g > 0; });
+  if (share_ == "auto" && static_cast<double>(n_groups_) > 0.9 * static_cast<double>(grouped)) {
+    // Auto and nearly every item its own artist (Last.fm's artists as items): nothing to share.
+    item_group_.clear();
+    n_groups_ = 0;
+    return;
+  }
   set_fit_stat("share_groups", n_groups_);
 }
 

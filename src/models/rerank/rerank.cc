@@ -31,7 +31,8 @@ std::unique_ptr<Recommender> make_rerank(const ModelSpec& spec) { return std::ma
 std::vector<ParamDecl> rerank_params() {
   return {string_param("generators", "auto",
                        "'+'-separated generator specs (';' between their parameters); auto = ease (<= 20k items) + "
-                       "ials + itemknn + rp3beta + userknn, + title when the listeners have titles (--user-names)"),
+                       "ials + itemknn + rp3beta + userknn, + title when the listeners have titles (--user-names), "
+                       "+ featureknn when --items has an artist, album, genre or tag shared by two items"),
           int_param("candidates", 100, 1, 100000, "each generator's top-N, history excluded"),
           string_param("carve", "random",
                        "what the ranker learns to find: random (a fraction of each listener's items) | last (each "
@@ -245,12 +246,31 @@ RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::ui
   return out;
 }
 
-std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items, bool titled) {
+// True when some artist, album, genre or tag feature is shared by two items:
+// what featureknn links (a catalogue whose every item is its own artist, as
+// Last.fm's, has nothing to link by artist but may by tag).
+bool has_linkable_features(const FeatureMatrix* features) {
+  if (features == nullptr) return false;
+  std::vector<std::int32_t> items_of(static_cast<std::size_t>(features->n_features), 0);
+  for (const std::int32_t f : features->indices) ++items_of[static_cast<std::size_t>(f)];
+  for (std::int32_t f = 0; f < features->n_features; ++f) {
+    const std::string& group = features->groups[static_cast<std::size_t>(features->group_of[static_cast<std::size_t>(f)])];
+    if (items_of[static_cast<std::size_t>(f)] >= 2 &&
+        (group == "artist" || group == "album" || group == "genre" || group == "tag"))
+      return true;
+  }
+  return false;
+}
+
+std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items, bool titled,
+                                            bool linkable_features) {
   std::vector<std::string> specs;
   if (text == "auto") {
     if (n_items <= kAutoEaseItems) specs.emplace_back("ease");
     for (const char* name : {"ials", "itemknn", "rp3beta", "userknn"}) specs.emplace_back(name);
     if (titled) specs.emplace_back("title");
+    // With --items: the features' co-listening (a playlist's next track is often by an artist it holds).
+    if (linkable_features) specs.emplace_back("featureknn");
     return specs;
   }
   std::string piece;
@@ -288,7 +308,7 @@ RerankModel::RerankModel(const ModelSpec& spec) : Recommender(spec) {
   const std::string& objective = spec.get_string("objective");
   if (objective != "ndcg" && objective != "pairwise" && objective != "map")
     throw UsageError("model 'rerank': parameter 'objective': '" + objective + "' is not ndcg, pairwise or map");
-  resolve_generators(spec.get_string("generators"), 0, false);  // checks the specs now
+  resolve_generators(spec.get_string("generators"), 0, false, false);  // checks the specs now
 }
 
 void RerankModel::build_features() {
@@ -300,7 +320,8 @@ void RerankModel::build_features() {
 
 void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& context) {
   const ModelSpec& spec = params();
-  generator_specs_ = resolve_generators(spec.get_string("generators"), train.n_items, has_titles(context.dataset));
+  generator_specs_ = resolve_generators(spec.get_string("generators"), train.n_items, has_titles(context.dataset),
+                                        has_linkable_features(context.item_features));
   const auto seed = static_cast<std::uint64_t>(spec.get_int("seed"));
   const auto per_generator = static_cast<std::int32_t>(spec.get_int("candidates"));
   const int last_n = static_cast<int>(spec.get_int("last"));

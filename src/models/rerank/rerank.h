@@ -103,8 +103,13 @@ RerankCarve carve_for_ranker(const FeedbackMatrix& all, double fraction, std::ui
 
 // The generators of `generators=` for a catalogue of n_items ('+' before a
 // model name separates two specs; ';' becomes ','); `titled`: the listeners
-// have titles, so auto adds the title model. UsageError naming the key.
-std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items, bool titled = false);
+// have titles, so auto adds the title model; `linkable_features`: the item
+// features have an artist, album, genre or tag that two items share, so auto
+// adds featureknn. UsageError naming the key.
+std::vector<std::string> resolve_generators(const std::string& text, std::int32_t n_items, bool titled = false,
+                                            bool linkable_features = false);
+// What auto's featureknn needs (see resolve_generators).
+bool has_linkable_features(const FeatureMatrix* features);
 
 ModelInfo rerank_info();
 
