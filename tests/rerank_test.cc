@@ -513,5 +513,21 @@ TEST(Rerank, TooLittleDataFallsBackToTheGeneratorsMeanScore) {
   EXPECT_NE(model->explain(0, model->recommend(0, 1)[0].item).note.find("no ranker"), std::string::npos);
 }
 
+// The spec fuzzer's find: "mmr:base=mmr:base=..." thousands of levels deep
+// overflowed the stack while the models were made. Past 16 levels it is a
+// UsageError; a few levels still make a model.
+TEST(NestedModels, DeepNestingIsAClearErrorNotAStackOverflow) {
+  std::string deep;
+  for (int level = 0; level < 5000; ++level) deep += "mmr:base=";
+  deep += "pop";
+  try {
+    make_recommender(deep);
+    ADD_FAILURE() << "a 5000-level spec was accepted";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("nest more than 16 deep"), std::string::npos) << error.what();
+  }
+  EXPECT_NO_THROW(make_recommender("mmr:base=mmr:base=mmr:base=pop"));
+}
+
 }  // namespace
 }  // namespace segue

@@ -346,7 +346,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
     carve_context.checkpoint_path.clear();
     std::vector<std::unique_ptr<Recommender>> carve_generators;
     for (const std::string& g : generator_specs_) {
-      carve_generators.push_back(make_recommender(g));
+      carve_generators.push_back(make_nested_model("rerank", "generators", g, ""));
       carve_generators.back()->fit(carved.train, carve_context);
     }
     std::unique_ptr<Recommender> carve_cooc = make_cooc();
@@ -453,7 +453,7 @@ void RerankModel::fit_model(const FeedbackMatrix& train, const FitContext& conte
   // Stage one again on everything, for serving.
   generators_.clear();
   for (const std::string& g : generator_specs_) {
-    generators_.push_back(make_recommender(g));
+    generators_.push_back(make_nested_model("rerank", "generators", g, ""));
     generators_.back()->fit(train, context);
   }
   cooc_ = make_cooc();
