@@ -8,6 +8,8 @@
 #   bash fuzz/run.sh BUILD_DIR SECONDS [TARGET...]          (CI: scripts/test.sh, FUZZ_SEED=1)
 # FUZZ_SEED: libFuzzer's -seed (0, the default, draws one per run).
 #   FUZZ_JOBS=2 FUZZ_WORK=/var/tmp/segue-fuzz bash fuzz/run.sh build-fuzz 3600   (the long run)
+# FUZZ_TIMEOUT: seconds one input may run before it counts as a hang (10; a long run niced
+#   beside builds needs more: a starved fuzzer reports wall-clock timeouts that are not hangs).
 set -uo pipefail
 build=${1:?usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]}
 seconds=${2:?usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]}
@@ -32,7 +34,7 @@ run_one() {
   mkdir -p "$work/$target/corpus" "$work/$target/artifacts"
   # -rss_limit_mb: an input that makes segue allocate past 2 GB is a finding (a clear error was due);
   # -timeout: one input running over 10 s is a hang. Each found input keeps the first directory growing.
-  "$exe" -seed="${FUZZ_SEED:-0}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+  "$exe" -seed="${FUZZ_SEED:-0}" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$work/$target/artifacts/" "$work/$target/corpus" "$here/corpus/$target" \
     >"$work/$target/log" 2>&1
   local rc=$?
