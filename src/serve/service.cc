@@ -105,6 +105,15 @@ std::string check_id_text(const std::string& id, const std::string& field, std::
   return id;
 }
 
+// A mood is echoed in the answer (and in a refusal): it must be UTF-8, or the
+// answer's JSON cannot be written (the query fuzzer's `mood=true1nj%FE%FF`).
+std::string check_mood(const std::string& mood, std::size_t max_length) {
+  if (mood.size() > max_length) throw ApiError(400, "mood", "mood: longer than " + std::to_string(max_length) + " bytes");
+  if (const std::size_t bad = find_invalid_utf8(mood); bad != std::string::npos)
+    throw ApiError(400, "mood", "mood: not valid UTF-8 (byte " + std::to_string(bad) + ")");
+  return mood;
+}
+
 json item_json(const ServingModel& served, const ScoredItem& pick) {
   const ItemCatalog& catalog = served.catalog();
   json row = {{"item", std::string(catalog.id(pick.item))}, {"name", catalog.label(pick.item)}, {"score", pick.score}};
@@ -292,7 +301,7 @@ nlohmann::json Service::user_recommendations(const std::string& user, const Quer
   item_list("exclude", request.exclude);
   item_list("allow", request.allow);
   if (!candidate_models_.empty() && request.allow.empty()) request.allow = candidates_for(*served, user, {});
-  if (const std::string* mood = find_param(query, "mood")) request.mood = *mood;
+  if (const std::string* mood = find_param(query, "mood")) request.mood = check_mood(*mood, options_.max_id_length);
   if (find_param(query, "hour")) request.hour = static_cast<int>(int_param(query, "hour", 0, 0, 23));
   if (find_param(query, "seen")) request.exclude_seen = !flag_param(query, "seen");
   RecommendResult result;
@@ -384,7 +393,7 @@ nlohmann::json Service::history_recommendations(const nlohmann::json& body) cons
   }
   if (body.contains("mood")) {
     if (!body["mood"].is_string()) throw ApiError(400, "mood", "mood: expected a string");
-    request.mood = body["mood"].get<std::string>();
+    request.mood = check_mood(body["mood"].get<std::string>(), options_.max_id_length);
   }
   if (body.contains("hour")) {
     if (!body["hour"].is_number_integer()) throw ApiError(400, "hour", "hour: expected an integer 0..23");
