@@ -184,6 +184,17 @@ TEST(FactorModel_File, LoadRejectsNonFiniteFactorsNamingTheSection) {
   EXPECT_EQ(error.field(), "test_hand_factors.item_factors");
 }
 
+// The reference: every item not excluded, fully sorted by ranks_before, cut at k.
+std::vector<std::int32_t> sorted_top_k(const std::vector<float>& scores, const std::vector<std::int32_t>& exclude,
+                                       int k) {
+  std::vector<ScoredItem> all;
+  for (int i = 0; i < static_cast<int>(scores.size()); ++i)
+    if (!std::binary_search(exclude.begin(), exclude.end(), i)) all.push_back({i, scores[static_cast<std::size_t>(i)]});
+  std::sort(all.begin(), all.end(), ranks_before);
+  all.resize(std::min<std::size_t>(all.size(), static_cast<std::size_t>(k)));
+  return ids(all);
+}
+
 // Long rows (many 16-score chunks) with ties, NaN, ±inf, and exclusion lists
 // holding repeats and ids outside the row: the chunk-skipping scan must give
 // exactly the full sort's order.
@@ -211,13 +222,8 @@ TEST(TopK_Chunked, MatchesAFullSortOnLongRowsWithSpecialValues) {
       }
     exclude.push_back(n + 5);
     const int k = 1 + static_cast<int>(rng() % 40);
-    std::vector<ScoredItem> all;
-    for (int i = 0; i < n; ++i)
-      if (!std::binary_search(exclude.begin(), exclude.end(), i)) all.push_back({i, scores[static_cast<std::size_t>(i)]});
-    std::sort(all.begin(), all.end(), ranks_before);
-    all.resize(std::min<std::size_t>(all.size(), static_cast<std::size_t>(k)));
     top_k(scores, exclude, k, got);
-    ASSERT_EQ(ids(got), ids(all)) << "trial " << trial << " n " << n << " k " << k;
+    ASSERT_EQ(ids(got), sorted_top_k(scores, exclude, k)) << "trial " << trial << " n " << n << " k " << k;
   }
 }
 
@@ -247,13 +253,8 @@ TEST(TopK_Sampled, MatchesAFullSortOnCatalogueSizedRows) {
       if (rng() % 9 == 0 || (mode == 5 && i >= n - 3000)) exclude.push_back(i);
     exclude.push_back(n);
     const int k = 1 + static_cast<int>(rng() % (n / 64));
-    std::vector<ScoredItem> all;
-    for (int i = 0; i < n; ++i)
-      if (!std::binary_search(exclude.begin(), exclude.end(), i)) all.push_back({i, scores[static_cast<std::size_t>(i)]});
-    std::sort(all.begin(), all.end(), ranks_before);
-    all.resize(std::min<std::size_t>(all.size(), static_cast<std::size_t>(k)));
     top_k(scores, exclude, k, got);
-    ASSERT_EQ(ids(got), ids(all)) << "trial " << trial << " mode " << mode << " n " << n << " k " << k;
+    ASSERT_EQ(ids(got), sorted_top_k(scores, exclude, k)) << "trial " << trial << " mode " << mode << " n " << n << " k " << k;
   }
 }
 
