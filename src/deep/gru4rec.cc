@@ -46,18 +46,12 @@ struct Gru4RecNetImpl : torch::nn::Module {
     item[0].zero_();
   }
 
-  // Rows `index` of the item table (its own vector plus its group's), each table gathered sparsely.
-  torch::Tensor gather(const torch::Tensor& index) const {
-    namespace F = torch::nn::functional;
-    auto rows = F::embedding(index, item, F::EmbeddingFuncOptions().sparse(true));
-    return groups.on() ? rows + groups.of(index, /*sparse=*/true) : rows;
-  }
 
   // One session-parallel step: items [B] (ids + 1), state [layers, B, d] ->
   // outputs [B, d]; *next gets the new state.
   torch::Tensor step(const torch::Tensor& items, const torch::Tensor& state, torch::Tensor* next) {
     namespace F = torch::nn::functional;
-    auto x = gather(items);
+    auto x = groups.gather(item, items);
     x = F::dropout(x, F::DropoutFuncOptions().p(dropout).training(is_training()));
     auto [out, h] = gru->forward(x.unsqueeze(1), state);
     *next = h;
@@ -108,7 +102,9 @@ torch::Tensor Gru4Rec::encode(const torch::Tensor& input) const { return net_->m
 
 torch::Tensor Gru4Rec::item_vectors() const { return net_->module->groups.add_to(net_->module->item); }
 
-torch::Tensor Gru4Rec::gather_item_vectors(const torch::Tensor& index) const { return net_->module->gather(index); }
+torch::Tensor Gru4Rec::gather_item_vectors(const torch::Tensor& index) const {
+  return net_->module->groups.gather(net_->module->item, index);
+}
 
 std::vector<torch::Tensor> Gru4Rec::lazy_tables() {
   std::vector<torch::Tensor> tables{net_->module->item, net_->module->bias};

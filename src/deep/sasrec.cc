@@ -89,12 +89,6 @@ struct SasRecNetImpl : torch::nn::Module {
 
   // Every item's vector, input and output: its own plus its group's.
   torch::Tensor item_table() const { return groups.add_to(item); }
-  // Rows `index` of item_table(), each table gathered with a sparse gradient.
-  torch::Tensor gather(const torch::Tensor& index) const {
-    namespace F = torch::nn::functional;
-    auto rows = F::embedding(index, item, F::EmbeddingFuncOptions().sparse(true));
-    return groups.on() ? rows + groups.of(index, /*sparse=*/true) : rows;
-  }
 
   torch::Tensor forward(const torch::Tensor& input) {
     namespace F = torch::nn::functional;
@@ -151,7 +145,9 @@ torch::Tensor SasRec::encode(const torch::Tensor& input) const { return net_->mo
 
 torch::Tensor SasRec::item_vectors() const { return net_->module->item_table(); }
 
-torch::Tensor SasRec::gather_item_vectors(const torch::Tensor& index) const { return net_->module->gather(index); }
+torch::Tensor SasRec::gather_item_vectors(const torch::Tensor& index) const {
+  return net_->module->groups.gather(net_->module->item, index);
+}
 
 std::vector<torch::Tensor> SasRec::lazy_tables() {
   std::vector<torch::Tensor> tables{net_->module->item};

@@ -220,6 +220,12 @@ torch::Tensor SharedGroups::add_to(const torch::Tensor& items) const {
   return items + table.index_select(0, rows.to(items.device()));
 }
 
+torch::Tensor SharedGroups::gather(const torch::Tensor& items, const torch::Tensor& index) const {
+  namespace F = torch::nn::functional;
+  auto rows = F::embedding(index, items, F::EmbeddingFuncOptions().sparse(true));
+  return on() ? rows + of(index, /*sparse=*/true) : rows;
+}
+
 torch::Tensor SharedGroups::of(const torch::Tensor& ids, bool sparse) const {
   namespace F = torch::nn::functional;
   const auto groups = rows.to(ids.device()).index_select(0, ids.reshape({-1})).view_as(ids);

@@ -98,6 +98,9 @@ struct SharedGroups {
   torch::Tensor add_to(const torch::Tensor& items) const;
   // The group vectors of item rows `ids` (any shape) -> ids.shape + [d].
   torch::Tensor of(const torch::Tensor& ids, bool sparse) const;
+  // Rows `index` of add_to(items), each table gathered with a sparse gradient
+  // (the sampled losses: the optimiser then touches only those rows).
+  torch::Tensor gather(const torch::Tensor& items, const torch::Tensor& index) const;
 };
 
 // The parameters both sequence models declare, besides deep_common_params.

@@ -95,22 +95,24 @@ std::string id_field(const json& value, const std::string& field, std::size_t ma
   return id;
 }
 
+// Text echoed in an answer or a refusal must be UTF-8, or the answer's JSON cannot be written.
+void require_utf8(const std::string& text, const std::string& field) {
+  if (const std::size_t bad = find_invalid_utf8(text); bad != std::string::npos)
+    throw ApiError(400, field, field + ": not valid UTF-8 (byte " + std::to_string(bad) + ")");
+}
+
 std::string check_id_text(const std::string& id, const std::string& field, std::size_t max_length) {
   if (id.empty()) throw ApiError(400, field, field + ": must not be empty");
   if (id.size() > max_length)
     throw ApiError(400, field, field + ": longer than " + std::to_string(max_length) + " bytes");
-  // Ids are UTF-8 everywhere in segue (importers check it); a path segment such as %FF is not an id.
-  if (const std::size_t bad = find_invalid_utf8(id); bad != std::string::npos)
-    throw ApiError(400, field, field + ": not valid UTF-8 (byte " + std::to_string(bad) + ")");
+  require_utf8(id, field);  // ids are UTF-8 everywhere in segue (importers check it); %FF is not an id
   return id;
 }
 
-// A mood is echoed in the answer (and in a refusal): it must be UTF-8, or the
-// answer's JSON cannot be written (the query fuzzer's `mood=true1nj%FE%FF`).
+// A mood is echoed in the answer (the query fuzzer's `mood=true1nj%FE%FF`).
 std::string check_mood(const std::string& mood, std::size_t max_length) {
   if (mood.size() > max_length) throw ApiError(400, "mood", "mood: longer than " + std::to_string(max_length) + " bytes");
-  if (const std::size_t bad = find_invalid_utf8(mood); bad != std::string::npos)
-    throw ApiError(400, "mood", "mood: not valid UTF-8 (byte " + std::to_string(bad) + ")");
+  require_utf8(mood, "mood");
   return mood;
 }
 
@@ -442,8 +444,7 @@ nlohmann::json Service::search_items(const QueryParams& query) const {
   const std::string* q = find_param(query, "q");
   if (q == nullptr) throw ApiError(400, "q", "q: the text to search for is missing");
   if (q->size() > options_.max_id_length) throw ApiError(400, "q", "q: too long");
-  if (const std::size_t bad = find_invalid_utf8(*q); bad != std::string::npos)  // echoed in the answer
-    throw ApiError(400, "q", "q: not valid UTF-8 (byte " + std::to_string(bad) + ")");
+  require_utf8(*q, "q");  // echoed in the answer
   const auto limit = static_cast<std::int32_t>(int_param(query, "limit", 10, 1, 100));
   json items = json::array();
   for (const CatalogMatch& match : served->catalog().search(*q, limit))
