@@ -46,7 +46,6 @@ struct Gru4RecNetImpl : torch::nn::Module {
     item[0].zero_();
   }
 
-
   // One session-parallel step: items [B] (ids + 1), state [layers, B, d] ->
   // outputs [B, d]; *next gets the new state.
   torch::Tensor step(const torch::Tensor& items, const torch::Tensor& state, torch::Tensor* next) {
