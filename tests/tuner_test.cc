@@ -249,6 +249,17 @@ TEST(Tuner_Auto, MeasuresEveryFamilyThenAStackAndPicksTheBestOnValidation) {
   EXPECT_TRUE(specs[4].starts_with("userknn:"));
   EXPECT_NE(std::find(stages.begin(), stages.end(), "stack"), stages.end());
   EXPECT_NE(std::find(stages.begin(), stages.end(), "search"), stages.end());
+  // Stage three: the tuned ials at the four weight scales, five seeds each (run, or skipped for the budget).
+  const auto ensemble = std::find(stages.begin(), stages.end(), "ensemble");
+  ASSERT_NE(ensemble, stages.end());
+  const std::string& ensemble_spec = specs[static_cast<std::size_t>(ensemble - stages.begin())];
+  const ModelSpec members = parse_spec(ensemble_spec.substr(0, ensemble_spec.find(" (skipped")));
+  EXPECT_EQ(members.name(), "ensemble");
+  EXPECT_EQ(members.get_int("seeds"), 5);
+  for (const char* scale : {"median", "rank", "share"})
+    EXPECT_NE(members.get_string("members").find(std::string("user_scale=") + scale), std::string::npos) << scale;
+  // The tuned alpha became the same mean confidence on every scale.
+  EXPECT_EQ(members.get_string("members").find("alpha="), std::string::npos) << ensemble_spec;
   // The winner is the best validation value of all trials, and its spec makes a model.
   double best = -1;
   for (const Trial& t : result.trials)

@@ -4,8 +4,9 @@
 // item features) at its defaults and then searches the best families' own spaces;
 // stage two builds `rerank` over the best configuration of each of the top
 // families and measures it on the same validation carve (its ranker learns on a
-// carve of the carve's training part, so validation stays unseen). The winner,
-// single model or stack, is one spec string.
+// carve of the carve's training part, so validation stays unseen); stage three
+// averages the tuned ials over per-listener weight scales and seeds (ensemble).
+// The winner, single model, stack or ensemble, is one spec string.
 #pragma once
 
 #include <functional>

@@ -21,6 +21,7 @@ void ials();
 void itemknn();
 void pop();
 void mmr();
+void ensemble();
 void rerank();
 void random();
 void rp3beta();
@@ -70,6 +71,7 @@ void register_builtin_models() {
     model_anchor::itemknn();
     model_anchor::pop();
     model_anchor::mmr();
+    model_anchor::ensemble();
     model_anchor::rerank();
     model_anchor::random();
     model_anchor::rp3beta();

@@ -243,6 +243,9 @@ ModelInfo ials_info() {
                    "with alpha=-1: the mean of alpha*f(weight) over the training positives (22 = alpha 4 on "
                    "Last.fm play counts)"),
        string_param("confidence", "log", "f: log (log1p, for play counts) or linear (the weight itself)"),
+       string_param("user_scale", "none",
+                    "each listener's weights before f: none, median (/ their median), share (100 x / their total) or "
+                    "rank (percentile among their weights)"),
        float_param("reg", 0.4, 0.0, 1e6, "L2 regularisation lambda"),
        float_param("reg_exponent", 1.0, 0.0, 2.0,
                    "lambda_u = reg * max(1, items of u)^reg_exponent (1 = frequency-scaled, iALS revisited)"),
@@ -260,6 +263,7 @@ ImplicitAls::ImplicitAls(const ModelSpec& spec)
       alpha_(static_cast<float>(spec.get_float("alpha"))),
       confidence_mean_(static_cast<float>(spec.get_float("confidence_mean"))),
       log_confidence_(spec.get_string("confidence") == "log"),
+      user_scale_(parse_user_scale(spec.get_string("user_scale"), "user_scale")),
       reg_(static_cast<float>(spec.get_float("reg"))),
       reg_exponent_(static_cast<float>(spec.get_float("reg_exponent"))),
       cg_steps_(static_cast<std::int32_t>(spec.get_int("cg_steps"))),
@@ -323,6 +327,9 @@ void ImplicitAls::fit_model(const FeedbackMatrix& train, const FitContext& conte
   const std::int32_t f = factors_param_;
   const auto fs = static_cast<std::size_t>(f);
   SparseRows by_user = train.positives();
+  for (std::int32_t u = 0; user_scale_ != UserScale::none && u < by_user.n_rows; ++u)
+    scale_user_row(user_scale_, std::span<float>(by_user.values.data() + by_user.indptr[u],
+                                                 static_cast<std::size_t>(by_user.indptr[u + 1] - by_user.indptr[u])));
   effective_alpha_ = alpha_ >= 0 ? alpha_ : ials_derived_alpha(confidence_mean_, log_confidence_, by_user.values);
   set_fit_stat("alpha", effective_alpha_);
   for (float& value : by_user.values) value = confidence(value);
@@ -450,7 +457,14 @@ void ImplicitAls::fold_in(std::span<const std::int32_t> items, std::span<const f
   const auto f = static_cast<std::size_t>(factors());
   if (out.size() != f)
     throw UsageError("out: " + std::to_string(out.size()) + " floats for " + std::to_string(f) + " factors");
-  solve_row(gram_, item_factors().data(), items, weights, out);
+  if (user_scale_ == UserScale::none) {
+    solve_row(gram_, item_factors().data(), items, weights, out);
+    return;
+  }
+  std::vector<float> scaled = weights.empty() ? std::vector<float>(items.size(), 1.0f)
+                                              : std::vector<float>(weights.begin(), weights.end());
+  scale_user_row(user_scale_, scaled);
+  solve_row(gram_, item_factors().data(), items, scaled, out);
 }
 
 // The iALS row solve, for a user (other = items, gram = VᵀV) or an item
@@ -492,9 +506,20 @@ void ImplicitAls::fold_in_items(const SparseRows& columns, std::span<float> out)
   const auto f = static_cast<std::size_t>(factors());
   std::vector<float> user_gram;
   ials_gram(user_factors().data(), n_users(), factors(), user_gram);
-  for (std::int32_t r = 0; r < columns.n_rows; ++r)
-    solve_row(user_gram, user_factors().data(), columns.row_indices(r), columns.row_values(r),
+  std::vector<float> scaled;
+  for (std::int32_t r = 0; r < columns.n_rows; ++r) {
+    std::span<const float> values = columns.row_values(r);
+    if (user_scale_ != UserScale::none) {  // each listener's weight on their own row's scale
+      const auto listeners = columns.row_indices(r);
+      scaled.assign(values.begin(), values.end());
+      for (std::size_t k = 0; k < listeners.size(); ++k)
+        if (listeners[k] >= 0 && listeners[k] < n_users())
+          scaled[k] = scale_in_row(user_scale_, history().row_values(listeners[k]), scaled[k]);
+      values = scaled;
+    }
+    solve_row(user_gram, user_factors().data(), columns.row_indices(r), values,
               out.subspan(static_cast<std::size_t>(r) * f, f));
+  }
 }
 
 void ImplicitAls::partial_fit_items_model(std::span<const std::int32_t> items, const SparseRows& columns) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/factorization/factor_model.h"
+#include "models/factorization/user_scale.h"
 #include "models/registry.h"
 
 namespace segue {
@@ -23,6 +24,7 @@ class ThreadPool;
 //   confidence_mean float >= 0      with alpha = -1: the mean alpha·f(weight) (the same confidences on
 //                                   play counts and binary data; 22 = alpha 4 on Last.fm's play counts)
 //   confidence     log|linear       f = log1p (play counts) or identity
+//   user_scale     none|median|share|rank  each listener's weights before f (models/factorization/user_scale.h)
 //   reg            float >= 0       L2 weight λ
 //   reg_exponent   float [0, 2]     λ_u = λ·max(1, n_u)^ν (n_u = the row's items;
 //                                   ν = 1 is the frequency-scaled λ of iALS revisited)
@@ -78,6 +80,7 @@ class ImplicitAls final : public FactorModel {
   float confidence_mean_;
   float effective_alpha_ = 0;  // what fit used (or the model file says)
   bool log_confidence_;
+  UserScale user_scale_;
   float reg_;
   float reg_exponent_;
   std::int32_t cg_steps_;

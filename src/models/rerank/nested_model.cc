@@ -1,5 +1,7 @@
 #include "models/rerank/nested_model.h"
 
+#include <cctype>
+
 #include "data/error.h"
 #include "io/model_file.h"
 #include "models/registry.h"
@@ -44,6 +46,26 @@ std::unique_ptr<Recommender> make_nested_model(const std::string& outer, const s
   } catch (const UsageError& error) {
     throw UsageError("model '" + outer + "': parameter '" + name_key + "': " + error.what());
   }
+}
+
+std::vector<std::string> split_model_list(const std::string& text, const std::string& outer, const std::string& key) {
+  std::vector<std::string> specs;
+  std::string piece;
+  for (std::size_t k = 0; k <= text.size(); ++k) {
+    const bool split = k == text.size() ||
+                       (text[k] == '+' && k + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[k + 1])));
+    if (!split) {
+      piece += text[k] == ';' ? ',' : text[k];
+      continue;
+    }
+    const auto first = piece.find_first_not_of(' '), last = piece.find_last_not_of(' ');
+    piece = first == std::string::npos ? std::string() : piece.substr(first, last - first + 1);
+    if (piece.empty())
+      throw UsageError("model '" + outer + "': parameter '" + key + "': an empty model in '" + text + "'");
+    specs.push_back(piece);
+    piece.clear();
+  }
+  return specs;
 }
 
 void save_nested_model(ModelWriter& out, const std::string& section, const Recommender& model) {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "models/recommender.h"
 
@@ -17,6 +18,11 @@ namespace segue {
 // name, default parameters). UsageError names the outer model and key.
 std::unique_ptr<Recommender> make_nested_model(const std::string& outer, const std::string& name_key,
                                                const std::string& name, const std::string& spec);
+
+// A '+'-separated list of specs ("ials:alpha=1;reg=0.6+itemknn"; a '+' before a
+// letter splits), each trimmed and with ';' read as ','. UsageError naming the
+// outer model and key for an empty piece; the pieces are not parsed here.
+std::vector<std::string> split_model_list(const std::string& text, const std::string& outer, const std::string& key);
 
 // Writes `model`'s model file into section `section` (as bytes), built in
 // memory (no temp file).

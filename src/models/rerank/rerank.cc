@@ -273,25 +273,14 @@ std::vector<std::string> resolve_generators(const std::string& text, std::int32_
     if (linkable_features) specs.emplace_back("featureknn");
     return specs;
   }
-  std::string piece;
-  for (std::size_t k = 0; k <= text.size(); ++k) {
-    const bool split = k == text.size() ||
-                       (text[k] == '+' && k + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[k + 1])));
-    if (!split) {
-      piece += text[k] == ';' ? ',' : text[k];
-      continue;
-    }
-    const auto first = piece.find_first_not_of(' '), last = piece.find_last_not_of(' ');
-    piece = first == std::string::npos ? std::string() : piece.substr(first, last - first + 1);
-    if (piece.empty()) throw UsageError("model 'rerank': parameter 'generators': an empty generator in '" + text + "'");
+  for (std::string& piece : split_model_list(text, "rerank", "generators")) {
     if (is_rerank_name(piece)) throw UsageError("model 'rerank': parameter 'generators': a generator cannot be rerank");
     try {
       parse_spec(piece);
     } catch (const UsageError& error) {
       throw UsageError("model 'rerank': parameter 'generators': " + std::string(error.what()));
     }
-    specs.push_back(piece);
-    piece.clear();
+    specs.push_back(std::move(piece));
   }
   return specs;
 }
