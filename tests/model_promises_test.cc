@@ -59,6 +59,8 @@ const std::map<std::string, FoldIn>& fold_in_promises() {
       {"userknn", FoldIn::kSameRanking},
       // Its generators include ials and userknn; and a history row has no event order for "last items".
       {"rerank", FoldIn::kSameRanking},
+      // The mean of its members' rows: as close as its members' fold-ins (default: one ials).
+      {"ensemble", FoldIn::kSameRanking},
       {"random", FoldIn::kNone},  // a hash of (user, item): another user id is another list
   };
   return promises;
