@@ -3,6 +3,7 @@
 // thread, model files, divergence errors, fold-in and bad parameters.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <random>
@@ -181,6 +182,33 @@ TEST(Ials_FoldIn, ReproducesATrainedUsersScores) {
     model->score_users(std::span<const std::int32_t>(&user, 1), trained.data());
     for (std::size_t i = 0; i < folded.size(); ++i)
       EXPECT_NEAR(folded[i], trained[i], 1e-2) << "user " << user << " item " << i;
+  }
+}
+
+// "Because you played X": the fold-in score split over the history's items (Hu, Koren & Volinsky 2008).
+TEST(Ials_Explain, AttributesAPickToTheListenersOwnTasteGroup) {
+  const auto model = make("ials:factors=4,iterations=20,alpha=2,reg=0.1");
+  model->fit(blocks());
+  for (const auto& [user, item] : {std::pair{0, 3}, std::pair{6, 7}}) {
+    const Explanation why = model->explain(user, item);
+    ASSERT_FALSE(why.contributions.empty()) << "user " << user << ": " << why.note;
+    EXPECT_TRUE(why.note.empty()) << why.note;
+    // The shares: of the positive terms, largest first, summing to 1 over at most ten items of the history.
+    double total = 0;
+    for (std::size_t k = 0; k < why.contributions.size(); ++k) {
+      total += why.contributions[k].share;
+      if (k > 0) EXPECT_GE(why.contributions[k - 1].share, why.contributions[k].share);
+      const auto played = model->history().row_indices(user);
+      EXPECT_TRUE(std::binary_search(played.begin(), played.end(), why.contributions[k].item)) << "not a played item";
+    }
+    EXPECT_NEAR(total, 1.0, 1e-4);
+    // The group's own items explain the group's missing item.
+    const std::int32_t first = user < 6 ? 0 : 4;
+    EXPECT_GE(why.contributions[0].item, first);
+    EXPECT_LT(why.contributions[0].item, first + 4);
+    std::vector<float> row(static_cast<std::size_t>(model->n_items()));
+    model->score_users(std::span<const std::int32_t>(&user, 1), row.data());
+    EXPECT_FLOAT_EQ(why.score, row[static_cast<std::size_t>(item)]);
   }
 }
 

@@ -469,11 +469,12 @@ void ImplicitAls::fold_in(std::span<const std::int32_t> items, std::span<const f
 
 // The iALS row solve, for a user (other = items, gram = VᵀV) or an item
 // (other = users, gram = UᵀU): the training objective of one row, exactly.
-void ImplicitAls::solve_row(const std::vector<float>& gram, const float* other, std::span<const std::int32_t> ids,
-                            std::span<const float> weights, std::span<float> out) const {
+std::int64_t ImplicitAls::fold_in_system(const std::vector<float>& gram, const float* other,
+                                         std::span<const std::int32_t> ids, std::span<const float> weights,
+                                         std::vector<double>& a, std::vector<double>& b) const {
   const auto f = static_cast<std::size_t>(factors());
-  std::vector<double> a(gram.begin(), gram.end());
-  std::vector<double> b(f, 0.0);
+  a.assign(gram.begin(), gram.end());
+  b.assign(f, 0.0);
   std::int64_t observed = 0;
   for (std::size_t j = 0; j < ids.size(); ++j) {
     const float w = weights.empty() ? 1.0f : weights[j];
@@ -489,12 +490,57 @@ void ImplicitAls::solve_row(const std::vector<float>& gram, const float* other, 
   }
   const double lambda = reg_exponent_ == 0.0f ? reg_ : reg_ * std::pow(std::max<double>(1, observed), reg_exponent_);
   for (std::size_t r = 0; r < f; ++r) a[r * f + r] += lambda;
-  if (observed == 0) {
+  return observed;
+}
+
+void ImplicitAls::solve_row(const std::vector<float>& gram, const float* other, std::span<const std::int32_t> ids,
+                            std::span<const float> weights, std::span<float> out) const {
+  const auto f = static_cast<std::size_t>(factors());
+  std::vector<double> a, b;
+  if (fold_in_system(gram, other, ids, weights, a, b) == 0) {
     std::fill(out.begin(), out.end(), 0.0f);
     return;
   }
   if (!cholesky_solve(a, b, f)) throw UsageError("reg: fold-in system is singular; use reg > 0");
   for (std::size_t r = 0; r < f; ++r) out[r] = static_cast<float>(b[r]);
+}
+
+// Hu, Koren & Volinsky (2008, section 5): the fold-in's x = A⁻¹ Σ_j c_j y_j, so the score y_i·x splits into
+// Σ_j c_j (y_iᵀ A⁻¹ y_j), one term per item of the history — one solve A w = y_i gives them all.
+Explanation ImplicitAls::explain(std::int32_t user, std::int32_t item) const {
+  Explanation out = Recommender::explain(user, item);
+  out.note.clear();
+  const auto f = static_cast<std::size_t>(factors());
+  const auto ids = history().row_indices(user);
+  std::vector<float> weights(history().row_values(user).begin(), history().row_values(user).end());
+  scale_user_row(user_scale_, weights);
+  std::vector<double> a, unused;
+  if (fold_in_system(gram_, item_factors().data(), ids, weights, a, unused) == 0) {
+    out.note = "the listener has no plays to attribute the score to";
+    return out;
+  }
+  const float* target = item_factors().data() + static_cast<std::size_t>(item) * f;
+  std::vector<double> w(target, target + f);
+  if (!cholesky_solve(a, w, f)) throw UsageError("reg: fold-in system is singular; use reg > 0");
+  std::vector<std::pair<std::int32_t, double>> parts;
+  double positive = 0.0;
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    if (!(weights[j] > 0)) continue;
+    const float* v = item_factors().data() + static_cast<std::size_t>(ids[j]) * f;
+    double dot = 0.0;
+    for (std::size_t r = 0; r < f; ++r) dot += w[r] * v[r];
+    const double part = confidence(weights[j]) * dot;
+    if (part > 0.0) {
+      parts.emplace_back(ids[j], part);
+      positive += part;
+    }
+  }
+  std::sort(parts.begin(), parts.end(), [](const auto& x, const auto& y) {
+    return x.second != y.second ? x.second > y.second : x.first < y.first;
+  });
+  if (parts.size() > 10) parts.resize(10);
+  for (const auto& [j, part] : parts) out.contributions.push_back({j, static_cast<float>(part / positive)});
+  return out;
 }
 
 void ImplicitAls::fold_in_user(std::span<const std::int32_t> items, std::span<const float> weights,

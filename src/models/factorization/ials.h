@@ -49,6 +49,9 @@ class ImplicitAls final : public FactorModel {
   void fold_in(std::span<const std::int32_t> items, std::span<const float> weights, std::span<float> out) const;
 
   float confidence(float weight) const;
+  // Which plays made `item` score: the fold-in score of the user's history split into one term per item,
+  // c_j · y_iᵀ A⁻¹ y_j (Hu, Koren & Volinsky 2008); shares of the positive terms, largest first (10 at most).
+  Explanation explain(std::int32_t user, std::int32_t item) const override;
 
   // Partial fit: a user's vector is fold_in() of their new history, an item's
   // the same solve over its listeners (UᵀU of the current user factors).
@@ -71,6 +74,10 @@ class ImplicitAls final : public FactorModel {
                         const std::vector<float>& users, const std::vector<float>& items) const;
   std::int32_t read_checkpoint(const std::string& path, const FeedbackMatrix& train, std::vector<float>& users,
                                std::vector<float>& items) const;
+  // A = gram + Σ (c_j − 1) y_j y_jᵀ + λ_u I and b = Σ c_j y_j over the history's positive weights (f × f and
+  // f doubles); returns how many there were.
+  std::int64_t fold_in_system(const std::vector<float>& gram, const float* other, std::span<const std::int32_t> ids,
+                              std::span<const float> weights, std::vector<double>& a, std::vector<double>& b) const;
   void solve_row(const std::vector<float>& gram, const float* other, std::span<const std::int32_t> ids,
                  std::span<const float> weights, std::span<float> out) const;
 
